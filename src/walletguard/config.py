@@ -1,0 +1,107 @@
+"""Settings from the environment (prefix ``WALLETGUARD_``) and the secrets kept apart
+from the database.
+
+Secrets (PII encryption key, PIN pepper, token key) are never stored in the database:
+in production mode they must come from the environment; in development they are
+generated once into ``<data_dir>/secrets.toml`` with a warning.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import secrets
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from walletguard.errors import ConfigurationError
+from walletguard.policy import Policy, load_policy
+
+log = logging.getLogger(__name__)
+
+SECRET_NAMES = ("pii_key", "pin_pepper", "token_key")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WALLETGUARD_", extra="ignore")
+
+    mode: Literal["development", "production", "test"] = Field(
+        "development", description="production refuses generated secrets and sandbox adapters"
+    )
+    data_dir: Path = Field(Path("./var"), description="where the SQLite file and dev secrets live")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
+    policy_file: Path | None = Field(None, description="TOML file overriding policy defaults")
+    pii_key: SecretStr | None = Field(None, description="base64 32-byte AES-GCM key for PII")
+    pin_pepper: SecretStr | None = Field(None, description="base64 32-byte HMAC key for PINs")
+    token_key: SecretStr | None = Field(None, description="base64 32-byte HMAC key for tokens")
+    db_pool_size: int = Field(10, description="connections per worker process")
+    max_body_bytes: int = Field(64 * 1024, description="larger request bodies get 413")
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'walletguard.db').resolve()}"
+
+    @cached_property
+    def policy(self) -> Policy:
+        return load_policy(self.policy_file)
+
+    @cached_property
+    def keys(self) -> Secrets:
+        return Secrets.resolve(self)
+
+
+class Secrets:
+    """The three keys, decoded to bytes."""
+
+    def __init__(self, pii_key: bytes, pin_pepper: bytes, token_key: bytes) -> None:
+        self.pii_key = pii_key
+        self.pin_pepper = pin_pepper
+        self.token_key = token_key
+
+    @classmethod
+    def resolve(cls, settings: Settings) -> Secrets:
+        given = {name: getattr(settings, name) for name in SECRET_NAMES}
+        values: dict[str, str] = {n: v.get_secret_value() for n, v in given.items() if v}
+        missing = [n for n in SECRET_NAMES if n not in values]
+        if missing and settings.mode == "production":
+            env = ", ".join(f"WALLETGUARD_{n.upper()}" for n in missing)
+            raise ConfigurationError(f"production mode needs secrets from the environment: {env}")
+        if missing:
+            values.update(_dev_secrets(settings.data_dir, missing))
+        try:
+            decoded = {n: base64.b64decode(values[n], validate=True) for n in SECRET_NAMES}
+        except ValueError as exc:
+            raise ConfigurationError("secrets must be base64") from exc
+        short = [n for n, v in decoded.items() if len(v) < 32]
+        if short:
+            raise ConfigurationError(f"secrets must decode to at least 32 bytes: {', '.join(short)}")
+        return cls(**decoded)
+
+
+def new_secret() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _dev_secrets(data_dir: Path, names: list[str]) -> dict[str, str]:
+    path = data_dir / "secrets.toml"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = {k: str(v) for k, v in tomllib.loads(path.read_text()).items()}
+    absent = [n for n in names if n not in stored]
+    if absent:
+        log.warning("generating development secrets into %s (set them in production)", path)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        stored.update({n: new_secret() for n in absent})
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.writelines(f'{k} = "{v}"\n' for k, v in stored.items())
+    return {n: stored[n] for n in names}

@@ -1,0 +1,27 @@
+"""Every table, imported in one place for Alembic and the schema check."""
+
+from walletguard.audit.models import AuditChain, AuditEvent
+from walletguard.auth.models import ApiKey, ThrottleBucket
+from walletguard.credentials.models import BiometricBinding, PaymentPin, WebAuthnChallenge
+from walletguard.db import Base
+from walletguard.devices.models import Device, DeviceCommand, DeviceSession
+from walletguard.identity.models import TrustedContact, User
+from walletguard.incidents.models import ChecklistItem, Incident, IncidentEvent
+from walletguard.ledger.models import (
+    IdempotencyRecord,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransfer,
+    Wallet,
+)
+from walletguard.notifications.models import OutboxMessage
+from walletguard.payments.models import Merchant
+from walletguard.restrictions.models import DocumentCheck, Restriction
+
+__all__ = [
+    "ApiKey", "AuditChain", "AuditEvent", "Base", "BiometricBinding", "ChecklistItem",
+    "Device", "DeviceCommand", "DeviceSession", "DocumentCheck", "IdempotencyRecord",
+    "Incident", "IncidentEvent", "LedgerAccount", "LedgerEntry", "LedgerTransfer",
+    "Merchant", "OutboxMessage", "PaymentPin", "Restriction", "ThrottleBucket",
+    "TrustedContact", "User", "Wallet", "WebAuthnChallenge",
+]

@@ -1,0 +1,174 @@
+"""The policy: every number the domain knows, with its default (DOMAIN.md) and a
+one-line reason. Operators override any of them in a TOML file
+(``WALLETGUARD_POLICY_FILE``); ``docs/policy.md`` is generated from this model
+(``walletguard policy docs``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from walletguard.errors import ConfigurationError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PinPolicy(_Section):
+    length: int = Field(6, description="digits in a payment PIN")
+    max_consecutive_failures: int = Field(
+        5, description="wrong PINs in a row that place a PIN lock (PSD2 RTS art. 4: at most 5)"
+    )
+    lock_hours: float = Field(3, description="how long a PIN lock lasts before it expires")
+    offer_biometric_after_failures: int = Field(
+        2, description="wrong PINs after which the refusal offers biometric, when available"
+    )
+
+    @property
+    def lock_duration(self) -> timedelta:
+        return timedelta(hours=self.lock_hours)
+
+
+class BiometricPolicy(_Section):
+    min_device_age_days: int = Field(30, description="a device must be known this long")
+    anomaly_free_days: int = Field(7, description="no anomalous login within this many days")
+
+
+class LimitsProfile(_Section):
+    """Daily outgoing limits by authentication strength."""
+
+    single_factor_daily: int = Field(100_000, description="< 2 verification elements, per day")
+    two_factor_daily: int = Field(500_000, description="PIN or biometric on a bound device, per day")
+    default_daily_limit: int = Field(500_000, description="a new wallet's daily outgoing limit")
+    max_daily_limit: int = Field(
+        5_000_000, description="the highest daily limit an owner may raise to (with step-up)"
+    )
+    password_free_per_payment: int = Field(20_000, description="low-value exemption per payment")
+    password_free_daily: int = Field(100_000, description="low-value exemption, cumulative")
+    password_free_consecutive: int = Field(5, description="low-value exemptions in a row")
+
+
+PROFILES: dict[str, LimitsProfile] = {
+    # PBOC 2015 No. 43 art. 24 (amounts in fen).
+    "cn-pboc-43": LimitsProfile(),
+    # Delegated Regulation (EU) 2018/389 art. 16 (amounts in cents).
+    "eu-psd2-rts": LimitsProfile(
+        single_factor_daily=10_000,
+        two_factor_daily=500_000,
+        default_daily_limit=500_000,
+        max_daily_limit=5_000_000,
+        password_free_per_payment=3_000,
+        password_free_daily=10_000,
+        password_free_consecutive=5,
+    ),
+}
+
+
+class LoginPolicy(_Section):
+    max_failures_per_account: int = Field(10, description="failed logins per account per window")
+    max_failures_per_ip: int = Field(50, description="failed logins per IP per window")
+    window_minutes: int = Field(15, description="sliding window for login throttling")
+    session_idle_minutes: int = Field(
+        60 * 24 * 30, description="an owner session unused this long expires"
+    )
+
+
+class RestrictionPolicy(_Section):
+    unfreeze_cooling_off_hours: float = Field(
+        24, description="after a lift, the owner may cancel it (re-freeze) within this window"
+    )
+    observation_days: int = Field(15, description="observation after recovery or a lost phone")
+    observation_limit_factor: float = Field(0.5, description="daily limit multiplier in observation")
+    payment_failure_lock_count: int = Field(
+        10, description="declined payments in a row that place a payments lock"
+    )
+    payment_failure_lock_hours: float = Field(1, description="how long that lock lasts")
+
+
+class LostPhonePolicy(_Section):
+    reports_per_ip_per_hour: int = Field(10, description="public lost-phone reports per IP per hour")
+    reports_per_phone_per_hour: int = Field(5, description="reports naming one phone per hour")
+
+
+class ChecklistEntry(_Section):
+    key: str
+    name: str
+    category: Literal["carrier", "payment", "bank", "e-commerce", "social", "police"]
+    hotline: str
+    say: str = Field(description="what the owner should ask for on the call")
+
+
+class IncidentPolicy(_Section):
+    urgency_hours: dict[str, float] = Field(
+        default_factory=lambda: {
+            "carrier": 2, "payment": 2, "bank": 2, "e-commerce": 6, "social": 24, "police": 24,
+        },
+        description="due time per checklist category, counted from the report (seed 000 §6)",
+    )
+    linked_platforms: tuple[ChecklistEntry, ...] = Field(
+        default_factory=lambda: DEFAULT_PLATFORMS,
+        description="the checklist: carriers, payment apps, banks, police (seeds 000/001)",
+    )
+
+
+DEFAULT_PLATFORMS: tuple[ChecklistEntry, ...] = (
+    ChecklistEntry(key="china-mobile", name="China Mobile", category="carrier", hotline="10086",
+                   say="Report the phone lost and suspend the SIM (挂失停机); ask for a new SIM."),
+    ChecklistEntry(key="china-unicom", name="China Unicom", category="carrier", hotline="10010",
+                   say="Report the phone lost and suspend the SIM (挂失停机)."),
+    ChecklistEntry(key="china-telecom", name="China Telecom", category="carrier", hotline="10000",
+                   say="Report the phone lost and suspend the SIM (挂失停机)."),
+    ChecklistEntry(key="wechat-pay", name="WeChat Pay", category="payment", hotline="95017",
+                   say="Freeze WeChat Pay and the WeChat account (冻结微信支付)."),
+    ChecklistEntry(key="alipay", name="Alipay", category="payment", hotline="95188",
+                   say="Freeze the Alipay account (冻结支付宝)."),
+    ChecklistEntry(key="jd-finance", name="JD Finance", category="e-commerce", hotline="95118",
+                   say="Freeze JD Finance / JD Pay and review recent orders."),
+    ChecklistEntry(key="banks", name="Your banks", category="bank", hotline="(on your card)",
+                   say="Report bound bank cards and ask to block mobile and quick payments."),
+    ChecklistEntry(key="police", name="Police (110)", category="police", hotline="110",
+                   say="File a report; ask for the report number for the insurer."),
+)
+
+
+class Policy(_Section):
+    regulatory_profile: Literal["cn-pboc-43", "eu-psd2-rts"] = Field(
+        "cn-pboc-43", description="which regulatory profile sets the limits"
+    )
+    currency: str = Field("CNY", description="the wallet currency (ISO 4217)")
+    timezone: str = Field("Asia/Shanghai", description="the day boundary for daily limits")
+    pin: PinPolicy = Field(default_factory=PinPolicy)
+    biometric: BiometricPolicy = Field(default_factory=BiometricPolicy)
+    login: LoginPolicy = Field(default_factory=LoginPolicy)
+    restrictions: RestrictionPolicy = Field(default_factory=RestrictionPolicy)
+    lost_phone: LostPhonePolicy = Field(default_factory=LostPhonePolicy)
+    incidents: IncidentPolicy = Field(default_factory=IncidentPolicy)
+    limits_override: LimitsProfile | None = Field(
+        None, description="replace the profile's limits entirely (all keys of [limits_override])"
+    )
+
+    @model_validator(mode="after")
+    def _sane(self) -> Policy:
+        if self.pin.max_consecutive_failures < 1:
+            raise ValueError("pin.max_consecutive_failures must be at least 1")
+        return self
+
+    @property
+    def limits(self) -> LimitsProfile:
+        return self.limits_override or PROFILES[self.regulatory_profile]
+
+
+def load_policy(path: Path | None) -> Policy:
+    if path is None:
+        return Policy()
+    try:
+        data = tomllib.loads(Path(path).read_text())
+        return Policy.model_validate(data)
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ConfigurationError(f"policy file {path}: {exc}") from exc
