@@ -17,9 +17,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from argon2 import PasswordHasher
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from walletguard.crypto import Keyring
 from walletguard.errors import ConfigurationError
 from walletguard.policy import Policy, load_policy
 
@@ -43,6 +45,15 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, description="connections per worker process")
     max_body_bytes: int = Field(64 * 1024, description="larger request bodies get 413")
     log_level: str = "INFO"
+    webauthn_rp_id: str = Field("localhost", description="WebAuthn relying-party id (domain)")
+    webauthn_rp_name: str = Field("walletguard", description="shown by the authenticator")
+    webauthn_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:8000"],
+        description="origins the wallet app's WebAuthn ceremonies come from",
+    )
+    password_hash_memory_kib: int = Field(
+        64 * 1024, description="argon2id memory cost for login passwords (RFC 9106 second choice)"
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -57,6 +68,14 @@ class Settings(BaseSettings):
     @cached_property
     def keys(self) -> Secrets:
         return Secrets.resolve(self)
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        keys = self.keys
+        hasher = PasswordHasher(time_cost=3, memory_cost=self.password_hash_memory_kib,
+                                parallelism=1)
+        return Keyring(pii_key=keys.pii_key, pin_pepper=keys.pin_pepper,
+                       token_key=keys.token_key, password_hasher=hasher)
 
 
 class Secrets:

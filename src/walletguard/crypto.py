@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 
+from argon2 import PasswordHasher
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -43,3 +44,19 @@ class PiiVault:
 def keyed_digest(key: bytes, value: str) -> str:
     """Digest of a high-entropy secret (token, API key) under a server key."""
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+class Keyring:
+    """Everything secret a service may need, built once per process from settings."""
+
+    def __init__(self, *, pii_key: bytes, pin_pepper: bytes, token_key: bytes,
+                 password_hasher: PasswordHasher) -> None:
+        self.vault = PiiVault(pii_key)
+        self.pin_pepper = pin_pepper
+        self.token_key = token_key
+        self.passwords = password_hasher
+        # Verified against when the account is unknown, so a miss costs what a hit costs.
+        self.dummy_password_hash = password_hasher.hash("walletguard-timing-equaliser")
+
+    def token_digest(self, token: str) -> str:
+        return keyed_digest(self.token_key, token)

@@ -9,13 +9,13 @@ instead of rolling back when it is set.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 
 class DomainError(Exception):
-    code: ClassVar[str] = "domain_error"
-    status: ClassVar[int] = 400
-    title: ClassVar[str] = "Request refused"
+    code: str = "domain_error"
+    status: int = 400
+    title: str = "Request refused"
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -149,3 +149,23 @@ class PayloadTooLarge(DomainError):
     code = "payload_too_large"
     status = 413
     title = "The request body is too large"
+
+
+class MethodNotAvailable(DomainError):
+    code = "method_not_available"
+    status = 422
+    title = "This authentication method is not available"
+
+
+class ReplayedRefusal(DomainError):
+    """The refusal first given under an idempotency key, given again."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(str(problem.get("detail", "")))
+        self.status = status
+        self.code = str(problem.get("code", "domain_error"))
+        self.title = str(problem.get("title", self.title))
+        self._problem = problem
+
+    def problem(self) -> dict[str, Any]:
+        return dict(self._problem)

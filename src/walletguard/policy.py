@@ -84,7 +84,9 @@ class RestrictionPolicy(_Section):
         24, description="after a lift, the owner may cancel it (re-freeze) within this window"
     )
     observation_days: int = Field(15, description="observation after recovery or a lost phone")
-    observation_limit_factor: float = Field(0.5, description="daily limit multiplier in observation")
+    observation_limit_factor: float = Field(
+        0.5, description="daily limit multiplier in observation"
+    )
     payment_failure_lock_count: int = Field(
         10, description="declined payments in a row that place a payments lock"
     )
@@ -92,7 +94,9 @@ class RestrictionPolicy(_Section):
 
 
 class LostPhonePolicy(_Section):
-    reports_per_ip_per_hour: int = Field(10, description="public lost-phone reports per IP per hour")
+    reports_per_ip_per_hour: int = Field(
+        10, description="public lost-phone reports per IP per hour"
+    )
     reports_per_phone_per_hour: int = Field(5, description="reports naming one phone per hour")
 
 

@@ -1,0 +1,89 @@
+"""create_app(settings) -> FastAPI: routers, problem+json errors, middleware, health."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy import text
+
+from walletguard import schema
+from walletguard.audit.api import router as audit_router
+from walletguard.clock import Clock
+from walletguard.config import Settings
+from walletguard.credentials.api import router as credentials_router
+from walletguard.devices.api import router as devices_router
+from walletguard.http import problems
+from walletguard.http.middleware import BodyLimit, Metrics
+from walletguard.identity.api import router as identity_router
+from walletguard.incidents.api import router as incidents_router
+from walletguard.payments.api import router as payments_router
+from walletguard.runtime import Platform
+from walletguard.restrictions.api import router as restrictions_router
+
+log = logging.getLogger("walletguard")
+
+DESCRIPTION = """A self-hostable digital-wallet core that protects the owner's money when a
+phone is lost or stolen. Errors are `application/problem+json` with a stable `code`."""
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    platform = Platform.build(settings, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        platform.db.dispose()
+
+    app = FastAPI(title="walletguard", version="0.1.0", description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.platform = platform
+    problems.install(app)
+    for router in (identity_router, devices_router, credentials_router, payments_router,
+                   restrictions_router, incidents_router, audit_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> Response:
+        try:
+            with platform.db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            current = schema.is_current(platform.db.engine)
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            log.warning("readiness check failed: %s", type(exc).__name__)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        if not current:
+            return JSONResponse({"status": "unavailable", "migrations": "behind"}, 503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", tags=["health"])
+    def metrics() -> Response:
+        return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(Metrics)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _registry() -> Any:
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        from prometheus_client import REGISTRY
+
+        return REGISTRY
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry

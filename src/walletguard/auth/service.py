@@ -1,0 +1,84 @@
+"""Credentials that say who is calling: staff API keys and owner session tokens.
+
+Both are random, shown once, and stored only as a keyed digest. Every request looks the
+digest up in the database, so a revoked key or session stops at once in every worker.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from walletguard.audit import service as audit
+from walletguard.auth.models import ApiKey
+from walletguard.auth.principal import STAFF_ROLES, Principal, Role
+from walletguard.crypto import Keyring
+from walletguard.db import new_id
+from walletguard.devices.models import Device, DeviceSession
+from walletguard.errors import InvalidInput, Unauthenticated
+
+API_KEY_PREFIX = "wgk_"
+SESSION_PREFIX = "wgs_"
+# last_used_at is refreshed at most this often, to keep a write off every request.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def create_api_key(
+    db: Session, *, keys: Keyring, role: str, name: str, actor: Principal, now: datetime
+) -> tuple[ApiKey, str]:
+    """Return the stored key and the secret, which is never stored or shown again."""
+    try:
+        staff_role = Role(role)
+    except ValueError as exc:
+        raise InvalidInput(f"unknown role {role!r}", field="role") from exc
+    if staff_role not in STAFF_ROLES:
+        raise InvalidInput("API keys are for agent, teller, institution or operator",
+                           field="role")
+    if not name.strip() or len(name) > 100:
+        raise InvalidInput("name must be 1-100 characters", field="name")
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(id=new_id("key"), name=name.strip(), role=staff_role.value,
+                 key_digest=keys.token_digest(secret), created_at=now)
+    db.add(key)
+    audit.append(db, actor=actor.ref, action="api_key.created", subject=key.id, at=now,
+                 data={"role": staff_role.value, "name": key.name})
+    return key, secret
+
+
+def new_session_token() -> str:
+    return SESSION_PREFIX + secrets.token_urlsafe(32)
+
+
+def authenticate(
+    db: Session, *, keys: Keyring, token: str, idle_timeout: timedelta, now: datetime
+) -> Principal:
+    """The principal behind a bearer token, read from the database on every call."""
+    digest = keys.token_digest(token)
+    if token.startswith(API_KEY_PREFIX):
+        key = db.execute(
+            select(ApiKey).where(ApiKey.key_digest == digest, ApiKey.revoked_at.is_(None))
+        ).scalar_one_or_none()
+        if key is None:
+            raise Unauthenticated("unknown or revoked API key")
+        return Principal(role=Role(key.role), id=key.id)
+    if token.startswith(SESSION_PREFIX):
+        row = db.execute(
+            select(DeviceSession.id, DeviceSession.user_id, DeviceSession.device_id,
+                   DeviceSession.last_used_at)
+            .join(Device, Device.id == DeviceSession.device_id)
+            .where(DeviceSession.token_digest == digest, DeviceSession.revoked_at.is_(None),
+                   Device.status == "active")
+        ).one_or_none()
+        if row is None:
+            raise Unauthenticated("unknown, expired or revoked session")
+        if now - row.last_used_at > idle_timeout:
+            raise Unauthenticated("the session expired; log in again")
+        if now - row.last_used_at > TOUCH_EVERY:
+            db.execute(update(DeviceSession).where(DeviceSession.id == row.id)
+                       .values(last_used_at=now))
+        return Principal(role=Role.OWNER, id=row.user_id, user_id=row.user_id,
+                         device_id=row.device_id, session_id=row.id)
+    raise Unauthenticated("unrecognised bearer token")

@@ -1,0 +1,42 @@
+"""Fixed-window counters bumped by one conditional upsert, so parallel requests in
+several processes count exactly (no read-then-write)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import case
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from walletguard.auth.models import ThrottleBucket
+
+
+def hit(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
+    """Count one event under ``key``; return the count in the current window."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(ThrottleBucket).values(key=key, window_start=now, count=1)
+    expired = ThrottleBucket.window_start < now - window
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ThrottleBucket.key],
+        set_={
+            "count": case((expired, 1), else_=ThrottleBucket.count + 1),
+            "window_start": case((expired, stmt.excluded.window_start),
+                                 else_=ThrottleBucket.window_start),
+        },
+    ).returning(ThrottleBucket.count)
+    return int(db.execute(stmt).scalar_one())
+
+
+def count(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
+    bucket = db.get(ThrottleBucket, key)
+    if bucket is None or bucket.window_start < now - window:
+        return 0
+    return bucket.count
+
+
+def clear(db: Session, *, key: str) -> None:
+    bucket = db.get(ThrottleBucket, key)
+    if bucket is not None:
+        db.delete(bucket)

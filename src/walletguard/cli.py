@@ -1,0 +1,198 @@
+"""The ``walletguard`` command: serve, migrate, keys, audit, ledger, demo, policy."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from walletguard import schema
+from walletguard.audit import service as audit
+from walletguard.auth import service as auth
+from walletguard.auth.principal import Principal, Role
+from walletguard.config import Settings
+from walletguard.errors import ConfigurationError, DomainError
+from walletguard.ledger import service as ledger
+from walletguard.runtime import Platform
+
+app = typer.Typer(help="walletguard: a wallet core that protects the owner's money.",
+                  no_args_is_help=True, add_completion=False)
+keys_app = typer.Typer(help="Staff and operator API keys.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+policy_app = typer.Typer(help="The policy (every number the domain knows).",
+                         no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(policy_app, name="policy")
+
+out = Console()
+err = Console(stderr=True)
+CLI_ACTOR = Principal(role=Role.OPERATOR, id="cli")
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+        settings.keys  # noqa: B018 - resolve (or generate) secrets before anything runs
+        settings.policy  # noqa: B018 - fail early on a bad policy file
+        return settings
+    except ConfigurationError as exc:
+        err.print(f"[red]configuration error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _platform() -> Platform:
+    return Platform.build(_settings())
+
+
+def _migrate(settings: Settings) -> None:
+    url = settings.resolved_database_url
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with out.status("Migrating the database…"):
+        schema.upgrade(url)
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database to the latest schema."""
+    settings = _settings()
+    try:
+        _migrate(settings)
+    except Exception as exc:
+        err.print(f"[red]migration failed:[/] {exc}")
+        raise typer.Exit(1) from exc
+    out.print(f"[green]✓[/] database at revision {schema.head_revision()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
+    demo: Annotated[bool, typer.Option(help="seed demo data first")] = False,
+) -> None:
+    """Run the HTTP API. On the embedded SQLite default it migrates by itself."""
+    import uvicorn
+
+    settings = _settings()
+    if settings.database_url is None or demo:
+        _migrate(settings)
+    if demo:
+        _seed_demo(settings, base=f"http://{host}:{port}")
+    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="walletguard-metrics-")
+    out.print(f"[green]✓[/] walletguard on http://{host}:{port}  "
+              f"({workers} worker{'s' if workers > 1 else ''}, "
+              f"{settings.resolved_database_url.split(':')[0]})")
+    uvicorn.run("walletguard.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level=settings.log_level.lower(), access_log=False)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="operator | agent | teller | institution")],
+    name: Annotated[str, typer.Option(help="who or what holds the key")],
+) -> None:
+    """Create an API key. It is printed once and stored only as a keyed digest."""
+    platform = _platform()
+    try:
+        with platform.db.transaction() as db:
+            key, secret = auth.create_api_key(db, keys=platform.keys, role=role, name=name,
+                                              actor=CLI_ACTOR, now=platform.clock.now())
+    except DomainError as exc:
+        err.print(f"[red]{exc.code}:[/] {exc.detail}")
+        raise typer.Exit(2) from exc
+    out.print(f"[green]✓[/] {key.role} key {key.id} for {key.name!r}. "
+              "Store it now: it is not shown again.")
+    print(secret)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute every hash chain; exit 1 naming the first broken row."""
+    platform = _platform()
+    with platform.db.transaction() as db, out.status("Verifying the audit chains…"):
+        report = audit.verify(db)
+    if report.first_break is None:
+        out.print(f"[green]✓[/] {report.events} events in {report.chains} chains verify")
+        return
+    b = report.first_break
+    err.print(f"[red]✗ audit chain {b.chain_id!r} breaks at seq {b.seq} (row id {b.event_id}):"
+              f"[/] {b.problem}")
+    raise typer.Exit(1)
+
+
+@ledger_app.command("check")
+def ledger_check() -> None:
+    """Prove conservation: all entries sum to zero, every wallet equals its entries."""
+    platform = _platform()
+    with platform.db.transaction() as db, out.status("Checking the ledger…"):
+        report = ledger.check_conservation(db)
+    table = Table(title="ledger check")
+    table.add_column("check")
+    table.add_column("result")
+    table.add_row("accounts / entries", f"{report.accounts} / {report.entries}")
+    table.add_row("sum of all entries", str(report.total))
+    table.add_row("unbalanced transfers", str(len(report.unbalanced_transfers)))
+    table.add_row("wallets not equal to their entries", str(len(report.wallet_mismatches)))
+    table.add_row("payments refunded beyond their amount", str(len(report.over_refunded)))
+    out.print(table)
+    if not report.ok:
+        err.print("[red]✗ the ledger does not balance[/]")
+        raise typer.Exit(1)
+    out.print("[green]✓[/] money is conserved")
+
+
+@policy_app.command("docs")
+def policy_docs(
+    output: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+) -> None:
+    """Render docs/policy.md from the policy model."""
+    from walletguard.policy_docs import render
+
+    text = render()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+        out.print(f"[green]✓[/] wrote {output}")
+
+
+@app.command()
+def demo(
+    story: Annotated[str, typer.Argument(help="'seed' (default) or 'lost-phone'")] = "seed",
+) -> None:
+    """Seed demo data, or play the lost-phone story end to end in the terminal."""
+    settings = _settings()
+    _migrate(settings)
+    if story == "seed":
+        _seed_demo(settings, base="http://127.0.0.1:8000")
+    elif story == "lost-phone":
+        from walletguard.demo import play_lost_phone
+
+        play_lost_phone(Platform.build(settings), out)
+    else:
+        err.print(f"[red]unknown story {story!r}[/]: use seed or lost-phone")
+        raise typer.Exit(2)
+
+
+def _seed_demo(settings: Settings, *, base: str) -> None:
+    from walletguard.demo import print_tour, seed
+
+    platform = Platform.build(settings)
+    with out.status("Seeding demo data…"):
+        data = seed(platform)
+    print_tour(data, out, base=base)
+
+
+def main() -> None:
+    app()

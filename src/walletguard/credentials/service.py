@@ -1,0 +1,297 @@
+"""Payment credentials: the PIN (set, change, judge under the wallet lock) and WebAuthn
+biometric bindings (register on a device, verify a payment assertion)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import base64url_to_bytes, parse_client_data_json
+from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.structs import (
+    AuthenticatorAttachment,
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    UserVerificationRequirement,
+)
+
+from walletguard.audit import service as audit
+from walletguard.auth.principal import Principal, Role
+from walletguard.credentials import pin as pin_rules
+from walletguard.credentials.models import BiometricBinding, PaymentPin, WebAuthnChallenge
+from walletguard.crypto import Keyring
+from walletguard.db import new_id
+from walletguard.devices.models import Device
+from walletguard.errors import (
+    Forbidden,
+    InvalidBiometric,
+    InvalidInput,
+    InvalidPin,
+    PinLocked,
+    PinNotSet,
+    StepUpRequired,
+)
+from walletguard.identity import validation
+from walletguard.identity.models import User
+from walletguard.ledger import service as ledger
+from walletguard.notifications import service as notifications
+from walletguard.policy import Policy
+from walletguard.restrictions import service as restrictions
+
+CHALLENGE_TTL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    id: str
+    name: str
+    origins: tuple[str, ...]
+
+
+# ---- payment PIN -------------------------------------------------------------------
+
+
+def set_pin(
+    db: Session, *, keys: Keyring, policy: Policy, owner: Principal, pin: str,
+    current_pin: str | None, now: datetime,
+) -> None:
+    """Set the first PIN, or change it with the current one (a wrong current PIN counts
+    toward the PIN lock like a wrong payment PIN)."""
+    owner.require(Role.OWNER)
+    user_id = str(owner.user_id)
+    ledger.lock_wallet(db, user_id)
+    active = restrictions.active(db, user_id=user_id, now=now)
+    restrictions.guard(active, restrictions.Action.SETTINGS)
+    user = db.get(User, user_id)
+    assert user is not None
+    birth = validation.birth_date_of(keys.vault.open("id_number", user.id_number_sealed))
+    existing = db.get(PaymentPin, user_id)
+    if existing is not None:
+        if current_pin is None:
+            raise InvalidInput("current_pin is needed to change the PIN", field="current_pin")
+        restrictions.guard([r for r in active if r.source == restrictions.PIN_LOCK_SOURCE],
+                           restrictions.Action.PAY)
+        judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=current_pin, now=now,
+                  biometric_available=False)
+    pin_rules.check_new_pin(pin, length=policy.pin.length, birth=birth)
+    salt = pin_rules.new_salt()
+    digest = pin_rules.pin_digest(keys.pin_pepper, salt, user_id, pin)
+    if existing is None:
+        db.add(PaymentPin(user_id=user_id, salt=salt, digest=digest, failures=0, set_at=now))
+    else:
+        existing.salt, existing.digest, existing.failures, existing.set_at = salt, digest, 0, now
+    audit.append(db, actor=owner.ref, action="pin.set" if existing is None else "pin.changed",
+                 subject=user_id, at=now, chain=user_id)
+    notifications.notify_owner(db, topic="pin.changed", user_id=user_id, now=now, payload={})
+
+
+def judge_pin(
+    db: Session, *, keys: Keyring, policy: Policy, user_id: str, pin: str, now: datetime,
+    biometric_available: bool,
+) -> None:
+    """Judge one PIN. The caller holds the owner's wallet lock, so attempts are judged one
+    at a time and the counter cannot be raced; the last allowed failure places the lock.
+    Refusals keep their changes (the counted failure, the lock)."""
+    record = db.get(PaymentPin, user_id)
+    if record is None:
+        raise PinNotSet("set a payment PIN first")
+    if pin_rules.pin_matches(keys.pin_pepper, record.salt, user_id, pin, record.digest):
+        if record.failures:
+            record.failures = 0
+        return
+    record.failures += 1
+    left = policy.pin.max_consecutive_failures - record.failures
+    if left <= 0:
+        record.failures = 0
+        lock = restrictions.place_lock(
+            db, user_id=user_id, scope=restrictions.Scope.PAYMENTS,
+            source=restrictions.PIN_LOCK_SOURCE, reason="too many wrong payment PINs",
+            expires_at=now + policy.pin.lock_duration, now=now,
+            actor=Principal(role=Role.SYSTEM, id="pin-guard"),
+        )
+        raise PinLocked("too many wrong PINs; the PIN is locked", restriction_id=lock.id,
+                        until=lock.expires_at.isoformat() if lock.expires_at else None).kept()
+    extra: dict[str, Any] = {"attempts_left": left}
+    if record.failures >= policy.pin.offer_biometric_after_failures and biometric_available:
+        extra["biometric_available"] = True
+        extra["methods"] = ["biometric"]
+    raise InvalidPin(f"wrong payment PIN; {left} attempts left", **extra).kept()
+
+
+# ---- biometric (WebAuthn) ----------------------------------------------------------
+
+
+def biometric_eligible(db: Session, *, policy: Policy, device_id: str | None,
+                       now: datetime) -> bool:
+    """DOMAIN.md: a bound device known for ≥ 30 days with no anomalous login in 7 days."""
+    if device_id is None:
+        return False
+    device = db.get(Device, device_id)
+    if device is None or device.status != "active":
+        return False
+    old_enough = now - device.trusted_since >= timedelta(days=policy.biometric.min_device_age_days)
+    quiet = device.last_anomaly_at is None or (
+        now - device.last_anomaly_at >= timedelta(days=policy.biometric.anomaly_free_days))
+    return old_enough and quiet
+
+
+def active_binding(db: Session, *, device_id: str | None) -> BiometricBinding | None:
+    if device_id is None:
+        return None
+    return db.execute(
+        select(BiometricBinding).where(BiometricBinding.device_id == device_id,
+                                       BiometricBinding.revoked_at.is_(None))
+    ).scalars().first()
+
+
+def _challenge(db: Session, *, owner: Principal, purpose: str, now: datetime) -> bytes:
+    row = WebAuthnChallenge(id=new_id("chl"), user_id=str(owner.user_id),
+                            device_id=str(owner.device_id), purpose=purpose,
+                            challenge=os.urandom(32),
+                            expires_at=now + CHALLENGE_TTL)
+    db.add(row)
+    return row.challenge
+
+
+def _use_challenge(db: Session, *, owner: Principal, purpose: str, client_data: bytes,
+                   now: datetime) -> bytes:
+    """Single use, by one conditional update."""
+    try:
+        challenge = parse_client_data_json(client_data).challenge
+    except Exception as exc:
+        raise InvalidBiometric("clientDataJSON is not valid") from exc
+    used = db.execute(
+        update(WebAuthnChallenge)
+        .where(WebAuthnChallenge.challenge == challenge,
+               WebAuthnChallenge.user_id == owner.user_id,
+               WebAuthnChallenge.device_id == owner.device_id,
+               WebAuthnChallenge.purpose == purpose,
+               WebAuthnChallenge.used_at.is_(None),
+               WebAuthnChallenge.expires_at > now)
+        .values(used_at=now)
+    ).rowcount
+    if used != 1:
+        raise InvalidBiometric("the challenge is unknown, used or expired")
+    return challenge
+
+
+def _client_data(credential: dict[str, Any]) -> bytes:
+    try:
+        return base64url_to_bytes(credential["response"]["clientDataJSON"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput("the credential is not a WebAuthn response",
+                           field="credential") from exc
+
+
+def begin_biometric_registration(
+    db: Session, *, rp: RelyingParty, owner: Principal, now: datetime
+) -> dict[str, Any]:
+    owner.require(Role.OWNER)
+    challenge = _challenge(db, owner=owner, purpose="register", now=now)
+    options = generate_registration_options(
+        rp_id=rp.id, rp_name=rp.name, user_name=str(owner.user_id),
+        user_id=str(owner.user_id).encode(), challenge=challenge,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            authenticator_attachment=AuthenticatorAttachment.PLATFORM,
+            user_verification=UserVerificationRequirement.REQUIRED),
+    )
+    result: dict[str, Any] = json.loads(options_to_json(options))
+    return result
+
+
+def finish_biometric_registration(
+    db: Session, *, keys: Keyring, policy: Policy, rp: RelyingParty, owner: Principal,
+    credential: dict[str, Any], pin: str, now: datetime,
+) -> BiometricBinding:
+    """Bind the device's platform authenticator. The payment PIN confirms it is the owner."""
+    owner.require(Role.OWNER)
+    user_id = str(owner.user_id)
+    ledger.lock_wallet(db, user_id)
+    active = restrictions.active(db, user_id=user_id, now=now)
+    restrictions.guard(active, restrictions.Action.PAY)
+    judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=pin, now=now,
+              biometric_available=False)
+    challenge = _use_challenge(db, owner=owner, purpose="register",
+                               client_data=_client_data(credential), now=now)
+    try:
+        verified = verify_registration_response(
+            credential=credential, expected_challenge=challenge, expected_rp_id=rp.id,
+            expected_origin=list(rp.origins), require_user_verification=True)
+    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+        raise InvalidBiometric(f"registration not accepted: {exc}") from exc
+    revoke_bindings(db, device_id=str(owner.device_id), reason="replaced", now=now)
+    binding = BiometricBinding(
+        id=new_id("bio"), user_id=user_id, device_id=str(owner.device_id),
+        credential_id=verified.credential_id, public_key=verified.credential_public_key,
+        sign_count=verified.sign_count, created_at=now)
+    db.add(binding)
+    audit.append(db, actor=owner.ref, action="biometric.bound", subject=user_id, at=now,
+                 chain=user_id, data={"device_id": owner.device_id, "binding_id": binding.id})
+    return binding
+
+
+def begin_biometric_payment(
+    db: Session, *, rp: RelyingParty, policy: Policy, owner: Principal, now: datetime
+) -> dict[str, Any]:
+    owner.require(Role.OWNER)
+    binding = active_binding(db, device_id=owner.device_id)
+    if binding is None:
+        raise Forbidden("no biometric binding on this device")
+    challenge = _challenge(db, owner=owner, purpose="payment", now=now)
+    options = generate_authentication_options(
+        rp_id=rp.id, challenge=challenge,
+        allow_credentials=[PublicKeyCredentialDescriptor(id=binding.credential_id)],
+        user_verification=UserVerificationRequirement.REQUIRED)
+    result: dict[str, Any] = json.loads(options_to_json(options))
+    return result
+
+
+def verify_biometric(
+    db: Session, *, rp: RelyingParty, policy: Policy, owner: Principal,
+    assertion: dict[str, Any], now: datetime,
+) -> None:
+    """Judge a payment assertion; the caller holds the wallet lock."""
+    if not biometric_eligible(db, policy=policy, device_id=owner.device_id, now=now):
+        raise StepUpRequired("biometric payment is not available on this device yet",
+                             methods=["pin"])
+    binding = active_binding(db, device_id=owner.device_id)
+    if binding is None:
+        raise StepUpRequired("no biometric binding on this device", methods=["pin"])
+    challenge = _use_challenge(db, owner=owner, purpose="payment",
+                               client_data=_client_data(assertion), now=now)
+    try:
+        verified = verify_authentication_response(
+            credential=assertion, expected_challenge=challenge, expected_rp_id=rp.id,
+            expected_origin=list(rp.origins), credential_public_key=binding.public_key,
+            credential_current_sign_count=binding.sign_count, require_user_verification=True)
+    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
+        raise InvalidBiometric(f"assertion not accepted: {exc}").kept() from exc
+    binding.sign_count = verified.new_sign_count
+
+
+def revoke_bindings(db: Session, *, device_id: str, reason: str, now: datetime) -> int:
+    return int(db.execute(
+        update(BiometricBinding)
+        .where(BiometricBinding.device_id == device_id, BiometricBinding.revoked_at.is_(None))
+        .values(revoked_at=now, revoke_reason=reason)
+    ).rowcount)
+
+
+def revoke_all_bindings(db: Session, *, user_id: str, reason: str, now: datetime) -> int:
+    return int(db.execute(
+        update(BiometricBinding)
+        .where(BiometricBinding.user_id == user_id, BiometricBinding.revoked_at.is_(None))
+        .values(revoked_at=now, revoke_reason=reason)
+    ).rowcount)

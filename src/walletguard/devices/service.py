@@ -1,0 +1,250 @@
+"""Devices and their sessions: login binds a session to a device; unbinding, loss or a
+wipe ends the device's sessions and biometric bindings at once; remote commands wait
+for the device to connect."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from walletguard.audit import service as audit
+from walletguard.auth import service as auth
+from walletguard.auth import throttle
+from walletguard.auth.principal import Principal, Role
+from walletguard.credentials import service as credentials
+from walletguard.crypto import Keyring, keyed_digest
+from walletguard.db import new_id
+from walletguard.devices.models import Device, DeviceCommand, DeviceSession
+from walletguard.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
+from walletguard.identity import service as identity
+from walletguard.notifications import service as notifications
+from walletguard.policy import Policy
+from walletguard.restrictions import service as restrictions
+
+COMMAND_TYPES = ("ring", "lost_mode", "wipe")
+ENDED = ("unbound", "lost", "wiped")
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    name: str
+    platform: str
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoginContext:
+    ip: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class StartedSession:
+    token: str
+    device: Device
+    session: DeviceSession
+    new_device: bool
+
+
+def fingerprint_digest(keys: Keyring, fingerprint: dict[str, Any]) -> str:
+    canonical = json.dumps(fingerprint, sort_keys=True, separators=(",", ":"), default=str)
+    return keyed_digest(keys.token_key, "fingerprint:" + canonical)
+
+
+def start_session(
+    db: Session, *, keys: Keyring, policy: Policy, phone: str, password: str,
+    device: DeviceInfo, context: LoginContext, now: datetime,
+) -> StartedSession:
+    """Log in on a device. Attempts are counted before the password is judged (one
+    conditional upsert per key), so parallel guesses cannot slip past the limit."""
+    window = timedelta(minutes=policy.login.window_minutes)
+    user = identity.find_by_phone(db, vault=keys.vault, phone=phone)
+    account_key = "login:acct:" + keys.vault.blind_index("phone", phone.strip())
+    if user is not None:
+        account_key = "login:acct:" + user.phone_index
+    ip_key = f"login:ip:{context.ip or 'unknown'}"
+    over_account = throttle.hit(db, key=account_key, window=window, now=now) > (
+        policy.login.max_failures_per_account)
+    over_ip = throttle.hit(db, key=ip_key, window=window, now=now) > (
+        policy.login.max_failures_per_ip)
+    if over_account or over_ip:
+        raise RateLimited("too many login attempts; try again later",
+                          retry_after=int(window.total_seconds())).kept()
+    if not identity.check_password(keys, user, password) or user is None:
+        raise Unauthenticated("phone or password is wrong").kept()
+    throttle.clear(db, key=account_key)
+    restrictions.check(db, user_id=user.id, action=restrictions.Action.LOGIN, now=now)
+    bound, is_new = _bind_device(db, keys=keys, user_id=user.id, info=device,
+                                 context=context, now=now)
+    token = auth.new_session_token()
+    session = DeviceSession(id=new_id("ses"), user_id=user.id, device_id=bound.id,
+                            token_digest=keys.token_digest(token), created_at=now,
+                            last_used_at=now)
+    db.add(session)
+    audit.append(db, actor=f"owner:{user.id}", action="session.started", subject=user.id,
+                 at=now, chain=user.id,
+                 data={"device_id": bound.id, "new_device": is_new, "ip": context.ip})
+    if is_new:
+        notifications.notify_owner(db, topic="device.new_login", user_id=user.id, now=now,
+                                   exclude_device=bound.id,
+                                   payload={"device_id": bound.id, "name": bound.name})
+    return StartedSession(token=token, device=bound, session=session, new_device=is_new)
+
+
+def _bind_device(
+    db: Session, *, keys: Keyring, user_id: str, info: DeviceInfo, context: LoginContext,
+    now: datetime,
+) -> tuple[Device, bool]:
+    digest = fingerprint_digest(keys, info.fingerprint)
+    found = db.execute(
+        select(Device).where(Device.user_id == user_id, Device.client_device_id == info.id)
+    ).scalar_one_or_none()
+    if found is not None and found.status in ("lost", "wiped"):
+        raise Forbidden("this device was reported lost; recover the account from a new device")
+    is_new = found is None or found.status == "unbound"
+    if found is None:
+        found = Device(id=new_id("dev"), user_id=user_id, client_device_id=info.id,
+                       first_seen_at=now, trusted_since=now, fingerprint_digest=digest,
+                       name=info.name, platform=info.platform, last_seen_at=now)
+        db.add(found)
+    elif found.status == "unbound":
+        found.status, found.trusted_since, found.ended_at = "active", now, None
+    elif found.fingerprint_digest != digest:
+        # Same device id, different hardware or software: an anomalous login.
+        found.last_anomaly_at = now
+    found.fingerprint_digest = digest
+    found.name, found.platform, found.last_seen_at = info.name, info.platform, now
+    found.last_ip, found.last_lat, found.last_lon = context.ip, context.lat, context.lon
+    db.flush()
+    return found, is_new
+
+
+def list_devices(db: Session, *, owner: Principal) -> list[Device]:
+    return list(db.execute(
+        select(Device).where(Device.user_id == owner.user_id, Device.status == "active")
+        .order_by(Device.first_seen_at)
+    ).scalars())
+
+
+def _owned_device(db: Session, owner: Principal, device_id: str) -> Device:
+    device = db.get(Device, device_id)
+    if device is None or device.user_id != owner.user_id:
+        raise NotFound("no such device")
+    return device
+
+
+def end_device(
+    db: Session, *, device: Device, status: str, reason: str, actor: Principal, now: datetime
+) -> int:
+    """Unbind, mark lost or wiped: every session and biometric binding of the device
+    ends in this transaction. Returns how many sessions were revoked."""
+    if status not in ENDED:
+        raise ValueError(status)
+    revoked = db.execute(
+        update(DeviceSession)
+        .where(DeviceSession.device_id == device.id, DeviceSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoke_reason=reason)
+    ).rowcount
+    credentials.revoke_bindings(db, device_id=device.id, reason=reason, now=now)
+    device.status, device.ended_at = status, now
+    audit.append(db, actor=actor.ref, action=f"device.{status}", subject=device.user_id,
+                 reason=reason, at=now, chain=device.user_id,
+                 data={"device_id": device.id, "sessions_revoked": revoked})
+    return int(revoked)
+
+
+def unbind_device(db: Session, *, owner: Principal, device_id: str, now: datetime) -> Device:
+    owner.require(Role.OWNER)
+    device = _owned_device(db, owner, device_id)
+    if device.status != "active":
+        raise NotFound("no such device")
+    end_device(db, device=device, status="unbound", reason="unbound by owner", actor=owner,
+               now=now)
+    notifications.notify_owner(db, topic="device.unbound", user_id=device.user_id, now=now,
+                               payload={"device_id": device.id, "name": device.name})
+    return device
+
+
+def revoke_all_sessions(
+    db: Session, *, user_id: str, reason: str, now: datetime, except_session: str | None = None
+) -> int:
+    query = update(DeviceSession).where(DeviceSession.user_id == user_id,
+                                        DeviceSession.revoked_at.is_(None))
+    if except_session is not None:
+        query = query.where(DeviceSession.id != except_session)
+    return int(db.execute(query.values(revoked_at=now, revoke_reason=reason)).rowcount)
+
+
+def issue_command(
+    db: Session, *, actor: Principal, device_id: str, type: str, now: datetime,
+    message: str | None = None, contact_number: str | None = None,
+) -> DeviceCommand:
+    """Queue ring / lost_mode / wipe for a device; it stays queued until the device
+    connects. The owner (from any session) or an agent may send one."""
+    actor.require(Role.OWNER, Role.AGENT, Role.SYSTEM)
+    if type not in COMMAND_TYPES:
+        raise InvalidInput(f"type must be one of {', '.join(COMMAND_TYPES)}", field="type")
+    device = db.get(Device, device_id)
+    if device is None or (actor.role == Role.OWNER and device.user_id != actor.user_id):
+        raise NotFound("no such device")
+    if device.status in ("wiped", "unbound"):
+        raise InvalidInput("this device is no longer bound", field="device_id")
+    if message is not None and len(message) > 500:
+        raise InvalidInput("message must be at most 500 characters", field="message")
+    command = DeviceCommand(id=new_id("cmd"), user_id=device.user_id, device_id=device.id,
+                            type=type, message=message, contact_number=contact_number,
+                            issued_by=actor.ref, created_at=now)
+    db.add(command)
+    audit.append(db, actor=actor.ref, action=f"device.command_{type}", subject=device.user_id,
+                 at=now, chain=device.user_id, data={"device_id": device.id,
+                                                     "command_id": command.id})
+    return command
+
+
+def fetch_commands(db: Session, *, device_id: str, now: datetime) -> list[DeviceCommand]:
+    """What a device receives when it connects: every command not yet acknowledged."""
+    commands = list(db.execute(
+        select(DeviceCommand)
+        .where(DeviceCommand.device_id == device_id, DeviceCommand.acknowledged_at.is_(None))
+        .order_by(DeviceCommand.created_at)
+    ).scalars())
+    for command in commands:
+        if command.delivered_at is None:
+            command.delivered_at = now
+    return commands
+
+
+def acknowledge_command(
+    db: Session, *, device_id: str, command_id: str, now: datetime
+) -> DeviceCommand:
+    """The device confirms it carried the command out. A wipe ends the device."""
+    command = db.get(DeviceCommand, command_id)
+    if command is None or command.device_id != device_id:
+        raise NotFound("no such command")
+    if command.acknowledged_at is None:
+        command.acknowledged_at = now
+        command.delivered_at = command.delivered_at or now
+        if command.type == "wipe":
+            device = db.get(Device, device_id)
+            if device is not None and device.status != "wiped":
+                end_device(db, device=device, status="wiped", reason="remote wipe carried out",
+                           actor=Principal(role=Role.SYSTEM, id="device"), now=now)
+    return command
+
+
+def lost_device_commands_stay_reachable(db: Session, *, token_digest: str) -> str | None:
+    """A device reported lost has no valid session, yet it must still fetch its queued
+    commands (lost-mode message, wipe). It presents its old token; this returns the
+    device id if that token belonged to a lost device."""
+    row = db.execute(
+        select(DeviceSession.device_id).join(Device, Device.id == DeviceSession.device_id)
+        .where(DeviceSession.token_digest == token_digest, Device.status == "lost")
+    ).scalar_one_or_none()
+    return row

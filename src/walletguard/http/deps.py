@@ -1,0 +1,96 @@
+"""Request dependencies: the platform, the transaction, the caller, the clock.
+
+The transaction dependency has ``scope="function"``: it commits after the endpoint
+returns and **before** the response is sent, so a client that saw "frozen" knows the
+freeze is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from walletguard.auth import service as auth
+from walletguard.auth.principal import Principal, Role
+from walletguard.errors import InvalidInput, Unauthenticated
+from walletguard.runtime import Platform
+
+
+def get_platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+def transaction(platform: PlatformDep) -> Iterator[Session]:
+    with platform.db.transaction() as session:
+        yield session
+
+
+Tx = Annotated[Session, Depends(transaction, scope="function")]
+
+
+def now(platform: PlatformDep) -> datetime:
+    return platform.clock.now()
+
+
+Now = Annotated[datetime, Depends(now)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+ClientIp = Annotated[str | None, Depends(client_ip)]
+
+
+def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    token = authorization[7:].strip()
+    if not token or len(token) > 200:
+        raise Unauthenticated("malformed bearer token")
+    return token
+
+
+def principal(
+    platform: PlatformDep, db: Tx, at: Now, token: Annotated[str, Depends(bearer_token)]
+) -> Principal:
+    return auth.authenticate(db, keys=platform.keys, token=token, now=at,
+                             idle_timeout=platform.session_idle_timeout)
+
+
+Caller = Annotated[Principal, Depends(principal)]
+
+
+def role(*roles: Role) -> object:
+    """A dependency that admits only ``roles`` — the one place HTTP checks roles."""
+
+    def check(caller: Caller) -> Principal:
+        caller.require(*roles)
+        return caller
+
+    return Depends(check)
+
+
+Owner = Annotated[Principal, role(Role.OWNER)]
+Agent = Annotated[Principal, role(Role.AGENT)]
+Operator = Annotated[Principal, role(Role.OPERATOR)]
+Staff = Annotated[Principal, role(Role.AGENT, Role.TELLER)]
+
+
+def idempotency_key(
+    key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> str | None:
+    if key is not None and not 1 <= len(key) <= 200:
+        raise InvalidInput("Idempotency-Key must be 1-200 characters", field="Idempotency-Key")
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import Field, StringConstraints
+
+from walletguard.http.deps import Now, Owner, PlatformDep, Tx
+from walletguard.http.schema import Out, Strict
+from walletguard.identity import service as identity
+from walletguard.restrictions import service as restrictions
+from walletguard.restrictions.models import Restriction
+
+router = APIRouter(tags=["owner"])
+
+
+class RegisterIn(Strict):
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] = Field(
+        examples=["+8613912345678"])
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
+        examples=["Plum-Blossom-88"])
+    real_name: Annotated[str, StringConstraints(min_length=1, max_length=100,
+                                                strip_whitespace=True)] = Field(examples=["陈静"])
+    id_number: Annotated[str, StringConstraints(min_length=15, max_length=18)] = Field(
+        examples=["11010519880512001X"])
+
+
+class CreatedOut(Out):
+    id: str
+
+
+class RestrictionOut(Out):
+    id: str
+    kind: str
+    scope: str
+    reason: str
+    source: str
+    placed_at: str
+    placed_by: str
+    expires_at: str | None = None
+
+
+class MeOut(Out):
+    id: str
+    phone_masked: str
+    name_masked: str
+    state: str
+    restrictions: list[RestrictionOut]
+
+
+@router.post("/v1/users", status_code=201, response_model=CreatedOut)
+def register_owner(body: RegisterIn, platform: PlatformDep, db: Tx, now: Now) -> CreatedOut:
+    user = identity.register(
+        db, keys=platform.keys, policy=platform.policy, now=now,
+        data=identity.Registration(phone=body.phone, password=body.password,
+                                   real_name=body.real_name, id_number=body.id_number))
+    return CreatedOut(id=user.id)
+
+
+@router.get("/v1/me", response_model=MeOut)
+def me(owner: Owner, platform: PlatformDep, db: Tx, now: Now) -> MeOut:
+    profile = identity.profile(db, vault=platform.keys.vault, user_id=str(owner.user_id))
+    active = restrictions.active(db, user_id=profile.id, now=now)
+    return MeOut(
+        id=profile.id, phone_masked=profile.phone_masked, name_masked=profile.name_masked,
+        state=restrictions.state_of(active),
+        restrictions=[restriction_out(r) for r in active],
+    )
+
+
+def restriction_out(r: Restriction) -> RestrictionOut:
+    return RestrictionOut(
+        id=r.id, kind=r.kind, scope=r.scope, reason=r.reason, source=r.source,
+        placed_at=r.placed_at.isoformat(), placed_by=r.placed_by,
+        expires_at=r.expires_at.isoformat() if r.expires_at else None)

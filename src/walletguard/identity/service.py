@@ -1,0 +1,108 @@
+"""Owners: registration, look-up by phone, the masked profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from walletguard.audit import service as audit
+from walletguard.crypto import Keyring, PiiVault
+from walletguard.db import new_id
+from walletguard.errors import Conflict, NotFound
+from walletguard.identity import validation
+from walletguard.identity.models import User
+from walletguard.ledger import service as ledger
+from walletguard.policy import Policy
+
+
+@dataclass(frozen=True)
+class Registration:
+    phone: str
+    password: str
+    real_name: str
+    id_number: str
+
+
+def register(
+    db: Session, *, keys: Keyring, policy: Policy, data: Registration, now: datetime
+) -> User:
+    """Create an owner with an empty wallet. PII is sealed before it reaches the session."""
+    vault = keys.vault
+    phone = validation.normalize_phone(data.phone)
+    id_number = validation.normalize_resident_id(data.id_number)
+    real_name = data.real_name.strip()
+    validation.check_password(data.password, context=(phone[-8:], id_number[-6:]))
+    phone_index = vault.blind_index("phone", phone)
+    if db.execute(select(User.id).where(User.phone_index == phone_index)).first():
+        raise Conflict("an account with this phone already exists", field="phone")
+    user = User(
+        id=new_id("usr"),
+        phone_index=phone_index,
+        phone_sealed=vault.seal("phone", phone),
+        real_name_sealed=vault.seal("real_name", real_name),
+        id_number_sealed=vault.seal("id_number", id_number),
+        password_hash=keys.passwords.hash(data.password),
+        account_class=2,
+        created_at=now,
+    )
+    db.add(user)
+    db.flush()
+    ledger.open_wallet(db, user_id=user.id, policy=policy, now=now)
+    audit.append(db, actor=f"owner:{user.id}", action="user.registered", subject=user.id,
+                 at=now, chain=user.id)
+    return user
+
+
+def find_by_phone(db: Session, *, vault: PiiVault, phone: str) -> User | None:
+    try:
+        e164 = validation.normalize_phone(phone)
+    except Exception:
+        return None
+    return db.execute(
+        select(User).where(User.phone_index == vault.blind_index("phone", e164))
+    ).scalar_one_or_none()
+
+
+def check_password(keys: Keyring, user: User | None, password: str) -> bool:
+    """Constant work whether or not the user exists."""
+    try:
+        stored = user.password_hash if user else keys.dummy_password_hash
+        return keys.passwords.verify(stored, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def get_user(db: Session, user_id: str) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    phone_masked: str
+    name_masked: str
+
+
+def profile(db: Session, *, vault: PiiVault, user_id: str) -> Profile:
+    user = get_user(db, user_id)
+    return Profile(
+        id=user.id,
+        phone_masked=validation.mask_phone(vault.open("phone", user.phone_sealed)),
+        name_masked=validation.mask_name(vault.open("real_name", user.real_name_sealed)),
+    )
+
+
+def details_match(
+    user: User, *, vault: PiiVault, real_name: str, id_number_last4: str
+) -> bool:
+    """For the public lost-phone report: name and the last four ID characters."""
+    name_ok = vault.open("real_name", user.real_name_sealed) == real_name.strip()
+    last4 = vault.open("id_number", user.id_number_sealed)[-4:]
+    return name_ok and last4 == id_number_last4.strip().upper()

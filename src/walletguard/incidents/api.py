@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import Field, StringConstraints
+
+from walletguard.http.deps import Agent, Caller, ClientIp, Now, Owner, PlatformDep, Tx
+from walletguard.http.schema import Strict
+from walletguard.incidents import service as incidents
+
+router = APIRouter()
+
+
+class LostPhoneReportIn(Strict):
+    phone: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
+        examples=["+8613912345678"])
+    real_name: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+        examples=["陈静"])
+    id_number_last4: Annotated[str, StringConstraints(min_length=4, max_length=4)] = Field(
+        examples=["001X"])
+
+
+class OwnerReportIn(Strict):
+    device_id: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None, description="the lost device; omit to treat every other device as lost")
+
+
+class TickIn(Strict):
+    done: bool = True
+
+
+@router.post("/v1/lost-phone-reports", status_code=202, tags=["public"])
+def report_lost_phone(body: LostPhoneReportIn, platform: PlatformDep, db: Tx, now: Now,
+                      ip: ClientIp) -> dict[str, Any]:
+    """No sign-in needed. The same answer whether or not the details match; when they
+    do, the wallet is frozen and the incident opened before this answers."""
+    answer = incidents.report_lost_phone(
+        db, keys=platform.keys, policy=platform.policy, reporter_ip=ip, now=now,
+        report=incidents.LostPhoneReport(phone=body.phone, real_name=body.real_name,
+                                         id_number_last4=body.id_number_last4))
+    return {"incident_id": answer.incident_id, "message": answer.message}
+
+
+@router.post("/v1/incidents", status_code=201, tags=["owner"])
+def report_from_another_device(body: OwnerReportIn, owner: Owner, platform: PlatformDep,
+                               db: Tx, now: Now) -> dict[str, Any]:
+    incident = incidents.report_for_owner(db, policy=platform.policy, actor=owner,
+                                          user_id=str(owner.user_id), device_id=body.device_id,
+                                          now=now)
+    return incidents.incident_view(db, actor=owner, incident_id=incident.id, now=now)
+
+
+@router.post("/v1/admin/users/{user_id}/incidents", status_code=201, tags=["staff"])
+def hotline_report(user_id: str, agent: Agent, platform: PlatformDep, db: Tx,
+                   now: Now) -> dict[str, Any]:
+    incident = incidents.report_for_owner(db, policy=platform.policy, actor=agent,
+                                          user_id=user_id, now=now)
+    return incidents.incident_view(db, actor=agent, incident_id=incident.id, now=now)
+
+
+@router.get("/v1/admin/users/{user_id}/incidents", tags=["staff"])
+def incidents_of_user(user_id: str, agent: Agent, db: Tx) -> dict[str, Any]:
+    return {"items": [{"id": i.id, "kind": i.kind, "status": i.status,
+                       "reported_at": i.reported_at.isoformat()}
+                      for i in incidents.incidents_of(db, actor=agent, user_id=user_id)]}
+
+
+@router.get("/v1/incidents/{incident_id}", tags=["owner", "staff"])
+def get_incident(incident_id: str, caller: Caller, db: Tx, now: Now) -> dict[str, Any]:
+    return incidents.incident_view(db, actor=caller, incident_id=incident_id, now=now)
+
+
+@router.put("/v1/incidents/{incident_id}/checklist/{item_id}", tags=["owner"])
+def tick_item(incident_id: str, item_id: str, body: TickIn, caller: Caller, db: Tx,
+              now: Now) -> dict[str, Any]:
+    incidents.tick_checklist_item(db, actor=caller, incident_id=incident_id, item_id=item_id,
+                                  done=body.done, now=now)
+    return incidents.incident_view(db, actor=caller, incident_id=incident_id, now=now)

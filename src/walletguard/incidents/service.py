@@ -1,0 +1,243 @@
+"""Lost-phone incidents: the one-step report, the checklist, the timeline.
+
+A report that matches an owner does, in the caller's one transaction and before the
+answer is sent: freeze (payments scope), revoke every session, mark the owner's devices
+lost unless the report is made from a session of a device still in the owner's hands,
+drop biometric bindings, turn password-free off, open the incident with its checklist,
+and enqueue notices to the owner's other channels, trusted contacts and linked partners.
+The public answer is the same whether or not the details matched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from walletguard.audit import service as audit
+from walletguard.auth import throttle
+from walletguard.auth.principal import Principal, Role
+from walletguard.credentials import service as credentials
+from walletguard.crypto import Keyring
+from walletguard.db import new_id
+from walletguard.devices import service as devices
+from walletguard.devices.models import Device
+from walletguard.errors import Forbidden, InvalidInput, NotFound, RateLimited
+from walletguard.identity import service as identity
+from walletguard.identity.models import User
+from walletguard.incidents.models import ChecklistItem, Incident, IncidentEvent
+from walletguard.notifications import service as notifications
+from walletguard.policy import Policy
+from walletguard.restrictions import service as restrictions
+
+PUBLIC_MESSAGE = (
+    "If these details match a walletguard account, its payments are now frozen and the "
+    "owner's other contact channels have been told. Keep this page: it has your next steps."
+)
+
+
+@dataclass(frozen=True)
+class LostPhoneReport:
+    phone: str
+    real_name: str
+    id_number_last4: str
+
+
+@dataclass(frozen=True)
+class ReportAnswer:
+    message: str
+    incident_id: str | None
+
+
+def report_lost_phone(
+    db: Session, *, keys: Keyring, policy: Policy, report: LostPhoneReport,
+    reporter_ip: str | None, now: datetime,
+) -> ReportAnswer:
+    """The public report "from a friend's browser". Rate-limited per IP and per phone;
+    the answer never says whether an account exists."""
+    _validate(report)
+    hour = timedelta(hours=1)
+    per_ip = throttle.hit(db, key=f"lost:ip:{reporter_ip or 'unknown'}", window=hour, now=now)
+    per_phone = throttle.hit(db, key="lost:phone:" + keys.vault.blind_index(
+        "phone", report.phone.strip()), window=hour, now=now)
+    if (per_ip > policy.lost_phone.reports_per_ip_per_hour
+            or per_phone > policy.lost_phone.reports_per_phone_per_hour):
+        raise RateLimited("too many reports; try again later or call the hotline").kept()
+    user = identity.find_by_phone(db, vault=keys.vault, phone=report.phone)
+    matched = user is not None and identity.details_match(
+        user, vault=keys.vault, real_name=report.real_name,
+        id_number_last4=report.id_number_last4)
+    if user is None or not matched:
+        return ReportAnswer(message=PUBLIC_MESSAGE, incident_id=None)
+    incident = open_lost_phone_incident(
+        db, policy=policy, user=user, reported_via="public",
+        actor=Principal(role=Role.PUBLIC, id=reporter_ip or "unknown"), now=now)
+    return ReportAnswer(message=PUBLIC_MESSAGE, incident_id=incident.id)
+
+
+def _validate(report: LostPhoneReport) -> None:
+    if not 1 <= len(report.phone.strip()) <= 32:
+        raise InvalidInput("phone is required", field="phone")
+    if not 1 <= len(report.real_name.strip()) <= 100:
+        raise InvalidInput("real_name is required", field="real_name")
+    last4 = report.id_number_last4.strip().upper()
+    if len(last4) != 4 or not (last4[:3].isdigit() and (last4[3].isdigit() or last4[3] == "X")):
+        raise InvalidInput("id_number_last4 must be the last four characters of the ID",
+                           field="id_number_last4")
+
+
+def report_for_owner(
+    db: Session, *, policy: Policy, actor: Principal, user_id: str, now: datetime,
+    device_id: str | None = None,
+) -> Incident:
+    """A lost phone reported by an agent on the hotline, or by the owner from another
+    signed-in device (which stays signed in; ``device_id`` names the lost one)."""
+    actor.require(Role.AGENT, Role.OWNER)
+    if actor.role == Role.OWNER and actor.user_id != user_id:
+        raise Forbidden("owners report their own phone")
+    user = identity.get_user(db, user_id)
+    via = "hotline" if actor.role == Role.AGENT else "owner"
+    return open_lost_phone_incident(db, policy=policy, user=user, reported_via=via, actor=actor,
+                                    now=now, lost_device_id=device_id)
+
+
+def open_lost_phone_incident(
+    db: Session, *, policy: Policy, user: User, reported_via: str, actor: Principal,
+    now: datetime, lost_device_id: str | None = None,
+) -> Incident:
+    incident = Incident(id=new_id("inc"), user_id=user.id, kind="lost_phone",
+                        reported_via=reported_via, reported_by=actor.ref, reported_at=now)
+    db.add(incident)
+    db.flush()
+    freeze = restrictions.place_freeze(
+        db, actor=actor, user_id=user.id, scope=restrictions.Scope.PAYMENTS,
+        reason="phone reported lost", source="lost_phone", now=now, incident_id=incident.id)
+    _event(db, incident, now, "wallet.frozen", {"restriction_id": freeze.id,
+                                                "scope": "payments"})
+    keep_session = actor.session_id if actor.role == Role.OWNER else None
+    lost = _lost_devices(db, user_id=user.id, actor=actor, lost_device_id=lost_device_id)
+    for device in lost:
+        devices.end_device(db, device=device, status="lost", reason="phone reported lost",
+                           actor=actor, now=now)
+    revoked = devices.revoke_all_sessions(db, user_id=user.id, reason="phone reported lost",
+                                          now=now, except_session=keep_session)
+    dropped = credentials.revoke_all_bindings(db, user_id=user.id, reason="phone reported lost",
+                                              now=now)
+    _event(db, incident, now, "sessions.revoked", {
+        "devices_marked_lost": [d.id for d in lost], "sessions": revoked,
+        "biometric_bindings": dropped})
+    _event(db, incident, now, "password_free.disabled", {})
+    sent = notifications.notify_owner(
+        db, topic="incident.lost_phone", user_id=user.id, now=now, contacts=True,
+        exclude_device=actor.device_id,
+        payload={"incident_id": incident.id, "restriction_id": freeze.id})
+    partners = notifications.enqueue(
+        db, topic="partner.lost_phone", user_id=user.id, now=now,
+        recipients=[("webhook", p.key) for p in policy.incidents.linked_platforms
+                    if p.category in ("payment", "e-commerce", "bank")],
+        payload={"incident_id": incident.id, "reported_at": now.isoformat()})
+    _event(db, incident, now, "notifications.enqueued", {"owner_channels": sent,
+                                                         "partners": partners})
+    items = _checklist(db, policy=policy, incident=incident, now=now)
+    _event(db, incident, now, "checklist.created", {"items": items})
+    audit.append(db, actor=actor.ref, action="incident.lost_phone_reported", subject=user.id,
+                 at=now, chain=user.id,
+                 data={"incident_id": incident.id, "via": reported_via})
+    return incident
+
+
+def _lost_devices(
+    db: Session, *, user_id: str, actor: Principal, lost_device_id: str | None
+) -> list[Device]:
+    active = list(db.execute(
+        select(Device).where(Device.user_id == user_id, Device.status == "active")
+    ).scalars())
+    if lost_device_id is not None:
+        chosen = [d for d in active if d.id == lost_device_id]
+        if not chosen:
+            raise NotFound("no such active device", field="device_id")
+        return chosen
+    # Without a named device every device is presumed gone, except the one reporting.
+    return [d for d in active if d.id != actor.device_id]
+
+
+def _event(db: Session, incident: Incident, now: datetime, kind: str,
+           detail: dict[str, Any]) -> None:
+    db.add(IncidentEvent(incident_id=incident.id, at=now, kind=kind, detail=detail))
+
+
+def _checklist(db: Session, *, policy: Policy, incident: Incident, now: datetime) -> int:
+    urgency = policy.incidents.urgency_hours
+    rows = [
+        {"id": new_id("chk"), "incident_id": incident.id, "key": p.key, "name": p.name,
+         "category": p.category, "hotline": p.hotline, "say": p.say,
+         "due_at": now + timedelta(hours=urgency.get(p.category, 24))}
+        for p in policy.incidents.linked_platforms
+    ]
+    db.execute(insert(ChecklistItem), rows)
+    return len(rows)
+
+
+def _visible(db: Session, *, actor: Principal, incident_id: str) -> Incident:
+    incident = db.get(Incident, incident_id)
+    if incident is None or (actor.role == Role.OWNER and incident.user_id != actor.user_id):
+        raise NotFound("no such incident")
+    if actor.role not in (Role.OWNER, Role.AGENT):
+        raise Forbidden("only the owner or an agent sees an incident")
+    return incident
+
+
+def incident_view(
+    db: Session, *, actor: Principal, incident_id: str, now: datetime
+) -> dict[str, Any]:
+    incident = _visible(db, actor=actor, incident_id=incident_id)
+    items = db.execute(
+        select(ChecklistItem).where(ChecklistItem.incident_id == incident.id)
+        .order_by(ChecklistItem.due_at, ChecklistItem.key)
+    ).scalars()
+    events = db.execute(
+        select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
+        .order_by(IncidentEvent.id)
+    ).scalars()
+    return {
+        "id": incident.id,
+        "kind": incident.kind,
+        "status": incident.status,
+        "reported_at": incident.reported_at.isoformat(),
+        "reported_via": incident.reported_via,
+        "checklist": [
+            {"id": i.id, "key": i.key, "name": i.name, "category": i.category,
+             "hotline": i.hotline, "say": i.say, "due_at": i.due_at.isoformat(),
+             "done_at": i.done_at.isoformat() if i.done_at else None,
+             "overdue": i.done_at is None and i.due_at < now}
+            for i in items
+        ],
+        "timeline": [{"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail}
+                     for e in events],
+    }
+
+
+def tick_checklist_item(
+    db: Session, *, actor: Principal, incident_id: str, item_id: str, done: bool, now: datetime
+) -> ChecklistItem:
+    actor.require(Role.OWNER, Role.AGENT)
+    incident = _visible(db, actor=actor, incident_id=incident_id)
+    item = db.get(ChecklistItem, item_id)
+    if item is None or item.incident_id != incident.id:
+        raise NotFound("no such checklist item")
+    item.done_at = now if done else None
+    _event(db, incident, now, "checklist.ticked" if done else "checklist.unticked",
+           {"item": item.key, "by": actor.ref})
+    return item
+
+
+def incidents_of(db: Session, *, actor: Principal, user_id: str) -> list[Incident]:
+    actor.require(Role.AGENT, Role.OWNER)
+    if actor.role == Role.OWNER and actor.user_id != user_id:
+        raise NotFound("no such user")
+    return list(db.execute(
+        select(Incident).where(Incident.user_id == user_id).order_by(Incident.reported_at.desc())
+    ).scalars())

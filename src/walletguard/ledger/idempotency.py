@@ -1,0 +1,72 @@
+"""Idempotency keys, claimed by one conditional insert before the work is done.
+
+The claim is ``INSERT … ON CONFLICT DO NOTHING``: of two requests with the same key, the
+second waits for the first to commit (PostgreSQL) or for the write lock (SQLite), then
+finds the stored answer and replays it — a refusal as well as a success — or, if its
+body differs, gets ``idempotency_conflict``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from walletguard.errors import IdempotencyConflict
+from walletguard.ledger.models import IdempotencyRecord
+
+PENDING = 0
+
+
+@dataclass(frozen=True)
+class Claim:
+    record_id: int | None
+    replay: tuple[int, dict[str, Any]] | None = None
+
+    def remember(self, db: Session, status_code: int, body: dict[str, Any]) -> None:
+        if self.record_id is not None:
+            db.execute(
+                update(IdempotencyRecord).where(IdempotencyRecord.id == self.record_id)
+                .values(status_code=status_code, response=body)
+            )
+
+
+NO_KEY = Claim(record_id=None)
+
+
+def request_digest(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def claim(
+    db: Session, *, scope: str, key: str | None, payload: Any, now: datetime
+) -> Claim:
+    """Claim ``key`` for this request, or return the first answer given under it."""
+    if key is None:
+        return NO_KEY
+    digest = request_digest(payload)
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    record_id = db.execute(
+        insert(IdempotencyRecord)
+        .values(scope=scope, key=key, request_digest=digest, status_code=PENDING,
+                response={}, created_at=now)
+        .on_conflict_do_nothing(index_elements=["scope", "key"])
+        .returning(IdempotencyRecord.id)
+    ).scalar_one_or_none()
+    if record_id is not None:
+        return Claim(record_id=record_id)
+    stored = db.execute(
+        select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
+                                        IdempotencyRecord.key == key)
+    ).scalar_one()
+    if stored.request_digest != digest:
+        raise IdempotencyConflict("this Idempotency-Key was used with another request")
+    return Claim(record_id=None, replay=(stored.status_code, stored.response))

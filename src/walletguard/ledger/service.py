@@ -1,0 +1,181 @@
+"""The ledger: double-entry accounts, balanced transfers, wallet balances, conservation.
+
+Owner wallets are the only accounts locked on the money path; merchant and clearing
+accounts are credited by appending entries (hot accounts never take a row lock) and
+their balance is the sum of their entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from walletguard.db import new_id
+from walletguard.errors import InsufficientFunds, InvalidInput, NotFound
+from walletguard.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer, Wallet
+from walletguard.policy import Policy
+
+CLEARING_ACCOUNT = "acc_platform_clearing"
+
+
+def open_wallet(db: Session, *, user_id: str, policy: Policy, now: datetime) -> Wallet:
+    account = LedgerAccount(id=new_id("acc"), kind="wallet", owner_id=user_id,
+                            currency=policy.currency, created_at=now)
+    db.add(account)
+    db.flush()
+    wallet = Wallet(user_id=user_id, account_id=account.id, currency=policy.currency,
+                    balance=0, held=0, daily_limit=policy.limits.default_daily_limit,
+                    updated_at=now)
+    db.add(wallet)
+    return wallet
+
+
+def open_account(db: Session, *, kind: str, owner_id: str, currency: str,
+                 now: datetime) -> LedgerAccount:
+    account = LedgerAccount(id=new_id("acc"), kind=kind, owner_id=owner_id, currency=currency,
+                            created_at=now)
+    db.add(account)
+    return account
+
+
+def lock_wallet(db: Session, user_id: str) -> Wallet:
+    """Lock the owner's wallet row: the first lock of every money movement and every
+    restriction change (see the lock order in ``walletguard.db``)."""
+    wallet = db.execute(
+        select(Wallet).where(Wallet.user_id == user_id).with_for_update()
+    ).scalar_one_or_none()
+    if wallet is None:
+        raise NotFound("no such wallet")
+    return wallet
+
+
+def lock_wallets(db: Session, user_ids: list[str]) -> dict[str, Wallet]:
+    """Lock several wallets in ascending id order (a transfer locks payer and payee)."""
+    return {uid: lock_wallet(db, uid) for uid in sorted(set(user_ids))}
+
+
+def get_wallet(db: Session, user_id: str) -> Wallet:
+    wallet = db.get(Wallet, user_id)
+    if wallet is None:
+        raise NotFound("no such wallet")
+    return wallet
+
+
+@dataclass(frozen=True)
+class Leg:
+    account_id: str
+    amount: int
+
+
+def post(
+    db: Session, *, kind: str, legs: list[Leg], currency: str, now: datetime,
+    user_id: str | None = None, counterparty_id: str | None = None,
+    auth_method: str | None = None, category: str | None = None,
+    refund_of: str | None = None, transfer_id: str | None = None,
+) -> LedgerTransfer:
+    """Write one transfer and its entries. Legs must sum to zero; wallet balances are
+    the caller's to update under the wallet lock it already holds."""
+    if sum(leg.amount for leg in legs) != 0:
+        raise ValueError("a ledger transfer must balance")
+    amount = sum(leg.amount for leg in legs if leg.amount > 0)
+    transfer = LedgerTransfer(
+        id=transfer_id or new_id("txn"), kind=kind, user_id=user_id,
+        counterparty_id=counterparty_id, amount=amount, currency=currency,
+        auth_method=auth_method, category=category, refund_of=refund_of, refunded=0,
+        created_at=now,
+    )
+    db.add(transfer)
+    db.flush()
+    db.execute(insert(LedgerEntry), [
+        {"transfer_id": transfer.id, "account_id": leg.account_id, "amount": leg.amount,
+         "created_at": now}
+        for leg in legs
+    ])
+    return transfer
+
+
+def debit_wallet(wallet: Wallet, amount: int, now: datetime) -> None:
+    """Take ``amount`` from a locked wallet; available balance is balance − holds."""
+    if amount <= 0:
+        raise InvalidInput("amount must be positive", field="amount")
+    if wallet.balance - wallet.held < amount:
+        raise InsufficientFunds(
+            "the wallet's available balance is too low", available=wallet.balance - wallet.held
+        )
+    wallet.balance -= amount
+    wallet.updated_at = now
+
+
+def credit_wallet(wallet: Wallet, amount: int, now: datetime) -> None:
+    wallet.balance += amount
+    wallet.updated_at = now
+
+
+def top_up(db: Session, *, user_id: str, amount: int, now: datetime) -> tuple[LedgerTransfer,
+                                                                               Wallet]:
+    """Money in from the platform clearing account (the operator's bank side)."""
+    if amount <= 0:
+        raise InvalidInput("amount must be positive", field="amount")
+    wallet = lock_wallet(db, user_id)
+    transfer = post(db, kind="topup", user_id=user_id, counterparty_id=CLEARING_ACCOUNT,
+                    currency=wallet.currency, now=now,
+                    legs=[Leg(CLEARING_ACCOUNT, -amount), Leg(wallet.account_id, amount)])
+    credit_wallet(wallet, amount, now)
+    return transfer, wallet
+
+
+def account_balance(db: Session, account_id: str) -> int:
+    total = db.execute(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .where(LedgerEntry.account_id == account_id)
+    ).scalar_one()
+    return int(total)
+
+
+@dataclass(frozen=True)
+class ConservationReport:
+    accounts: int
+    entries: int
+    total: int
+    unbalanced_transfers: list[str]
+    wallet_mismatches: list[tuple[str, int, int]]
+    over_refunded: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return (self.total == 0 and not self.unbalanced_transfers
+                and not self.wallet_mismatches and not self.over_refunded)
+
+
+def check_conservation(db: Session) -> ConservationReport:
+    """All entries sum to zero, every transfer balances, every wallet balance equals its
+    account's entries, and no payment is refunded beyond its amount."""
+    accounts = db.execute(select(func.count()).select_from(LedgerAccount)).scalar_one()
+    entries, total = db.execute(
+        select(func.count(), func.coalesce(func.sum(LedgerEntry.amount), 0))
+    ).one()
+    unbalanced = db.execute(
+        select(LedgerEntry.transfer_id).group_by(LedgerEntry.transfer_id)
+        .having(func.sum(LedgerEntry.amount) != 0)
+    ).scalars().all()
+    sums = (
+        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount).label("total"))
+        .group_by(LedgerEntry.account_id).subquery()
+    )
+    mismatches = db.execute(
+        select(Wallet.user_id, Wallet.balance, func.coalesce(sums.c.total, 0))
+        .outerjoin(sums, sums.c.account_id == Wallet.account_id)
+        .where(Wallet.balance != func.coalesce(sums.c.total, 0))
+    ).all()
+    over = db.execute(
+        select(LedgerTransfer.id).where(LedgerTransfer.refunded > LedgerTransfer.amount)
+    ).scalars().all()
+    return ConservationReport(
+        accounts=int(accounts), entries=int(entries), total=int(total),
+        unbalanced_transfers=list(unbalanced),
+        wallet_mismatches=[(str(u), int(b), int(s)) for u, b, s in mismatches],
+        over_refunded=list(over),
+    )

@@ -1,0 +1,532 @@
+"""The money path. Every yuan that leaves a wallet goes through ``_authorize``:
+
+    lock the payer's wallet row            (the one lock order: wallet rows first)
+    claim the idempotency key              (replay the first answer, success or refusal)
+    guard: freezes and locks               (read under the lock, so a committed freeze wins)
+    authenticate: PIN / biometric / password-free rules
+    limits: daily, by strength, observation halves them
+    funds: available = balance − holds
+    post the balanced ledger transfer, update the wallet's day counters
+    enqueue the transaction alert          (outbox, same transaction)
+
+A refusal after the claim is remembered under the key and committed with what it
+counted (a wrong PIN, a lock), then raised; nothing else is written before a refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from walletguard.audit import service as audit
+from walletguard.auth.principal import Principal, Role
+from walletguard.credentials import service as credentials
+from walletguard.credentials.service import RelyingParty
+from walletguard.crypto import Keyring
+from walletguard.db import new_id
+from walletguard.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    LimitExceeded,
+    MethodNotAvailable,
+    NotFound,
+    ReplayedRefusal,
+    StepUpRequired,
+)
+from walletguard.identity import service as identity
+from walletguard.ledger import idempotency
+from walletguard.ledger import service as ledger
+from walletguard.ledger.models import LedgerEntry, LedgerTransfer, Wallet
+from walletguard.notifications import service as notifications
+from walletguard.payments.models import Merchant
+from walletguard.policy import Policy
+from walletguard.restrictions import service as restrictions
+
+Method = Literal["pin", "biometric", "password_free", "emergency_code"]
+MAX_AMOUNT = 10**11
+# Refusals that say nothing about who is paying do not count toward the decline lock.
+NOT_COUNTED = {"account_frozen", "account_locked", "pin_locked", "idempotency_conflict",
+               "invalid_pin", "not_found", "invalid_input"}
+
+
+@dataclass(frozen=True)
+class PaymentAuth:
+    method: Method
+    pin: str | None = None
+    assertion: dict[str, Any] | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    merchant_id: str
+    amount: int
+    auth: PaymentAuth
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    to_phone: str
+    amount: int
+    auth: PaymentAuth
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class MoneyPath:
+    """What the money path needs from the platform, built once per process."""
+
+    keys: Keyring
+    policy: Policy
+    rp: RelyingParty
+    zone: ZoneInfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "zone", ZoneInfo(self.policy.timezone))
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.zone).date()
+
+
+# Merchants never change their ledger account: cache the mapping per process.
+_merchant_accounts: dict[str, str] = {}
+
+
+def _merchant_account(db: Session, merchant_id: str) -> str:
+    account = _merchant_accounts.get(merchant_id)
+    if account is None:
+        merchant = db.get(Merchant, merchant_id)
+        if merchant is None:
+            raise NotFound("no such merchant", field="merchant_id")
+        account = _merchant_accounts[merchant_id] = merchant.account_id
+    return account
+
+
+def authorize_payment(
+    db: Session, *, path: MoneyPath, owner: Principal, request: PaymentRequest,
+    idempotency_key: str | None, now: datetime,
+) -> dict[str, Any]:
+    """Pay a merchant from the owner's wallet. Returns the response body."""
+    owner.require(Role.OWNER)
+    user_id = str(owner.user_id)
+    _check_amount(request.amount)
+    wallet = ledger.lock_wallet(db, user_id)
+    payload = {"op": "payment", **asdict(request)}
+    claim = idempotency.claim(db, scope=f"owner:{user_id}", key=idempotency_key,
+                              payload=payload, now=now)
+    if claim.replay is not None:
+        return _replay(claim.replay)
+    try:
+        merchant_account = _merchant_account(db, request.merchant_id)
+        _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
+                   auth=request.auth, now=now)
+        transfer = ledger.post(
+            db, kind="payment", user_id=user_id, counterparty_id=request.merchant_id,
+            currency=wallet.currency, now=now, auth_method=request.auth.method,
+            category=request.category,
+            legs=[ledger.Leg(wallet.account_id, -request.amount),
+                  ledger.Leg(merchant_account, request.amount)],
+        )
+    except DomainError as refusal:
+        raise _remember_refusal(db, path, wallet, claim, refusal, owner, now) from None
+    body = _succeeded(db, wallet, transfer, now)
+    claim.remember(db, 201, body)
+    return body
+
+
+def transfer_to_owner(
+    db: Session, *, path: MoneyPath, owner: Principal, request: TransferRequest,
+    idempotency_key: str | None, now: datetime,
+) -> dict[str, Any]:
+    """Send money to another owner by phone. Both wallets are locked, in id order."""
+    owner.require(Role.OWNER)
+    user_id = str(owner.user_id)
+    _check_amount(request.amount)
+    payee = identity.find_by_phone(db, vault=path.keys.vault, phone=request.to_phone)
+    if payee is None:
+        raise NotFound("no wallet for this phone", field="to_phone")
+    if payee.id == user_id:
+        raise InvalidInput("cannot transfer to yourself", field="to_phone")
+    wallets = ledger.lock_wallets(db, [user_id, payee.id])
+    wallet, payee_wallet = wallets[user_id], wallets[payee.id]
+    payload = {"op": "transfer", **asdict(request)}
+    claim = idempotency.claim(db, scope=f"owner:{user_id}", key=idempotency_key,
+                              payload=payload, now=now)
+    if claim.replay is not None:
+        return _replay(claim.replay)
+    try:
+        _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
+                   auth=request.auth, now=now)
+    except DomainError as refusal:
+        raise _remember_refusal(db, path, wallet, claim, refusal, owner, now) from None
+    transfer = ledger.post(
+        db, kind="transfer", user_id=user_id, counterparty_id=payee.id,
+        currency=wallet.currency, now=now, auth_method=request.auth.method,
+        category=request.note,
+        legs=[ledger.Leg(wallet.account_id, -request.amount),
+              ledger.Leg(payee_wallet.account_id, request.amount)],
+    )
+    ledger.credit_wallet(payee_wallet, request.amount, now)
+    notifications.enqueue(db, topic="transaction.received", user_id=payee.id, now=now,
+                          recipients=[("alert", payee.id)],
+                          payload={"transfer_id": transfer.id, "amount": request.amount})
+    body = _succeeded(db, wallet, transfer, now)
+    claim.remember(db, 201, body)
+    return body
+
+
+def _check_amount(amount: int) -> None:
+    if not 0 < amount <= MAX_AMOUNT:
+        raise InvalidInput(f"amount must be between 1 and {MAX_AMOUNT} minor units",
+                           field="amount")
+
+
+def _replay(stored: tuple[int, dict[str, Any]]) -> dict[str, Any]:
+    status, body = stored
+    if status == 201:
+        return body
+    raise ReplayedRefusal(status, body)
+
+
+def _succeeded(db: Session, wallet: Wallet, transfer: LedgerTransfer,
+               now: datetime) -> dict[str, Any]:
+    wallet.declines_in_a_row = 0
+    notifications.enqueue(db, topic="transaction.alert", user_id=wallet.user_id, now=now,
+                          recipients=[("alert", wallet.user_id)],
+                          payload={"transfer_id": transfer.id, "kind": transfer.kind,
+                                   "amount": transfer.amount})
+    return {"id": transfer.id, "status": "succeeded", "amount": transfer.amount,
+            "currency": transfer.currency, "balance": wallet.balance,
+            "created_at": now.isoformat()}
+
+
+def _remember_refusal(
+    db: Session, path: MoneyPath, wallet: Wallet, claim: idempotency.Claim,
+    refusal: DomainError, owner: Principal, now: datetime,
+) -> DomainError:
+    """Keep the refusal: under its key, in the decline counter (which may lock), and in
+    the owner's audit chain."""
+    if refusal.code not in NOT_COUNTED:
+        wallet.declines_in_a_row += 1
+        if wallet.declines_in_a_row >= path.policy.restrictions.payment_failure_lock_count:
+            wallet.declines_in_a_row = 0
+            restrictions.place_lock(
+                db, user_id=wallet.user_id, scope=restrictions.Scope.PAYMENTS,
+                source="declines", reason="too many declined payments in a row",
+                expires_at=now + _hours(path.policy.restrictions.payment_failure_lock_hours),
+                now=now, actor=Principal(role=Role.SYSTEM, id="decline-guard"))
+    audit.append(db, actor=owner.ref, action="payment.declined", subject=wallet.user_id,
+                 at=now, chain=wallet.user_id, reason=refusal.code,
+                 data={"detail": refusal.detail})
+    claim.remember(db, refusal.status, refusal.problem())
+    return refusal.kept()
+
+
+def _hours(hours: float) -> timedelta:
+    return timedelta(hours=hours)
+
+
+def _authorize(
+    db: Session, *, path: MoneyPath, owner: Principal, wallet: Wallet, amount: int,
+    auth: PaymentAuth, now: datetime,
+) -> None:
+    """Everything that must hold before money moves; the wallet row is locked."""
+    policy, limits = path.policy, path.policy.limits
+    active = restrictions.active(db, user_id=wallet.user_id, now=now)
+    restrictions.guard(active, restrictions.Action.PAY)
+    observed = restrictions.in_observation(active)
+    _roll_day(wallet, path.today(now))
+    if auth.method == "password_free":
+        _password_free(db, path=path, owner=owner, wallet=wallet, amount=amount,
+                       observed=observed, now=now)
+        strength_cap = limits.single_factor_daily
+    elif auth.method == "pin":
+        if not auth.pin:
+            raise InvalidInput("auth.pin is required for method pin", field="auth.pin")
+        credentials.judge_pin(
+            db, keys=path.keys, policy=policy, user_id=wallet.user_id, pin=auth.pin, now=now,
+            biometric_available=_biometric_ready(db, path, owner, now))
+        wallet.password_free_in_a_row = 0
+        strength_cap = limits.two_factor_daily
+    elif auth.method == "biometric":
+        if not auth.assertion:
+            raise InvalidInput("auth.assertion is required for method biometric",
+                               field="auth.assertion")
+        credentials.verify_biometric(db, rp=path.rp, policy=policy, owner=owner,
+                                     assertion=auth.assertion, now=now)
+        wallet.password_free_in_a_row = 0
+        strength_cap = limits.two_factor_daily
+    else:
+        raise MethodNotAvailable("emergency codes are issued by an institution; "
+                                 "this wallet platform has none enabled yet")
+    daily = min(wallet.daily_limit, strength_cap)
+    if observed:
+        daily = int(daily * policy.restrictions.observation_limit_factor)
+    if wallet.spent_today + amount > daily:
+        raise LimitExceeded("the daily outgoing limit would be exceeded",
+                            daily_limit=daily, spent_today=wallet.spent_today)
+    ledger.debit_wallet(wallet, amount, now)
+    wallet.spent_today += amount
+    if auth.method == "password_free":
+        wallet.password_free_spent_today += amount
+        wallet.password_free_in_a_row += 1
+
+
+def _roll_day(wallet: Wallet, today: date) -> None:
+    if wallet.counter_day != today:
+        wallet.counter_day = today
+        wallet.spent_today = 0
+        wallet.password_free_spent_today = 0
+
+
+def _biometric_ready(db: Session, path: MoneyPath, owner: Principal, now: datetime) -> bool:
+    return credentials.biometric_eligible(
+        db, policy=path.policy, device_id=owner.device_id, now=now
+    ) and credentials.active_binding(db, device_id=owner.device_id) is not None
+
+
+def password_free_limits(path: MoneyPath, wallet: Wallet) -> tuple[int, int]:
+    """The owner's own limits, never above the regulatory profile's."""
+    limits = path.policy.limits
+    per = min(wallet.password_free_per_payment or limits.password_free_per_payment,
+              limits.password_free_per_payment)
+    daily = min(wallet.password_free_daily or limits.password_free_daily,
+                limits.password_free_daily, limits.single_factor_daily)
+    return per, daily
+
+
+def _password_free(
+    db: Session, *, path: MoneyPath, owner: Principal, wallet: Wallet, amount: int,
+    observed: bool, now: datetime,
+) -> None:
+    def step_up(why: str) -> StepUpRequired:
+        methods = ["pin"] + (["biometric"] if _biometric_ready(db, path, owner, now) else [])
+        return StepUpRequired(why, methods=methods)
+
+    if observed:
+        raise step_up("password-free payments are off while the wallet is under observation")
+    if not wallet.password_free_enabled:
+        raise step_up("password-free payments are not enabled")
+    per, daily = password_free_limits(path, wallet)
+    if amount > per:
+        raise step_up(f"above the password-free limit of {per} per payment")
+    if wallet.password_free_spent_today + amount > daily:
+        raise step_up(f"above the password-free limit of {daily} per day")
+    if wallet.password_free_in_a_row >= path.policy.limits.password_free_consecutive:
+        raise step_up("confirm with your PIN after several password-free payments in a row")
+
+
+# ---- settings and views ---------------------------------------------------------------
+
+
+def set_password_free(
+    db: Session, *, path: MoneyPath, owner: Principal, enabled: bool,
+    per_payment_limit: int | None, daily_limit: int | None, now: datetime,
+) -> Wallet:
+    owner.require(Role.OWNER)
+    user_id = str(owner.user_id)
+    wallet = ledger.lock_wallet(db, user_id)
+    active = restrictions.active(db, user_id=user_id, now=now)
+    restrictions.guard(active, restrictions.Action.PAY)
+    limits = path.policy.limits
+    if enabled and restrictions.in_observation(active):
+        raise Conflict("password-free payments stay off while the wallet is under observation")
+    for name, value, cap in (("per_payment_limit", per_payment_limit,
+                              limits.password_free_per_payment),
+                             ("daily_limit", daily_limit, limits.password_free_daily)):
+        if value is not None and not 0 < value <= cap:
+            raise InvalidInput(f"{name} must be between 1 and {cap}", field=name)
+    wallet.password_free_enabled = enabled
+    wallet.password_free_per_payment = per_payment_limit
+    wallet.password_free_daily = daily_limit
+    wallet.password_free_in_a_row = 0
+    wallet.updated_at = now
+    audit.append(db, actor=owner.ref, action="settings.password_free", subject=user_id, at=now,
+                 chain=user_id, data={"enabled": enabled, "per_payment_limit": per_payment_limit,
+                                      "daily_limit": daily_limit})
+    return wallet
+
+
+def set_daily_limit(
+    db: Session, *, path: MoneyPath, owner: Principal, daily_limit: int, pin: str | None,
+    now: datetime,
+) -> Wallet:
+    """Lowering is immediate; raising needs the PIN (step-up)."""
+    owner.require(Role.OWNER)
+    user_id = str(owner.user_id)
+    wallet = ledger.lock_wallet(db, user_id)
+    active = restrictions.active(db, user_id=user_id, now=now)
+    restrictions.guard(active, restrictions.Action.SETTINGS)
+    cap = path.policy.limits.max_daily_limit
+    if not 0 <= daily_limit <= cap:
+        raise InvalidInput(f"daily_limit must be between 0 and {cap}", field="daily_limit")
+    if daily_limit > wallet.daily_limit:
+        restrictions.guard(active, restrictions.Action.PAY)
+        if pin is None:
+            raise StepUpRequired("raising the limit needs your payment PIN", methods=["pin"])
+        credentials.judge_pin(db, keys=path.keys, policy=path.policy, user_id=user_id, pin=pin,
+                              now=now, biometric_available=False)
+    previous = wallet.daily_limit
+    wallet.daily_limit = daily_limit
+    wallet.updated_at = now
+    audit.append(db, actor=owner.ref, action="settings.daily_limit", subject=user_id, at=now,
+                 chain=user_id, data={"from": previous, "to": daily_limit})
+    return wallet
+
+
+def wallet_view(db: Session, *, path: MoneyPath, owner: Principal,
+                now: datetime) -> dict[str, Any]:
+    owner.require(Role.OWNER)
+    wallet = ledger.get_wallet(db, str(owner.user_id))
+    active = restrictions.active(db, user_id=wallet.user_id, now=now)
+    observed = restrictions.in_observation(active)
+    same_day = wallet.counter_day == path.today(now)
+    limits = path.policy.limits
+    daily = min(wallet.daily_limit, limits.two_factor_daily)
+    if observed:
+        daily = int(daily * path.policy.restrictions.observation_limit_factor)
+    per, pf_daily = password_free_limits(path, wallet)
+    return {
+        "balance": wallet.balance,
+        "available": wallet.balance - wallet.held,
+        "currency": wallet.currency,
+        "daily_limit": daily,
+        "spent_today": wallet.spent_today if same_day else 0,
+        "under_observation": observed,
+        "password_free": {
+            "enabled": wallet.password_free_enabled and not observed,
+            "per_payment_limit": per,
+            "daily_limit": pf_daily,
+            "spent_today": wallet.password_free_spent_today if same_day else 0,
+        },
+    }
+
+
+def transactions(
+    db: Session, *, owner: Principal, since: datetime | None, until: datetime | None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Everything that touched the owner's wallet account, newest first."""
+    owner.require(Role.OWNER)
+    wallet = ledger.get_wallet(db, str(owner.user_id))
+    query = (
+        select(LedgerTransfer, LedgerEntry.amount)
+        .join(LedgerEntry, LedgerEntry.transfer_id == LedgerTransfer.id)
+        .where(LedgerEntry.account_id == wallet.account_id)
+    )
+    if since is not None:
+        query = query.where(LedgerEntry.created_at >= since)
+    if until is not None:
+        query = query.where(LedgerEntry.created_at < until)
+    rows = db.execute(query.order_by(LedgerEntry.id.desc()).limit(limit)).all()
+    return [
+        {"id": t.id, "kind": t.kind, "amount": signed, "currency": t.currency,
+         "counterparty": t.counterparty_id if t.user_id == wallet.user_id else t.user_id,
+         "auth_method": t.auth_method, "created_at": t.created_at.isoformat(),
+         "status": "succeeded"}
+        for t, signed in rows
+    ]
+
+
+# ---- operator ---------------------------------------------------------------------------
+
+
+def create_merchant(
+    db: Session, *, actor: Principal, policy: Policy, name: str, category: str, now: datetime
+) -> Merchant:
+    actor.require(Role.OPERATOR)
+    name, category = name.strip(), category.strip()
+    if not 1 <= len(name) <= 200:
+        raise InvalidInput("name must be 1-200 characters", field="name")
+    if not 1 <= len(category) <= 40:
+        raise InvalidInput("category must be 1-40 characters", field="category")
+    merchant_id = new_id("mer")
+    account = ledger.open_account(db, kind="merchant", owner_id=merchant_id,
+                                  currency=policy.currency, now=now)
+    merchant = Merchant(id=merchant_id, name=name, category=category, account_id=account.id,
+                        created_at=now)
+    db.add(merchant)
+    audit.append(db, actor=actor.ref, action="merchant.created", subject=merchant.id, at=now,
+                 data={"name": name, "category": category})
+    return merchant
+
+
+def top_up(
+    db: Session, *, actor: Principal, user_id: str, amount: int, idempotency_key: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Money in from the operator's clearing account."""
+    actor.require(Role.OPERATOR)
+    _check_amount(amount)
+    wallet = ledger.lock_wallet(db, user_id)
+    claim = idempotency.claim(db, scope=actor.ref, key=idempotency_key,
+                              payload={"op": "topup", "user_id": user_id, "amount": amount},
+                              now=now)
+    if claim.replay is not None:
+        return _replay(claim.replay)
+    transfer, wallet = ledger.top_up(db, user_id=user_id, amount=amount, now=now)
+    audit.append(db, actor=actor.ref, action="wallet.topped_up", subject=user_id, at=now,
+                 chain=user_id, data={"transfer_id": transfer.id, "amount": amount})
+    notifications.enqueue(db, topic="transaction.alert", user_id=user_id, now=now,
+                          recipients=[("alert", user_id)],
+                          payload={"transfer_id": transfer.id, "kind": "topup",
+                                   "amount": amount})
+    body = {"id": transfer.id, "balance": wallet.balance, "amount": amount,
+            "currency": wallet.currency}
+    claim.remember(db, 201, body)
+    return body
+
+
+def refund_payment(
+    db: Session, *, actor: Principal, payment_id: str, amount: int | None, reason: str,
+    idempotency_key: str | None, now: datetime,
+) -> dict[str, Any]:
+    """Reverse a payment in part or whole as new entries; the original is never edited
+    beyond its running refunded total, which the payer's wallet lock serialises."""
+    actor.require(Role.OPERATOR)
+    payment = db.get(LedgerTransfer, payment_id)
+    if payment is None or payment.kind != "payment" or payment.user_id is None:
+        raise NotFound("no such payment")
+    wallet = ledger.lock_wallet(db, payment.user_id)
+    db.refresh(payment)
+    refund_amount = payment.amount - payment.refunded if amount is None else amount
+    claim = idempotency.claim(db, scope=actor.ref, key=idempotency_key,
+                              payload={"op": "refund", "payment_id": payment_id,
+                                       "amount": amount, "reason": reason}, now=now)
+    if claim.replay is not None:
+        return _replay(claim.replay)
+    if refund_amount <= 0 or payment.refunded + refund_amount > payment.amount:
+        raise InvalidInput("a refund cannot exceed what is left of the payment",
+                           field="amount", refundable=payment.amount - payment.refunded)
+    merchant_account = _merchant_account(db, str(payment.counterparty_id))
+    refund = ledger.post(db, kind="refund", user_id=payment.user_id,
+                         counterparty_id=payment.counterparty_id, currency=payment.currency,
+                         now=now, refund_of=payment.id,
+                         legs=[ledger.Leg(merchant_account, -refund_amount),
+                               ledger.Leg(wallet.account_id, refund_amount)])
+    payment.refunded += refund_amount
+    ledger.credit_wallet(wallet, refund_amount, now)
+    audit.append(db, actor=actor.ref, action="payment.refunded", subject=payment.user_id,
+                 at=now, chain=payment.user_id, reason=reason,
+                 data={"payment_id": payment.id, "refund_id": refund.id,
+                       "amount": refund_amount})
+    body = {"id": refund.id, "payment_id": payment.id, "amount": refund_amount,
+            "refunded_total": payment.refunded, "balance": wallet.balance}
+    claim.remember(db, 201, body)
+    return body
+
+
+def merchant_balance(db: Session, *, merchant_id: str) -> int:
+    account = db.execute(select(Merchant.account_id).where(Merchant.id == merchant_id)
+                         ).scalar_one_or_none()
+    if account is None:
+        raise NotFound("no such merchant")
+    return ledger.account_balance(db, account)
+

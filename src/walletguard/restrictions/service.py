@@ -1,0 +1,332 @@
+"""Freeze, lock and observation: placing them, the guard every action passes, and the
+ways out.
+
+Every change here locks the owner's wallet row first — the row every payment locks —
+so a freeze and a payment are ordered by the database: once ``place_freeze``'s
+transaction commits, no payment that locks the wallet afterwards passes ``guard``.
+Easy to stop, hard to restart: placing needs little, lifting needs an agent, a teller
+with an in-person document check, or a completed recovery, and every lift can be
+cancelled by the owner within the cooling-off window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from walletguard.audit import service as audit
+from walletguard.auth.principal import Principal, Role
+from walletguard.crypto import Keyring
+from walletguard.db import new_id
+from walletguard.errors import (
+    AccountFrozen,
+    AccountLocked,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PinLocked,
+)
+from walletguard.ledger import service as ledger
+from walletguard.ledger.models import Wallet
+from walletguard.notifications import service as notifications
+from walletguard.policy import Policy
+from walletguard.restrictions.models import DocumentCheck, Restriction
+
+
+class Kind(StrEnum):
+    FREEZE = "freeze"
+    LOCK = "lock"
+    OBSERVATION = "observation"
+
+
+class Scope(StrEnum):
+    PAYMENTS = "payments"  # payments, transfers, red packets
+    ACCOUNT = "account"  # also login and settings
+    NONE = "none"  # observation: nothing blocked, lower limits
+
+
+class Action(StrEnum):
+    PAY = "pay"
+    LOGIN = "login"
+    SETTINGS = "settings"
+
+
+PIN_LOCK_SOURCE = "pin"
+DOCUMENT_TYPES = ("resident_id", "passport", "drivers_licence", "electronic_id")
+_SEVERITY = {Kind.FREEZE: 0, Kind.LOCK: 1, Kind.OBSERVATION: 2}
+
+
+def active(db: Session, *, user_id: str, now: datetime) -> list[Restriction]:
+    """Restrictions in force now: not lifted, not expired. One indexed read."""
+    rows = db.execute(
+        select(Restriction).where(
+            Restriction.user_id == user_id,
+            Restriction.lifted_at.is_(None),
+            or_(Restriction.expires_at.is_(None), Restriction.expires_at > now),
+        )
+    ).scalars()
+    return sorted(rows, key=lambda r: (_SEVERITY[Kind(r.kind)], r.placed_at))
+
+
+def _blocks(restriction: Restriction, action: Action) -> bool:
+    if restriction.kind == Kind.OBSERVATION:
+        return False
+    if restriction.scope == Scope.ACCOUNT:
+        return True
+    return restriction.scope == Scope.PAYMENTS and action == Action.PAY
+
+
+def guard(restrictions: Sequence[Restriction], action: Action) -> None:
+    """Refuse ``action`` if any restriction blocks it, the strictest first. Callers on the
+    money path pass restrictions read under the wallet lock they hold."""
+    for restriction in restrictions:
+        if _blocks(restriction, action):
+            raise _refusal(restriction)
+
+
+def _refusal(restriction: Restriction) -> DomainError:
+    extra: dict[str, Any] = {"restriction_id": restriction.id}
+    if restriction.expires_at is not None:
+        extra["until"] = restriction.expires_at.isoformat()
+    if restriction.kind == Kind.FREEZE:
+        return AccountFrozen(f"the wallet is frozen: {restriction.reason}", **extra)
+    if restriction.source == PIN_LOCK_SOURCE:
+        return PinLocked("too many wrong PINs; the PIN is locked", **extra)
+    return AccountLocked(f"the account is locked: {restriction.reason}", **extra)
+
+
+def state_of(restrictions: Sequence[Restriction]) -> str:
+    """One word for the owner: the strictest restriction in force, or ``active``."""
+    if not restrictions:
+        return "active"
+    strictest = restrictions[0]
+    return {"freeze": "frozen", "lock": "locked", "observation": "observation"}[strictest.kind]
+
+
+def in_observation(restrictions: Sequence[Restriction]) -> bool:
+    return any(r.kind == Kind.OBSERVATION for r in restrictions)
+
+
+def check(db: Session, *, user_id: str, action: Action, now: datetime) -> None:
+    """Guard an action that does not move money (login, settings) without a lock."""
+    guard(active(db, user_id=user_id, now=now), action)
+
+
+def _new(
+    *, user_id: str, kind: Kind, scope: Scope, source: str, reason: str, placed_by: str,
+    now: datetime, expires_at: datetime | None = None, incident_id: str | None = None,
+) -> Restriction:
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput("reason must be 1-500 characters", field="reason")
+    return Restriction(
+        id=new_id("rst"), user_id=user_id, kind=kind.value, scope=scope.value, source=source,
+        reason=reason, placed_by=placed_by, placed_at=now, expires_at=expires_at,
+        incident_id=incident_id,
+    )
+
+
+def place_freeze(
+    db: Session, *, actor: Principal, user_id: str, scope: Scope, reason: str, source: str,
+    now: datetime, incident_id: str | None = None,
+) -> Restriction:
+    """Freeze a wallet. Once the caller's transaction commits, no payment that locks the
+    wallet afterwards can pass the guard. A freeze also turns password-free payments off."""
+    wallet = ledger.lock_wallet(db, user_id)
+    restriction = _new(user_id=user_id, kind=Kind.FREEZE, scope=scope, source=source,
+                       reason=reason, placed_by=actor.ref, now=now, incident_id=incident_id)
+    db.add(restriction)
+    _password_free_off(wallet, now)
+    audit.append(db, actor=actor.ref, action="restriction.freeze_placed", subject=user_id,
+                 reason=restriction.reason, at=now, chain=user_id,
+                 data={"restriction_id": restriction.id, "scope": scope.value,
+                       "source": source})
+    notifications.notify_owner(db, topic="wallet.frozen", user_id=user_id, now=now,
+                               payload={"restriction_id": restriction.id,
+                                        "scope": scope.value, "reason": restriction.reason})
+    return restriction
+
+
+def _password_free_off(wallet: Wallet, now: datetime) -> None:
+    wallet.password_free_enabled = False
+    wallet.password_free_in_a_row = 0
+    wallet.updated_at = now
+
+
+def place_lock(
+    db: Session, *, user_id: str, scope: Scope, source: str, reason: str,
+    expires_at: datetime | None, now: datetime, actor: Principal,
+) -> Restriction:
+    """A lock placed by the system (PIN failures, risk, repeated declines). The caller
+    holds the wallet lock already (locks are placed on the money path)."""
+    restriction = _new(user_id=user_id, kind=Kind.LOCK, scope=scope, source=source,
+                       reason=reason, placed_by=actor.ref, now=now, expires_at=expires_at)
+    db.add(restriction)
+    audit.append(db, actor=actor.ref, action="restriction.lock_placed", subject=user_id,
+                 reason=reason, at=now, chain=user_id,
+                 data={"restriction_id": restriction.id, "scope": scope.value, "source": source,
+                       "expires_at": expires_at.isoformat() if expires_at else None})
+    notifications.notify_owner(db, topic="wallet.locked", user_id=user_id, now=now,
+                               payload={"restriction_id": restriction.id, "reason": reason})
+    return restriction
+
+
+def start_observation(
+    db: Session, *, user_id: str, reason: str, policy: Policy, now: datetime, actor: Principal,
+) -> Restriction:
+    """Lower limits and no password-free payments for the observation period."""
+    wallet = ledger.lock_wallet(db, user_id)
+    until = now + timedelta(days=policy.restrictions.observation_days)
+    restriction = _new(user_id=user_id, kind=Kind.OBSERVATION, scope=Scope.NONE,
+                       source="system", reason=reason, placed_by=actor.ref, now=now,
+                       expires_at=until)
+    db.add(restriction)
+    _password_free_off(wallet, now)
+    audit.append(db, actor=actor.ref, action="restriction.observation_started",
+                 subject=user_id, reason=reason, at=now, chain=user_id,
+                 data={"restriction_id": restriction.id, "until": until.isoformat()})
+    return restriction
+
+
+@dataclass(frozen=True)
+class DocumentEvidence:
+    """What a teller saw in person (seed 004)."""
+
+    document_type: str
+    document_number: str
+    branch: str
+
+    def validated(self) -> DocumentEvidence:
+        if self.document_type not in DOCUMENT_TYPES:
+            raise InvalidInput(f"document_type must be one of {', '.join(DOCUMENT_TYPES)}",
+                               field="evidence.document_type")
+        if not 4 <= len(self.document_number.strip()) <= 40:
+            raise InvalidInput("document_number must be 4-40 characters",
+                               field="evidence.document_number")
+        if not 1 <= len(self.branch.strip()) <= 200:
+            raise InvalidInput("branch must be 1-200 characters", field="evidence.branch")
+        return self
+
+
+def _lockable(db: Session, restriction_id: str) -> tuple[Restriction, Wallet]:
+    found = db.get(Restriction, restriction_id)
+    if found is None:
+        raise NotFound("no such restriction")
+    wallet = ledger.lock_wallet(db, found.user_id)
+    db.refresh(found)
+    return found, wallet
+
+
+def lift(
+    db: Session, *, actor: Principal, restriction_id: str, reason: str, policy: Policy,
+    keys: Keyring, now: datetime, evidence: dict[str, Any] | None = None,
+    document: DocumentEvidence | None = None,
+) -> Restriction:
+    """Lift a freeze or lock. Agents lift with a reason; tellers only after recording an
+    in-person document check. The owner is told on every channel and may cancel the lift
+    within the cooling-off window."""
+    actor.require(Role.AGENT, Role.TELLER, Role.SYSTEM)
+    if actor.role == Role.TELLER and document is None:
+        raise InvalidInput("a teller records the in-person document check before a lift",
+                           field="evidence")
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput("reason must be 1-500 characters", field="reason")
+    restriction, _wallet = _lockable(db, restriction_id)
+    if restriction.lifted_at is not None or (
+        restriction.expires_at is not None and restriction.expires_at <= now
+    ):
+        raise Conflict("this restriction is no longer in force")
+    check_id = None
+    if document is not None:
+        document = document.validated()
+        check = DocumentCheck(
+            id=new_id("doc"), user_id=restriction.user_id, restriction_id=restriction.id,
+            document_type=document.document_type,
+            document_number_sealed=keys.vault.seal("document_number",
+                                                   document.document_number.strip()),
+            branch=document.branch.strip(), teller=actor.ref, checked_at=now,
+        )
+        db.add(check)
+        check_id = check.id
+    restriction.lifted_at = now
+    restriction.lifted_by = actor.ref
+    restriction.lift_reason = reason
+    restriction.lift_evidence = {**(evidence or {}), **({"document_check": check_id}
+                                                       if check_id else {})}
+    window = timedelta(hours=policy.restrictions.unfreeze_cooling_off_hours)
+    restriction.cancellable_until = now + window
+    audit.append(db, actor=actor.ref, action=f"restriction.{restriction.kind}_lifted",
+                 subject=restriction.user_id, reason=reason, at=now, chain=restriction.user_id,
+                 data={"restriction_id": restriction.id, "evidence": restriction.lift_evidence})
+    notifications.notify_owner(
+        db, topic="wallet.restriction_lifted", user_id=restriction.user_id, now=now,
+        payload={"restriction_id": restriction.id, "kind": restriction.kind,
+                 "cancellable_until": restriction.cancellable_until.isoformat(),
+                 "how_to_cancel": f"DELETE /v1/restrictions/{restriction.id}/lift"},
+    )
+    if restriction.source == "lost_phone":
+        start_observation(db, user_id=restriction.user_id, policy=policy, now=now, actor=actor,
+                          reason="wallet returned after a lost-phone report")
+    return restriction
+
+
+def cancel_lift(
+    db: Session, *, actor: Principal, restriction_id: str, now: datetime
+) -> Restriction:
+    """The owner says "that was not me": the lifted restriction is placed again."""
+    actor.require(Role.OWNER)
+    restriction, _wallet = _lockable(db, restriction_id)
+    if restriction.user_id != actor.user_id:
+        raise NotFound("no such restriction")
+    if restriction.lifted_at is None or restriction.cancellable_until is None:
+        raise Conflict("this restriction has not been lifted")
+    if restriction.reinstated_by is not None:
+        raise Conflict("this lift was already cancelled")
+    if now > restriction.cancellable_until:
+        raise Conflict("the cooling-off window has passed; freeze the wallet instead")
+    again = _new(user_id=restriction.user_id, kind=Kind(restriction.kind),
+                 scope=Scope(restriction.scope), source=restriction.source,
+                 reason=f"lift cancelled by the owner: {restriction.reason}"[:500],
+                 placed_by=actor.ref, now=now, expires_at=restriction.expires_at,
+                 incident_id=restriction.incident_id)
+    db.add(again)
+    restriction.reinstated_by = again.id
+    audit.append(db, actor=actor.ref, action="restriction.lift_cancelled",
+                 subject=restriction.user_id, at=now, chain=restriction.user_id,
+                 data={"restriction_id": restriction.id, "reinstated_as": again.id})
+    notifications.notify_owner(db, topic="wallet.frozen", user_id=restriction.user_id, now=now,
+                               payload={"restriction_id": again.id, "reason": again.reason})
+    return again
+
+
+def get_for_owner(db: Session, *, owner: Principal, restriction_id: str) -> Restriction:
+    found = db.get(Restriction, restriction_id)
+    if found is None or (owner.role == Role.OWNER and found.user_id != owner.user_id):
+        raise NotFound("no such restriction")
+    return found
+
+
+def agent_freeze(
+    db: Session, *, actor: Principal, user_id: str, scope: Scope, reason: str, now: datetime
+) -> Restriction:
+    """A hotline freeze: the whole account by default (seed 000)."""
+    actor.require(Role.AGENT)
+    return place_freeze(db, actor=actor, user_id=user_id, scope=scope, reason=reason,
+                        source="agent", now=now)
+
+
+def owner_freeze(db: Session, *, actor: Principal, reason: str, now: datetime) -> Restriction:
+    actor.require(Role.OWNER)
+    if actor.user_id is None:
+        raise Forbidden("an owner session is needed")
+    return place_freeze(db, actor=actor, user_id=actor.user_id, scope=Scope.PAYMENTS,
+                        reason=reason, source="owner", now=now)

@@ -1,0 +1,41 @@
+"""The process-wide parts every edge (HTTP, CLI, tests) builds once from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from walletguard.clock import Clock, SystemClock
+from walletguard.config import Settings
+from walletguard.credentials.service import RelyingParty
+from walletguard.crypto import Keyring
+from walletguard.db import Database
+from walletguard.payments.service import MoneyPath
+from walletguard.policy import Policy
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    db: Database
+    keys: Keyring
+    policy: Policy
+    clock: Clock
+    money: MoneyPath
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None) -> Platform:
+        policy = settings.policy
+        keys = settings.keyring
+        rp = RelyingParty(id=settings.webauthn_rp_id, name=settings.webauthn_rp_name,
+                          origins=tuple(settings.webauthn_origins))
+        return cls(
+            settings=settings,
+            db=Database(settings.resolved_database_url, pool_size=settings.db_pool_size),
+            keys=keys, policy=policy, clock=clock or SystemClock(),
+            money=MoneyPath(keys=keys, policy=policy, rp=rp),
+        )
+
+    @property
+    def session_idle_timeout(self) -> timedelta:
+        return timedelta(minutes=self.policy.login.session_idle_minutes)
