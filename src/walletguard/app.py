@@ -33,9 +33,14 @@ DESCRIPTION = """A self-hostable digital-wallet core that protects the owner's m
 phone is lost or stolen. Errors are `application/problem+json` with a stable `code`."""
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    settings = settings or Settings()
-    platform = Platform.build(settings, clock=clock)
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None,
+    platform: Platform | None = None,
+) -> FastAPI:
+    """The HTTP app. ``platform`` lets tests share one database and clock with it."""
+    if platform is None:
+        platform = Platform.build(settings or Settings(), clock=clock)
+    settings = platform.settings
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
