@@ -44,7 +44,9 @@ class LimitsProfile(_Section):
     """Daily outgoing limits by authentication strength."""
 
     single_factor_daily: int = Field(100_000, description="< 2 verification elements, per day")
-    two_factor_daily: int = Field(500_000, description="PIN or biometric on a bound device, per day")
+    two_factor_daily: int = Field(
+        500_000, description="PIN or biometric on a bound device, per day"
+    )
     default_daily_limit: int = Field(500_000, description="a new wallet's daily outgoing limit")
     max_daily_limit: int = Field(
         5_000_000, description="the highest daily limit an owner may raise to (with step-up)"
@@ -111,7 +113,8 @@ class ChecklistEntry(_Section):
 class IncidentPolicy(_Section):
     urgency_hours: dict[str, float] = Field(
         default_factory=lambda: {
-            "carrier": 2, "payment": 2, "bank": 2, "e-commerce": 6, "social": 24, "police": 24,
+            "carrier": 2.0, "payment": 2.0, "bank": 2.0, "e-commerce": 6.0, "social": 24.0,
+            "police": 24.0,
         },
         description="due time per checklist category, counted from the report (seed 000 §6)",
     )
