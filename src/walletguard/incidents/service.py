@@ -27,8 +27,10 @@ from walletguard.devices import service as devices
 from walletguard.devices.models import Device
 from walletguard.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from walletguard.identity import service as identity
+from walletguard.identity import validation
 from walletguard.identity.models import User
 from walletguard.incidents.models import ChecklistItem, Incident, IncidentEvent
+from walletguard.ledger import service as ledger
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
@@ -62,7 +64,7 @@ def report_lost_phone(
     hour = timedelta(hours=1)
     per_ip = throttle.hit(db, key=f"lost:ip:{reporter_ip or 'unknown'}", window=hour, now=now)
     per_phone = throttle.hit(db, key="lost:phone:" + keys.vault.blind_index(
-        "phone", report.phone.strip()), window=hour, now=now)
+        "phone", _phone_key(report.phone)), window=hour, now=now)
     if (per_ip > policy.lost_phone.reports_per_ip_per_hour
             or per_phone > policy.lost_phone.reports_per_phone_per_hour):
         raise RateLimited("too many reports; try again later or call the hotline").kept()
@@ -71,11 +73,20 @@ def report_lost_phone(
         user, vault=keys.vault, real_name=report.real_name,
         id_number_last4=report.id_number_last4)
     if user is None or not matched:
-        return ReportAnswer(message=PUBLIC_MESSAGE, incident_id=None)
+        # A reference shaped like a real one, so the answer cannot tell a match from a miss.
+        return ReportAnswer(message=PUBLIC_MESSAGE, incident_id=new_id("inc"))
     incident = open_lost_phone_incident(
         db, policy=policy, user=user, reported_via="public",
         actor=Principal(role=Role.PUBLIC, id=reporter_ip or "unknown"), now=now)
     return ReportAnswer(message=PUBLIC_MESSAGE, incident_id=incident.id)
+
+
+def _phone_key(phone: str) -> str:
+    """The phone as the throttle counts it: one bucket however the number is written."""
+    try:
+        return validation.normalize_phone(phone)
+    except InvalidInput:
+        return phone.strip()
 
 
 def _validate(report: LostPhoneReport) -> None:
@@ -108,24 +119,28 @@ def open_lost_phone_incident(
     db: Session, *, policy: Policy, user: User, reported_via: str, actor: Principal,
     now: datetime, lost_device_id: str | None = None,
 ) -> Incident:
+    # The one lock order: the wallet row first. Everything below commits together, so
+    # the freeze takes effect with the rest; the lost devices end before the freeze is
+    # announced, so no notice goes to the phone in the wrong hands.
+    ledger.lock_wallet(db, user.id)
     incident = Incident(id=new_id("inc"), user_id=user.id, kind="lost_phone",
                         reported_via=reported_via, reported_by=actor.ref, reported_at=now)
     db.add(incident)
     db.flush()
+    keep_session = actor.session_id if actor.role == Role.OWNER else None
+    lost = _lost_devices(db, user_id=user.id, actor=actor, lost_device_id=lost_device_id)
+    dropped = credentials.revoke_all_bindings(db, user_id=user.id, reason="phone reported lost",
+                                              now=now)
+    revoked = sum(devices.end_device(db, device=device, status="lost",
+                                     reason="phone reported lost", actor=actor, now=now)
+                  for device in lost)
+    revoked += devices.revoke_all_sessions(db, user_id=user.id, reason="phone reported lost",
+                                           now=now, except_session=keep_session)
     freeze = restrictions.place_freeze(
         db, actor=actor, user_id=user.id, scope=restrictions.Scope.PAYMENTS,
         reason="phone reported lost", source="lost_phone", now=now, incident_id=incident.id)
     _event(db, incident, now, "wallet.frozen", {"restriction_id": freeze.id,
                                                 "scope": "payments"})
-    keep_session = actor.session_id if actor.role == Role.OWNER else None
-    lost = _lost_devices(db, user_id=user.id, actor=actor, lost_device_id=lost_device_id)
-    for device in lost:
-        devices.end_device(db, device=device, status="lost", reason="phone reported lost",
-                           actor=actor, now=now)
-    revoked = devices.revoke_all_sessions(db, user_id=user.id, reason="phone reported lost",
-                                          now=now, except_session=keep_session)
-    dropped = credentials.revoke_all_bindings(db, user_id=user.id, reason="phone reported lost",
-                                              now=now)
     _event(db, incident, now, "sessions.revoked", {
         "devices_marked_lost": [d.id for d in lost], "sessions": revoked,
         "biometric_bindings": dropped})

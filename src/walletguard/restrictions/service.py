@@ -34,6 +34,7 @@ from walletguard.errors import (
     NotFound,
     PinLocked,
 )
+from walletguard.identity import service as identity
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import Wallet
 from walletguard.notifications import service as notifications
@@ -225,6 +226,19 @@ def _lockable(db: Session, restriction_id: str) -> tuple[Restriction, Wallet]:
     return found, wallet
 
 
+def _matches_owner(db: Session, *, keys: Keyring, user_id: str,
+                   document: DocumentEvidence) -> None:
+    """A resident ID shown at the counter must be the account holder's own: the one
+    document type whose number the wallet holds (sealed) and can compare."""
+    if document.document_type != "resident_id":
+        return
+    user = identity.get_user(db, user_id)
+    on_file = keys.vault.open("id_number", user.id_number_sealed)
+    if document.document_number.strip().upper() != on_file:
+        raise InvalidInput("the resident ID shown is not the account holder's",
+                           field="evidence.document_number")
+
+
 def lift(
     db: Session, *, actor: Principal, restriction_id: str, reason: str, policy: Policy,
     keys: Keyring, now: datetime, evidence: dict[str, Any] | None = None,
@@ -248,6 +262,7 @@ def lift(
     check_id = None
     if document is not None:
         document = document.validated()
+        _matches_owner(db, keys=keys, user_id=restriction.user_id, document=document)
         check = DocumentCheck(
             id=new_id("doc"), user_id=restriction.user_id, restriction_id=restriction.id,
             document_type=document.document_type,
@@ -284,7 +299,7 @@ def cancel_lift(
 ) -> Restriction:
     """The owner says "that was not me": the lifted restriction is placed again."""
     actor.require(Role.OWNER)
-    restriction, _wallet = _lockable(db, restriction_id)
+    restriction, wallet = _lockable(db, restriction_id)
     if restriction.user_id != actor.user_id:
         raise NotFound("no such restriction")
     if restriction.lifted_at is None or restriction.cancellable_until is None:
@@ -299,7 +314,10 @@ def cancel_lift(
                  placed_by=actor.ref, now=now, expires_at=restriction.expires_at,
                  incident_id=restriction.incident_id)
     db.add(again)
+    db.flush()  # the new row first: ``reinstated_by`` is a foreign key to it
     restriction.reinstated_by = again.id
+    if again.kind == Kind.FREEZE:
+        _password_free_off(wallet, now)  # any freeze turns password-free payments off
     audit.append(db, actor=actor.ref, action="restriction.lift_cancelled",
                  subject=restriction.user_id, at=now, chain=restriction.user_id,
                  data={"restriction_id": restriction.id, "reinstated_as": again.id})
