@@ -254,3 +254,21 @@ def test_the_owner_reports_one_lost_device_from_another_and_stays_signed_in(
     for role in ("operator", "teller", "institution"):
         seen = client.get(incident, headers=factories.staff_headers(platform, role))
         assert (seen.status_code, seen.json()["code"]) == (403, "forbidden")
+
+
+def test_a_second_report_of_the_same_loss_joins_the_standing_incident(
+    client: TestClient, platform: Platform
+) -> None:
+    owner = factories.register_owner(platform, balance=10_000)
+    first = report(client, report_body(owner))
+    second = report(client, report_body(owner))
+    assert first.status_code == second.status_code == 202
+    # One incident and one freeze to lift; the repeat is on the incident's timeline.
+    assert count(platform, Incident, user_id=owner.user_id) == 1
+    assert count(platform, Restriction, user_id=owner.user_id) == 1
+    # A stranger repeating the report cannot tell from the reference that it matched.
+    assert second.json()["incident_id"] != first.json()["incident_id"]
+    agent = factories.staff_headers(platform, "agent")
+    view = client.get(f"/v1/incidents/{first.json()['incident_id']}", headers=agent).json()
+    assert [e["kind"] for e in view["timeline"]][-1] == "reported_again"
+    assert "incident.lost_phone_reported_again" in audit_actions(platform, owner.user_id)

@@ -75,10 +75,13 @@ def report_lost_phone(
     if user is None or not matched:
         # A reference shaped like a real one, so the answer cannot tell a match from a miss.
         return ReportAnswer(message=PUBLIC_MESSAGE, incident_id=new_id("inc"))
-    incident = open_lost_phone_incident(
+    incident, opened = _open_or_join(
         db, policy=policy, user=user, reported_via="public",
-        actor=Principal(role=Role.PUBLIC, id=reporter_ip or "unknown"), now=now)
-    return ReportAnswer(message=PUBLIC_MESSAGE, incident_id=incident.id)
+        actor=Principal(role=Role.PUBLIC, id=reporter_ip or "unknown"), now=now,
+        lost_device_id=None)
+    # A repeat names no incident: the same id twice would tell a stranger the details match.
+    return ReportAnswer(message=PUBLIC_MESSAGE,
+                        incident_id=incident.id if opened else new_id("inc"))
 
 
 def _phone_key(phone: str) -> str:
@@ -119,10 +122,29 @@ def open_lost_phone_incident(
     db: Session, *, policy: Policy, user: User, reported_via: str, actor: Principal,
     now: datetime, lost_device_id: str | None = None,
 ) -> Incident:
+    """Open the incident, or join the standing one if the wallet is still frozen for an
+    earlier report of the same loss."""
+    incident, _opened = _open_or_join(db, policy=policy, user=user, reported_via=reported_via,
+                                      actor=actor, now=now, lost_device_id=lost_device_id)
+    return incident
+
+
+def _open_or_join(
+    db: Session, *, policy: Policy, user: User, reported_via: str, actor: Principal,
+    now: datetime, lost_device_id: str | None,
+) -> tuple[Incident, bool]:
     # The one lock order: the wallet row first. Everything below commits together, so
     # the freeze takes effect with the rest; the lost devices end before the freeze is
     # announced, so no notice goes to the phone in the wrong hands.
     ledger.lock_wallet(db, user.id)
+    standing = _standing_incident(db, user_id=user.id, now=now)
+    if standing is not None:
+        # The wallet is already frozen for this loss: one incident, one freeze to lift.
+        _event(db, standing, now, "reported_again", {"via": reported_via, "by": actor.ref})
+        audit.append(db, actor=actor.ref, action="incident.lost_phone_reported_again",
+                     subject=user.id, at=now, chain=user.id,
+                     data={"incident_id": standing.id, "via": reported_via})
+        return standing, False
     incident = Incident(id=new_id("inc"), user_id=user.id, kind="lost_phone",
                         reported_via=reported_via, reported_by=actor.ref, reported_at=now)
     db.add(incident)
@@ -161,7 +183,19 @@ def open_lost_phone_incident(
     audit.append(db, actor=actor.ref, action="incident.lost_phone_reported", subject=user.id,
                  at=now, chain=user.id,
                  data={"incident_id": incident.id, "via": reported_via})
-    return incident
+    return incident, True
+
+
+def _standing_incident(db: Session, *, user_id: str, now: datetime) -> Incident | None:
+    """The open lost-phone incident whose freeze is still in force, if any."""
+    frozen_by = {r.incident_id for r in restrictions.active(db, user_id=user_id, now=now)
+                 if r.source == "lost_phone" and r.incident_id is not None}
+    if not frozen_by:
+        return None
+    return db.execute(
+        select(Incident).where(Incident.id.in_(frozen_by), Incident.status == "open")
+        .order_by(Incident.reported_at.desc())
+    ).scalars().first()
 
 
 def _lost_devices(
