@@ -29,13 +29,19 @@ from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import httpx
+from authenticator import SoftAuthenticator
 
 PIN = "730264"
 PASSWORD = "Plum-Blossom-88"
+# The benchmark server's settings: the software authenticator's relying party, and a policy
+# that lets a device seeded a minute ago pay by biometric (the default asks for 30 days).
+WEBAUTHN_RP_ID, WEBAUTHN_ORIGIN = "localhost", "http://localhost:8000"
+BENCH_POLICY = "[biometric]\nmin_device_age_days = 0\n"
 DEFAULT_DB_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wg_bench"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 NAMES = ("陈静", "王芳", "李伟", "张敏", "刘洋", "杨磊", "赵丽", "黄强")
 ClientKind = Literal["raw", "httpx"]
+SETUP_TIMEOUT = 120.0  # seconds; seeding waits on argon2id password hashing
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -171,11 +177,21 @@ def wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float
 
 @contextmanager
 def running_server(db_url: str, workers: int) -> Iterator[Server]:
-    """Migrate the database, start ``walletguard serve`` on a free loopback port, wait for
-    /healthz; on exit stop the whole process group. The data directory (with server.log)
-    is kept when the body raised, removed otherwise."""
+    """Migrate the database, start ``walletguard serve`` (with BENCH_POLICY) on a free
+    loopback port, wait for /healthz; on exit stop the whole process group. The data
+    directory (with server.log) is kept when the body raised, removed otherwise."""
     data_dir = tempfile.mkdtemp(prefix="wg-bench-")
-    env = dict(os.environ, WALLETGUARD_DATABASE_URL=db_url, WALLETGUARD_DATA_DIR=data_dir)
+    policy_file = os.path.join(data_dir, "policy.toml")
+    with open(policy_file, "w", encoding="utf-8") as policy:
+        policy.write(BENCH_POLICY)
+    env = dict(
+        os.environ,
+        WALLETGUARD_DATABASE_URL=db_url,
+        WALLETGUARD_DATA_DIR=data_dir,
+        WALLETGUARD_POLICY_FILE=policy_file,
+        WALLETGUARD_WEBAUTHN_RP_ID=WEBAUTHN_RP_ID,
+        WALLETGUARD_WEBAUTHN_ORIGINS=json.dumps([WEBAUTHN_ORIGIN]),
+    )
     try:
         run_cli(env, "migrate")
     except BenchError:
@@ -236,9 +252,27 @@ def create_operator_key(server: Server, name: str) -> str:
     return keys[-1]
 
 
-def openapi_paths(base_url: str) -> list[str]:
-    with urllib.request.urlopen(base_url + "/openapi.json", timeout=10) as reply:
-        return list(json.load(reply).get("paths", {}))
+@dataclass(frozen=True)
+class BiometricApi:
+    """Where the server's WebAuthn ceremonies live."""
+
+    registration_options: str
+    registrations: str
+    payment_options: str
+
+
+def biometric_api(server: Server) -> BiometricApi | None:
+    """The biometric (WebAuthn) endpoints named in /openapi.json, or None when the server
+    has none. Matched by their last segments, so a move under another prefix is found."""
+    with urllib.request.urlopen(server.base_url + "/openapi.json", timeout=10) as reply:
+        paths = list(json.load(reply).get("paths", {}))
+    found = []
+    for suffix in ("registration-options", "registrations", "payment-options"):
+        matches = [path for path in paths if path.endswith(f"biometric/{suffix}")]
+        if not matches:
+            return None
+        found.append(matches[0])
+    return BiometricApi(*found)
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -312,6 +346,8 @@ class RawConnection:
             writer.close()
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self._streams is not None and self._streams[0].at_eof():
+            await self.close()  # the server closed it while idle (keep-alive timeout)
         if self._streams is None:
             self._streams = await asyncio.open_connection(self._host, self._port)
         return self._streams
@@ -376,7 +412,7 @@ TRANSPORT_ERRORS = (
 )
 
 
-def connect(server: Server, kind: ClientKind, timeout: float = 30) -> Connection:
+def connect(server: Server, kind: ClientKind, timeout: float = SETUP_TIMEOUT) -> Connection:
     if kind == "httpx":
         return HttpxConnection(server.base_url, timeout)
     return RawConnection(server.host, server.port, timeout)
@@ -402,12 +438,16 @@ async def call(
     """A setup request that must succeed (2xx). 429 is retried (bounded, honouring
     Retry-After up to 10 s) with the same Idempotency-Key; anything else raises."""
     headers = bearer(token, uuid.uuid4().hex if idempotent else None) if token else {}
-    reply = await conn.request(method, path, body, headers)
-    for attempt in range(attempts - 1):
-        if reply.status != 429:
-            break
-        await asyncio.sleep(min(float(reply.headers.get("retry-after", 2**attempt * 0.25)), 10))
+    try:
         reply = await conn.request(method, path, body, headers)
+        for attempt in range(attempts - 1):
+            if reply.status != 429:
+                break
+            delay = float(reply.headers.get("retry-after", 2**attempt * 0.25))
+            await asyncio.sleep(min(delay, 10))
+            reply = await conn.request(method, path, body, headers)
+    except TRANSPORT_ERRORS as exc:
+        raise BenchError(f"{method} {path}: {type(exc).__name__} {exc}") from exc
     if not 200 <= reply.status < 300:
         raise BenchError(
             f"{method} {path} -> {reply.status}: {reply.body[:300].decode(errors='replace')}"
@@ -426,6 +466,7 @@ class Owner:
     user_id: str
     token: str
     topup: int
+    authenticator: SoftAuthenticator | None  # bound for biometric payments, when the server can
 
 
 def resident_id(index: int) -> str:
@@ -440,8 +481,11 @@ def phone_number(index: int) -> str:
     return f"+86139{index:08d}"
 
 
-async def seed_owner(conn: Connection, *, index: int, operator_key: str, topup: int) -> Owner:
-    """Register, log in on one device, set the PIN, top up, and opt in to password-free."""
+async def seed_owner(
+    conn: Connection, *, index: int, operator_key: str, topup: int, biometric: BiometricApi | None
+) -> Owner:
+    """Register, log in on one device, set the PIN, bind biometric (when the server has it),
+    top up, and opt in to password-free payments."""
     phone = phone_number(index)
     user = await call(
         conn,
@@ -465,6 +509,21 @@ async def seed_owner(conn: Connection, *, index: int, operator_key: str, topup: 
     )
     token = session["token"]
     await call(conn, "PUT", "/v1/payment-pin", {"pin": PIN}, token=token)
+    authenticator = None
+    if biometric is not None:
+        authenticator = SoftAuthenticator(WEBAUTHN_RP_ID, WEBAUTHN_ORIGIN)
+        options = await call(
+            conn, "POST", biometric.registration_options, token=token, idempotent=True
+        )
+        credential = authenticator.create(options)
+        await call(
+            conn,
+            "POST",
+            biometric.registrations,
+            {"credential": credential, "pin": PIN},
+            token=token,
+            idempotent=True,
+        )
     await call(
         conn,
         "POST",
@@ -474,7 +533,7 @@ async def seed_owner(conn: Connection, *, index: int, operator_key: str, topup: 
         idempotent=True,
     )
     await call(conn, "PUT", "/v1/settings/password-free", {"enabled": True}, token=token)
-    return Owner(index=index, user_id=str(user["id"]), token=token, topup=topup)
+    return Owner(index, str(user["id"]), token, topup, authenticator)
 
 
 async def create_merchants(conn: Connection, operator_key: str, count: int) -> list[str]:
@@ -501,12 +560,15 @@ async def seed_owners(
     indices: range,
     operator_key: str,
     topup: int,
+    biometric: BiometricApi | None,
     concurrency: int,
 ) -> list[Owner]:
     """Seed one owner per index, ``concurrency`` at a time, each worker on its own connection."""
 
     async def seed(conn: Connection, index: int) -> Owner:
-        return await seed_owner(conn, index=index, operator_key=operator_key, topup=topup)
+        return await seed_owner(
+            conn, index=index, operator_key=operator_key, topup=topup, biometric=biometric
+        )
 
     owners = await on_connections(server, kind, list(indices), concurrency, seed)
     return sorted(owners, key=lambda owner: owner.index)
@@ -561,60 +623,106 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
-class CpuSnapshot:
-    """Cumulative CPU seconds, by who spent them, at one instant."""
-
-    at: float
-    client: float
-    server: float
-    postgres: float
-    machine_busy: float
+class Process:
+    pid: int
+    ppid: int
+    session: int
+    comm: str
+    cpu: float  # utime + stime, seconds
 
 
-def cpu_snapshot(server_session: int | None) -> CpuSnapshot:
-    """client = this process and its reaped children; server = every process in the
-    server's session (uvicorn parent and workers); postgres = every ``postgres`` process."""
-    times = os.times()
-    server = postgres = 0.0
-    for session, comm, seconds in _processes():
-        if session == server_session:
-            server += seconds
-        elif comm == "postgres":
-            postgres += seconds
+class CpuMeter:
+    """CPU used between its creation and its last ``sample()``, by role, from ``/proc``.
+
+    client: this process and its descendants in our session (the freeze probe, pgbench);
+    server: the server's session (uvicorn's supervisor and workers); postgres: backends
+    connected to ``dbname`` and PostgreSQL's own processes; other: the rest of the machine
+    (other databases, other programs). Counted per process, so one that starts inside the
+    window counts from zero; one that ends counts up to the last sample that saw it
+    (sample every fraction of a second: pooled connections come and go)."""
+
+    def __init__(self, *, server_session: int | None, dbname: str) -> None:
+        self._server_session, self._dbname = server_session, dbname
+        self._started, self._busy_at_start = time.monotonic(), _machine_busy()
+        self._baseline = {pid: cpu for pid, _, cpu in self._roles()}
+        self._latest: dict[int, tuple[str, float]] = {}
+        self.sample()
+
+    def sample(self) -> None:
+        for pid, role, cpu in self._roles():
+            self._baseline.setdefault(pid, 0.0)
+            self._latest[pid] = (role, cpu)
+        self._sampled, self._busy = time.monotonic(), _machine_busy()
+
+    def usage(self) -> dict[str, float]:
+        """Average cores busy, by role, between creation and the last sample."""
+        wall = max(self._sampled - self._started, 1e-9)
+        cores = dict.fromkeys(("client", "server", "postgres"), 0.0)
+        for pid, (role, cpu) in self._latest.items():
+            cores[role] += (cpu - self._baseline[pid]) / wall
+        cores["machine_busy"] = (self._busy - self._busy_at_start) / wall
+        cores["other"] = (
+            cores["machine_busy"] - cores["client"] - cores["server"] - cores["postgres"]
+        )
+        return {f"{role}_cores": round(value, 2) for role, value in cores.items()} | {
+            "machine_cores": os.cpu_count() or 0
+        }
+
+    def _roles(self) -> Iterator[tuple[int, str, float]]:
+        processes = _processes()
+        children: dict[int, list[Process]] = {}
+        for process in processes:
+            children.setdefault(process.ppid, []).append(process)
+        me, session = os.getpid(), os.getsid(0)
+        family = [process for process in processes if process.pid == me]
+        while family:  # the server is our child too, but in a session of its own
+            process = family.pop()
+            yield process.pid, "client", process.cpu
+            family.extend(
+                child for child in children.get(process.pid, []) if child.session == session
+            )
+        for process in processes:
+            if process.session == self._server_session:
+                yield process.pid, "server", process.cpu
+            elif process.comm == "postgres" and _serves_database(process.pid, self._dbname):
+                yield process.pid, "postgres", process.cpu
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (all but idle and iowait)."""
     with open("/proc/stat", encoding="ascii") as stat:
-        fields = [int(value) for value in stat.readline().split()[1:]]
-    busy = (sum(fields[:8]) - fields[3] - fields[4]) / CLOCK_TICKS  # minus idle and iowait
-    client = times.user + times.system + times.children_user + times.children_system
-    return CpuSnapshot(time.monotonic(), client, server, postgres, busy)
+        ticks = [int(value) for value in stat.readline().split()[1:]]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / CLOCK_TICKS
 
 
-def _processes() -> Iterator[tuple[int, str, float]]:
-    """(session id, command name, CPU seconds) of every process we may read."""
+def _processes() -> list[Process]:
+    processes = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat:
                 text = stat.read()
-        except OSError:  # the process ended while we looked
+        except OSError:  # it ended while we looked
             continue
         comm = text[text.index("(") + 1 : text.rindex(")")]
         fields = text[text.rindex(")") + 2 :].split()
-        # utime + stime + cutime + cstime: a parent (the postmaster, uvicorn's supervisor)
-        # inherits the CPU of the children it reaped, so short-lived backends still count.
-        yield int(fields[3]), comm, sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+        cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        processes.append(Process(int(entry), int(fields[1]), int(fields[3]), comm, cpu))
+    return processes
 
 
-def cpu_usage(start: CpuSnapshot, end: CpuSnapshot) -> dict[str, float]:
-    """Average cores busy between two snapshots, by who spent them."""
-    wall = max(end.at - start.at, 1e-9)
-    return {
-        "client_cores": round((end.client - start.client) / wall, 2),
-        "server_cores": round((end.server - start.server) / wall, 2),
-        "postgres_cores": round((end.postgres - start.postgres) / wall, 2),
-        "machine_busy_cores": round((end.machine_busy - start.machine_busy) / wall, 2),
-        "machine_cores": os.cpu_count() or 0,
-    }
+def _serves_database(pid: int, dbname: str) -> bool:
+    """A PostgreSQL backend connected to ``dbname`` ("postgres: 15/main: user db host(port)
+    state"), or one of the server's own processes (postmaster, checkpointer, WAL writer …)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            title = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    words = title.split(": ", 2)[-1].split()
+    is_backend = len(words) >= 3 and ("(" in words[2] or words[2] == "[local]")
+    return not is_backend or words[1] == dbname
 
 
 def run_async(main: Coroutine[Any, Any, R]) -> R:

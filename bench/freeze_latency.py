@@ -27,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from common import PIN, BenchError, PgTarget, Server, latency_summary, run_async, running_server
+
 from payments import (
     Window,
     add_load_args,
@@ -98,8 +99,9 @@ def probe_freezes(
     return samples
 
 
-def freeze_report(samples: list[Sample]) -> dict[str, Any]:
+def freeze_report(samples: list[Sample], scheduled: int) -> dict[str, Any]:
     return {
+        "scheduled": scheduled,
         "freezes": len(samples),
         "latency": latency_summary(
             [latency for latency, outcome, _ in samples if outcome == "201"]
@@ -116,7 +118,12 @@ def freeze_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
     held = report["payment_after_freeze"].get(FROZEN, 0)
     outcomes = report["freeze_outcomes"].items()
     return [
-        ("freezes", f"{report['freezes']} ({', '.join(f'{o}: {n}' for o, n in outcomes)})"),
+        (
+            "freezes",
+            f"{report['freezes']} of {report['scheduled']} scheduled "
+            f"({', '.join(f'{o}: {n}' for o, n in outcomes)}); one at a time, so a slow "
+            "freeze + check delays the next",
+        ),
         (
             "freeze p50/p95/p99",
             f"{latency['p50_ms']} / {latency['p95_ms']} / {latency['p99_ms']} ms "
@@ -154,7 +161,7 @@ async def benchmark(server: Server, args: argparse.Namespace) -> dict[str, Any]:
     report["balances"] = await verify_balances(
         server, args.client, ledgers, args.verify_sample, args.concurrency
     )
-    report["freeze"] = freeze_report(samples)
+    report["freeze"] = freeze_report(samples, scheduled=math.floor(args.duration / args.interval))
     server_errors(server, report)
     return report
 

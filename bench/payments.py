@@ -19,6 +19,7 @@ import asyncio
 import json
 import random
 import re
+import subprocess
 import sys
 import time
 import uuid
@@ -32,22 +33,23 @@ from common import (
     PIN,
     TRANSPORT_ERRORS,
     BenchError,
+    BiometricApi,
     ClientKind,
     Connection,
+    CpuMeter,
     Owner,
     PgTarget,
+    Reply,
     Server,
     bearer,
+    biometric_api,
     call,
     connect,
-    cpu_snapshot,
-    cpu_usage,
     create_merchants,
     create_operator_key,
     event_loop_name,
     latency_summary,
     on_connections,
-    openapi_paths,
     run_async,
     running_server,
     seed_owners,
@@ -70,6 +72,9 @@ CYCLE = (
 P99_TARGET_MS = 25.0
 POPULAR_SHARE = 0.8
 MIN_AMOUNT, MAX_AMOUNT = 100, 500
+CPU_SAMPLE_S = 0.5
+LABEL_WIDTH = 24
+LOAD_TIMEOUT = 30.0  # seconds; a payment slower than this counts as a transport error
 CLIENT_NAMES = {"raw": "raw asyncio HTTP/1.1 keep-alive", "httpx": "httpx.AsyncClient"}
 
 
@@ -78,13 +83,13 @@ CLIENT_NAMES = {"raw": "raw asyncio HTTP/1.1 keep-alive", "httpx": "httpx.AsyncC
 
 @dataclass(frozen=True)
 class Plan:
-    """What the load sends: merchants, the per-owner budget and the biometric decision."""
+    """What the load sends: merchants, the per-owner budget, the biometric endpoints."""
 
     merchants: list[str]
     spend_limit: int  # per owner for the run: min(top-up, daily limit)
     password_free_limit: int  # per owner per day
     max_amount: int
-    biometric: bool
+    biometric: BiometricApi | None
     notes: list[str]
 
 
@@ -133,32 +138,22 @@ class Fixture:
     spare_owners: list[Owner]  # seeded like the others, never paid from by the load
 
 
-def biometric_support(server: Server) -> tuple[bool, str]:
-    """Whether the load can pay by biometric, and a note for the report.
-
-    Paying by biometric needs a WebAuthn credential per owner (registration options →
-    attestation → one assertion per payment); until that ceremony is wired in here, the
-    biometric share of the mix is paid with the PIN and the report says so."""
-    found = [
-        path
-        for path in openapi_paths(server.base_url)
-        if re.search("biometric|webauthn", path, re.I)
-    ]
-    if not found:
+def biometric_note(api: BiometricApi | None) -> str:
+    if api is None:
         return (
-            False,
-            "no biometric/WebAuthn endpoint in /openapi.json: the biometric 10 % is paid by PIN",
+            "no biometric (WebAuthn) endpoint in /openapi.json: the biometric 10 % is paid by PIN"
         )
-    return False, (
-        f"biometric endpoints exist ({', '.join(found)}) but the harness does not drive "
-        "WebAuthn yet: the biometric 10 % is paid by PIN"
+    return (
+        "biometric pays through WebAuthn (a software authenticator per owner; one "
+        f"{api.payment_options} round trip per payment, inside its latency); the bench policy "
+        "sets biometric.min_device_age_days = 0 so freshly seeded devices qualify"
     )
 
 
 async def prepare(server: Server, args: argparse.Namespace, spare_owners: int = 0) -> Fixture:
     """Seed merchants and ``args.owners`` (+ ``spare_owners``) owners; derive the plan."""
     operator_key = create_operator_key(server, "bench")
-    biometric, note = biometric_support(server)
+    biometric = biometric_api(server)
     conn = connect(server, args.client)
     try:
         merchants = await create_merchants(conn, operator_key, args.merchants)
@@ -169,7 +164,10 @@ async def prepare(server: Server, args: argparse.Namespace, spare_owners: int = 
             indices=range(args.owners + spare_owners),
             operator_key=operator_key,
             topup=args.topup,
-            concurrency=args.concurrency,
+            biometric=biometric,
+            # registration and login hash a password (argon2id): CPU-bound on the server,
+            # so more requests in parallel than it has workers would only queue
+            concurrency=2 * args.workers,
         )
         print(f"seeded {len(owners)} owners in {time.monotonic() - started:.1f}s", file=sys.stderr)
         wallet = await call(conn, "GET", "/v1/wallet", token=owners[0].token)
@@ -182,7 +180,7 @@ async def prepare(server: Server, args: argparse.Namespace, spare_owners: int = 
         password_free_limit=password_free.get("daily_limit") or args.topup,
         max_amount=min(MAX_AMOUNT, password_free.get("per_payment_limit") or MAX_AMOUNT),
         biometric=biometric,
-        notes=[note],
+        notes=[biometric_note(biometric)],
     )
     return Fixture(plan, owners[: args.owners], owners[args.owners :])
 
@@ -190,23 +188,43 @@ async def prepare(server: Server, args: argparse.Namespace, spare_owners: int = 
 # --------------------------------------------------------------------------- load
 
 
-def payment_body(plan: Plan, method: str, amount: int, rng: random.Random) -> dict[str, Any]:
+async def send_payment(
+    conn: Connection,
+    ledger: OwnerLedger,
+    plan: Plan,
+    method: str,
+    amount: int,
+    key: str,
+    rng: random.Random,
+) -> Reply:
+    """POST /v1/payments; a biometric payment first asks for its single-use challenge (a
+    refusal of that request is returned as the payment's answer)."""
     popular, *others = plan.merchants
     merchant = popular if not others or rng.random() < POPULAR_SHARE else rng.choice(others)
-    auth: dict[str, str] = (
-        {"method": "password_free"} if method == "password_free" else {"method": "pin", "pin": PIN}
-    )
-    return {"merchant_id": merchant, "amount": amount, "auth": auth}
+    token, authenticator = ledger.owner.token, ledger.owner.authenticator
+    auth: dict[str, Any] = {"method": method}
+    if method == "pin":
+        auth["pin"] = PIN
+    elif method == "biometric" and plan.biometric and authenticator:
+        options = await conn.request(
+            "POST", plan.biometric.payment_options, None, bearer(token, f"{key}-o")
+        )
+        if not 200 <= options.status < 300:
+            return options
+        auth["assertion"] = authenticator.get(options.json())
+    body = {"merchant_id": merchant, "amount": amount, "auth": auth}
+    return await conn.request("POST", "/v1/payments", body, bearer(token, key))
 
 
 def method_to_send(ledger: OwnerLedger, plan: Plan, amount: int) -> str | None:
     """The method the owner's next payment is sent with: its turn in CYCLE, except that
-    biometric is paid by PIN until it is wired in and password-free by PIN once the
-    owner's password-free daily budget is spent; None once its spending budget is."""
+    biometric is paid by PIN when the server has no biometric endpoints, and password-free
+    by PIN once the owner's password-free daily budget is spent; None once its spending
+    budget is."""
     method = ledger.method()
     if ledger.paid + amount > plan.spend_limit:
         return None
-    if method == "biometric" and not plan.biometric:
+    if method == "biometric" and ledger.owner.authenticator is None:
         return "pin"
     if method == "password_free" and ledger.paid_password_free + amount > plan.password_free_limit:
         return "pin"
@@ -227,13 +245,11 @@ async def pay(
     sent_as = method_to_send(ledger, plan, amount)
     if sent_as is None:
         return False
-    headers = bearer(ledger.owner.token, f"{run_id}-{ledger.owner.index}-{ledger.sent}")
+    key = f"{run_id}-{ledger.owner.index}-{ledger.sent}"
     ledger.sent += 1
     started = time.monotonic()
     try:
-        reply = await conn.request(
-            "POST", "/v1/payments", payment_body(plan, sent_as, amount, rng), headers
-        )
+        reply = await send_payment(conn, ledger, plan, sent_as, amount, key, rng)
     except TRANSPORT_ERRORS as exc:
         ledger.uncertain, outcome = True, f"transport {type(exc).__name__}"
     else:
@@ -278,11 +294,13 @@ async def drive(
         await conn.close()
 
 
-async def measure_cpu(server: Server, window: Window) -> dict[str, float]:
+async def measure_cpu(server: Server, dbname: str, window: Window) -> dict[str, float]:
     await asyncio.sleep(max(0.0, window.start - time.monotonic()))
-    start = cpu_snapshot(server.process.pid)
-    await asyncio.sleep(max(0.0, window.end - time.monotonic()))
-    return cpu_usage(start, cpu_snapshot(server.process.pid))
+    meter = CpuMeter(server_session=server.process.pid, dbname=dbname)
+    while (left := window.end - time.monotonic()) > 0:
+        await asyncio.sleep(min(CPU_SAMPLE_S, left))
+        meter.sample()
+    return meter.usage()
 
 
 async def run_load(
@@ -291,11 +309,12 @@ async def run_load(
     ledgers = [OwnerLedger(owner) for owner in fixture.owners]
     tally, run_id = Tally(), uuid.uuid4().hex[:12]
     workers = max(1, min(args.concurrency, len(ledgers)))
-    cpu = asyncio.create_task(measure_cpu(server, window))
+    dbname = PgTarget.from_url(args.postgres).dbname
+    cpu = asyncio.create_task(measure_cpu(server, dbname, window))
     await asyncio.gather(
         *(
             drive(
-                connect(server, args.client),
+                connect(server, args.client, LOAD_TIMEOUT),
                 ledgers[number::workers],
                 fixture.plan,
                 run_id,
@@ -340,29 +359,31 @@ async def verify_balances(
 
 
 def run_pgbench(target: PgTarget, duration: int) -> dict[str, Any]:
-    """TPC-B (pgbench -s 10, 16 clients, 2 threads, prepared) into wg_pgbench on the same server."""
+    """TPC-B (pgbench -s 10, 16 clients, 2 threads, prepared) into wg_pgbench on the same
+    server; CPU is sampled over the middle of the run, while pgbench's backends live."""
     bench_db = target.named("wg_pgbench")
     bench_db.recreate()
     bench_db.run("pgbench", "-i", "-q", "-s", "10", bench_db.dbname)
-    start = cpu_snapshot(None)
-    output = bench_db.run(
-        "pgbench",
-        "-c",
-        "16",
-        "-j",
-        "2",
-        "-T",
-        str(duration),
-        "-M",
-        "prepared",
-        bench_db.dbname,
-        timeout=duration + 300,
-    ).stdout
-    cpu = cpu_usage(start, cpu_snapshot(None))
+    command = ["-c", "16", "-j", "2", "-T", str(duration), "-M", "prepared", bench_db.dbname]
+    settle = min(1.0, duration / 4)
+    with subprocess.Popen(
+        ["pgbench", *bench_db.conn_args(), *command],
+        env=bench_db.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as pgbench:
+        time.sleep(settle)
+        meter = CpuMeter(server_session=None, dbname=bench_db.dbname)
+        for _ in range(int((duration - 2 * settle) / CPU_SAMPLE_S)):
+            time.sleep(CPU_SAMPLE_S)
+            meter.sample()
+        cpu = meter.usage()
+        output, errors = pgbench.communicate(timeout=duration + 300)
     tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output)
     latency = re.search(r"latency average = ([\d.]+) ms", output)
-    if tps is None:
-        raise BenchError(f"could not read tps from pgbench output:\n{output}")
+    if pgbench.returncode != 0 or tps is None:
+        raise BenchError(f"pgbench failed:\n{output}{errors[-800:]}")
     return {
         "tps": float(tps.group(1)),
         "latency_avg_ms": float(latency.group(1)) if latency else None,
@@ -428,8 +449,8 @@ def payment_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
         (
             "CPU (cores)",
             f"client {cpu['client_cores']}, server {cpu['server_cores']}, postgres "
-            f"{cpu['postgres_cores']}; machine busy {cpu['machine_busy_cores']} "
-            f"of {cpu['machine_cores']}",
+            f"{cpu['postgres_cores']}, other {cpu['other_cores']}; machine busy "
+            f"{cpu['machine_busy_cores']} of {cpu['machine_cores']}",
         ),
     ]
     if report["owners_out_of_budget"]:
@@ -455,16 +476,16 @@ def pgbench_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
         (
             "pgbench TPC-B",
             f"{pgbench['tps']:.1f} tps (latency avg {pgbench['latency_avg_ms']} ms; "
-            f"cores: pgbench {cpu['client_cores']}, postgres {cpu['postgres_cores']})",
+            f"cores: pgbench {cpu['client_cores']}, postgres {cpu['postgres_cores']}, "
+            f"other {cpu['other_cores']})",
         ),
         ("payments/s ÷ tps", f"{report['ratio_payments_per_pgbench_tps']}"),
     ]
 
 
 def print_rows(rows: Sequence[tuple[str, str]]) -> None:
-    width = max(len(label) for label, _ in rows)
     for label, value in rows:
-        print(f"{label:<{width}}  {value}")
+        print(f"{label:<{LABEL_WIDTH}}  {value}", flush=True)
 
 
 def server_errors(server: Server, report: dict[str, Any]) -> None:
@@ -525,16 +546,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     target.recreate()
     with running_server(args.postgres, args.workers) as server:
         report = run_async(benchmark(server, args))
-    rows = payment_rows(report) + balance_rows(report["balances"])
+    print_rows(payment_rows(report) + balance_rows(report["balances"]))
+    failed = bool(report["balances"]["mismatches"])
     if not args.skip_pgbench:
-        report["pgbench"] = run_pgbench(target, args.duration)
-        report["ratio_payments_per_pgbench_tps"] = round(
-            report["payments_per_s"] / report["pgbench"]["tps"], 3
-        )
-        rows += pgbench_rows(report)
-    print_rows(rows)
+        try:
+            report["pgbench"] = run_pgbench(target, args.duration)
+        except BenchError as error:
+            report["pgbench"], failed = {"error": str(error)}, True
+            print_rows([("pgbench", str(error))])
+        else:
+            report["ratio_payments_per_pgbench_tps"] = round(
+                report["payments_per_s"] / report["pgbench"]["tps"], 3
+            )
+            print_rows(pgbench_rows(report))
     write_json(args.json, report)
-    return 1 if report["balances"]["mismatches"] else 0
+    return 1 if failed else 0
 
 
 def write_json(path: str | None, report: dict[str, Any]) -> None:

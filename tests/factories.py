@@ -103,3 +103,166 @@ def api_key(platform: Platform, role: str) -> str:
         _, secret = auth.create_api_key(db, keys=platform.keys, role=role, name=f"test {role}",
                                         actor=OPERATOR, now=platform.clock.now())
         return secret
+
+
+# ---- added for tests/restrictions, tests/incidents, tests/devices/test_commands ----------
+
+
+def staff_headers(platform: Platform, role: str) -> dict[str, str]:
+    """``Authorization`` for a fresh staff or operator API key (agent, teller, …)."""
+    return {"Authorization": f"Bearer {api_key(platform, role)}"}
+
+
+def add_trusted_contact(platform: Platform, *, user_id: str, contact_user_id: str,
+                        relation: str = "friend") -> None:
+    """Name another owner as a trusted contact. There is no use case for this yet
+    (``PUT /v1/trusted-contacts`` is not built), so the row is written directly."""
+    from walletguard.identity.models import TrustedContact
+
+    with platform.db.transaction() as db:
+        db.add(TrustedContact(user_id=user_id, contact_user_id=contact_user_id,
+                              relation=relation, added_at=platform.clock.now()))
+
+
+def bind_biometric(platform: Platform, owner: Owner, *, pin: str = PIN) -> str:
+    """Register a WebAuthn platform credential on the owner's device through the real
+    ceremony: a software authenticator (P-256, ``none`` attestation) answers the
+    service's own creation options. Returns the binding id."""
+    import base64
+    import hashlib
+    import json
+    import os
+
+    import cbor2
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    def b64url(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    rp = platform.money.rp
+    now = platform.clock.now()
+    with platform.db.transaction() as db:
+        options = credentials.begin_biometric_registration(db, rp=rp, owner=owner.principal,
+                                                           now=now)
+    public = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
+    cose_key = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: public.x.to_bytes(32, "big"),
+                            -3: public.y.to_bytes(32, "big")})
+    credential_id = os.urandom(16)
+    auth_data = (hashlib.sha256(rp.id.encode()).digest() + bytes([0x45]) + bytes(4)
+                 + bytes(16) + len(credential_id).to_bytes(2, "big") + credential_id
+                 + cose_key)
+    client_data = json.dumps({"type": "webauthn.create", "challenge": options["challenge"],
+                              "origin": rp.origins[0], "crossOrigin": False}).encode()
+    attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
+    credential = {"id": b64url(credential_id), "rawId": b64url(credential_id),
+                  "type": "public-key",
+                  "response": {"clientDataJSON": b64url(client_data),
+                               "attestationObject": b64url(attestation)}}
+    with platform.db.transaction() as db:
+        binding = credentials.finish_biometric_registration(
+            db, keys=platform.keys, policy=platform.policy, rp=rp, owner=owner.principal,
+            credential=credential, pin=pin, now=now)
+        return binding.id
+
+
+# ---- added for tests/payments, tests/ledger, tests/credentials -------------------------
+
+
+def pay(platform: Platform, owner: Owner, merchant_id: str, amount: int, *,
+        method: str = "pin", pin: str | None = PIN, key: str | None = None,
+        assertion: dict[str, object] | None = None) -> dict[str, object]:
+    """One payment through the money path, in its own transaction (as the HTTP edge
+    runs it). Refusals raise the DomainError, after committing what they keep."""
+    auth_pin = pin if method == "pin" else None
+    with platform.db.transaction() as db:
+        return payments.authorize_payment(
+            db, path=platform.money, owner=owner.principal, idempotency_key=key,
+            now=platform.clock.now(),
+            request=payments.PaymentRequest(
+                merchant_id=merchant_id, amount=amount,
+                auth=payments.PaymentAuth(method=method, pin=auth_pin,  # type: ignore[arg-type]
+                                          assertion=assertion)))
+
+
+def enable_password_free(platform: Platform, owner: Owner, *,
+                         per_payment_limit: int | None = None,
+                         daily_limit: int | None = None) -> None:
+    with platform.db.transaction() as db:
+        payments.set_password_free(db, path=platform.money, owner=owner.principal,
+                                   enabled=True, per_payment_limit=per_payment_limit,
+                                   daily_limit=daily_limit, now=platform.clock.now())
+
+
+@dataclass(frozen=True)
+class MoneySnapshot:
+    """Everything a refusal must leave as it was."""
+
+    balances: dict[str, int]
+    transfers: int
+    entries: int
+    alerts: int
+
+
+def money_snapshot(platform: Platform) -> MoneySnapshot:
+    from sqlalchemy import func, select
+
+    from walletguard.ledger.models import LedgerEntry, LedgerTransfer, Wallet
+    from walletguard.notifications.models import OutboxMessage
+
+    with platform.db.transaction() as db:
+        return MoneySnapshot(
+            balances={u: b for u, b in db.execute(select(Wallet.user_id, Wallet.balance))},
+            transfers=db.execute(select(func.count()).select_from(LedgerTransfer)).scalar_one(),
+            entries=db.execute(select(func.count()).select_from(LedgerEntry)).scalar_one(),
+            alerts=db.execute(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.topic.like("transaction.%"))).scalar_one(),
+        )
+
+
+@dataclass(frozen=True)
+class RemoteOwner:
+    """An owner built over HTTP against a running server (``server`` fixture)."""
+
+    user_id: str
+    phone: str
+    headers: dict[str, str]
+
+
+def remote_owner(base_url: str, operator: dict[str, str], *, balance: int = 0,
+                 pin: str | None = PIN, device: str = "phone-1") -> RemoteOwner:
+    """Register, log in, set the PIN and top up through the public API."""
+    import httpx
+
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        number = phone()
+        created = http.post("/v1/users", json={"phone": number, "password": PASSWORD,
+                                               "real_name": "陈静", "id_number": resident_id()})
+        assert created.status_code == 201, created.text
+        session = http.post("/v1/sessions", json={
+            "phone": number, "password": PASSWORD,
+            "device": {"id": device, "name": device, "platform": "android",
+                       "fingerprint": {"model": device}}})
+        assert session.status_code == 201, session.text
+        headers = {"Authorization": f"Bearer {session.json()['token']}"}
+        if pin is not None:
+            done = http.put("/v1/payment-pin", json={"pin": pin}, headers=headers)
+            assert done.status_code == 204, done.text
+        if balance:
+            topped = http.post("/v1/topups", json={"user_id": created.json()["id"],
+                                                   "amount": balance}, headers=operator)
+            assert topped.status_code == 201, topped.text
+        return RemoteOwner(user_id=created.json()["id"], phone=number, headers=headers)
+
+
+def assert_problem(response: object, status: int, code: str) -> dict[str, object]:
+    """An HTTP refusal is RFC 9457 problem+json with the API.md ``code``."""
+    import httpx
+
+    assert isinstance(response, httpx.Response)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, object] = response.json()
+    assert body["code"] == code, body
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= body.keys()
+    return body

@@ -20,12 +20,12 @@ from walletguard.config import Settings
 from walletguard.credentials.api import router as credentials_router
 from walletguard.devices.api import router as devices_router
 from walletguard.http import problems
-from walletguard.http.middleware import BodyLimit, Metrics
+from walletguard.http.middleware import BodyLimit, CleanTarget, Metrics
 from walletguard.identity.api import router as identity_router
 from walletguard.incidents.api import router as incidents_router
 from walletguard.payments.api import router as payments_router
-from walletguard.runtime import Platform
 from walletguard.restrictions.api import router as restrictions_router
+from walletguard.runtime import Platform
 
 log = logging.getLogger("walletguard")
 
@@ -65,7 +65,7 @@ def create_app(
             with platform.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             current = schema.is_current(platform.db.engine)
-        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        except Exception as exc:  # any failure means not ready
             log.warning("readiness check failed: %s", type(exc).__name__)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         if not current:
@@ -76,6 +76,7 @@ def create_app(
     def metrics() -> Response:
         return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(CleanTarget)
     app.add_middleware(Metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
@@ -90,5 +91,5 @@ def _registry() -> Any:
     from prometheus_client import multiprocess
 
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return registry

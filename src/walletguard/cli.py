@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -49,8 +51,14 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _platform() -> Platform:
-    return Platform.build(_settings())
+@contextmanager
+def _platform() -> Iterator[Platform]:
+    """The platform for one command; its connections are closed when the command ends."""
+    platform = Platform.build(_settings())
+    try:
+        yield platform
+    finally:
+        platform.db.dispose()
 
 
 def _migrate(settings: Settings) -> None:
@@ -103,39 +111,69 @@ def keys_create(
     name: Annotated[str, typer.Option(help="who or what holds the key")],
 ) -> None:
     """Create an API key. It is printed once and stored only as a keyed digest."""
-    platform = _platform()
     try:
-        with platform.db.transaction() as db:
+        with _platform() as platform, platform.db.transaction() as db:
             key, secret = auth.create_api_key(db, keys=platform.keys, role=role, name=name,
                                               actor=CLI_ACTOR, now=platform.clock.now())
     except DomainError as exc:
         err.print(f"[red]{exc.code}:[/] {exc.detail}")
         raise typer.Exit(2) from exc
     out.print(f"[green]✓[/] {key.role} key {key.id} for {key.name!r}. "
-              "Store it now: it is not shown again.")
+              "Store it now: it is not shown again.", soft_wrap=True)
     print(secret)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="the key's id (key_…), as create printed it")],
+    reason: Annotated[str, typer.Option(help="recorded in the audit log")] = "revoked by operator",
+) -> None:
+    """Revoke an API key. Every worker refuses it from its next request."""
+    try:
+        with _platform() as platform, platform.db.transaction() as db:
+            key = auth.revoke_api_key(db, key_id=key_id, actor=CLI_ACTOR, reason=reason,
+                                      now=platform.clock.now())
+    except DomainError as exc:
+        err.print(f"[red]{exc.code}:[/] {exc.detail}: {key_id!r}")
+        raise typer.Exit(1) from exc
+    out.print(f"[green]✓[/] {key.role} key {key.id} ({key.name!r}) revoked "
+              f"at {key.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (never the keys themselves: only their digests are stored)."""
+    with _platform() as platform, platform.db.transaction() as db:
+        keys = auth.list_api_keys(db)
+    for key in keys:
+        revoked = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        out.print(f"{key.id}  {key.role:<11}  {revoked:<22}  created "
+                  f"{key.created_at:%Y-%m-%d %H:%M}  {key.name}", soft_wrap=True, markup=False,
+                  highlight=False)
+    if not keys:
+        out.print("no API keys yet: walletguard keys create --role … --name …")
 
 
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute every hash chain; exit 1 naming the first broken row."""
-    platform = _platform()
-    with platform.db.transaction() as db, out.status("Verifying the audit chains…"):
+    with (_platform() as platform, platform.db.transaction() as db,
+          out.status("Verifying the audit chains…")):
         report = audit.verify(db)
     if report.first_break is None:
         out.print(f"[green]✓[/] {report.events} events in {report.chains} chains verify")
         return
     b = report.first_break
     err.print(f"[red]✗ audit chain {b.chain_id!r} breaks at seq {b.seq} (row id {b.event_id}):"
-              f"[/] {b.problem}")
+              f"[/] {b.problem}", soft_wrap=True)
     raise typer.Exit(1)
 
 
 @ledger_app.command("check")
 def ledger_check() -> None:
     """Prove conservation: all entries sum to zero, every wallet equals its entries."""
-    platform = _platform()
-    with platform.db.transaction() as db, out.status("Checking the ledger…"):
+    with (_platform() as platform, platform.db.transaction() as db,
+          out.status("Checking the ledger…")):
         report = ledger.check_conservation(db)
     table = Table(title="ledger check")
     table.add_column("check")

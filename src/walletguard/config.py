@@ -96,13 +96,18 @@ class Secrets:
             raise ConfigurationError(f"production mode needs secrets from the environment: {env}")
         if missing:
             values.update(_dev_secrets(settings.data_dir, missing))
-        try:
-            decoded = {n: base64.b64decode(values[n], validate=True) for n in SECRET_NAMES}
-        except ValueError as exc:
-            raise ConfigurationError("secrets must be base64") from exc
+        decoded = {}
+        for name in SECRET_NAMES:
+            try:
+                decoded[name] = base64.b64decode(values[name], validate=True)
+            except ValueError:
+                # from None: the decoder's message could quote the secret
+                raise ConfigurationError(
+                    f"WALLETGUARD_{name.upper()} must be base64 (32 random bytes)") from None
         short = [n for n, v in decoded.items() if len(v) < 32]
         if short:
-            raise ConfigurationError(f"secrets must decode to at least 32 bytes: {', '.join(short)}")
+            env = ", ".join(f"WALLETGUARD_{n.upper()}" for n in short)
+            raise ConfigurationError(f"secrets must decode to at least 32 bytes: {env}")
         return cls(**decoded)
 
 
@@ -110,17 +115,42 @@ def new_secret() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _dev_secrets(data_dir: Path, names: list[str]) -> dict[str, str]:
+def _dev_secrets(data_dir: Path, names: list[str], *, first_try: bool = True) -> dict[str, str]:
+    """Development secrets from ``<data_dir>/secrets.toml``, generated on first use.
+
+    The file is created whole, readable by its owner only, and exclusively: when two
+    processes start together on an empty data dir, one file wins and both use it (a
+    process that encrypted with a key nobody kept would lose that data)."""
     path = data_dir / "secrets.toml"
-    stored: dict[str, str] = {}
-    if path.exists():
-        stored = {k: str(v) for k, v in tomllib.loads(path.read_text()).items()}
+    stored = _read_secrets(path)
     absent = [n for n in names if n not in stored]
     if absent:
+        create = not stored and first_try
         log.warning("generating development secrets into %s (set them in production)", path)
         data_dir.mkdir(parents=True, exist_ok=True)
         stored.update({n: new_secret() for n in absent})
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.writelines(f'{k} = "{v}"\n' for k, v in stored.items())
+        staged = path.with_name(f".secrets.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.writelines(f'{k} = "{v}"\n' for k, v in stored.items())
+            if not create:  # it lacked a secret: complete it, atomically
+                os.replace(staged, path)
+            else:
+                try:
+                    os.link(staged, path)  # fails if another process got there first
+                except FileExistsError:
+                    return _dev_secrets(data_dir, names, first_try=False)  # adopt theirs
+        finally:
+            staged.unlink(missing_ok=True)
     return {n: stored[n] for n in names}
+
+
+def _read_secrets(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    try:
+        return {k: str(v) for k, v in tomllib.loads(path.read_text()).items()}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"cannot read development secrets {path}: "
+                                 f"{type(exc).__name__}") from None

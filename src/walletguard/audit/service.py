@@ -102,4 +102,8 @@ def verify(db: Session) -> VerifyReport:
         if expected.get(chain_id, (0, GENESIS)) != (head.length, head.head_hash):
             return VerifyReport(len(heads), count, ChainBreak(
                 chain_id, head.length, 0, "chain head does not match its last row (rows removed?)"))
+    for chain_id, (seq, _) in expected.items():
+        if chain_id not in heads:
+            return VerifyReport(len(heads), count, ChainBreak(
+                chain_id, seq, 0, "rows exist for a chain whose head is missing"))
     return VerifyReport(len(heads), count, None)

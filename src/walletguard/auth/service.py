@@ -18,7 +18,7 @@ from walletguard.auth.principal import STAFF_ROLES, Principal, Role
 from walletguard.crypto import Keyring
 from walletguard.db import new_id
 from walletguard.devices.models import Device, DeviceSession
-from walletguard.errors import InvalidInput, Unauthenticated
+from walletguard.errors import InvalidInput, NotFound, Unauthenticated
 
 API_KEY_PREFIX = "wgk_"
 SESSION_PREFIX = "wgs_"
@@ -30,13 +30,11 @@ def create_api_key(
     db: Session, *, keys: Keyring, role: str, name: str, actor: Principal, now: datetime
 ) -> tuple[ApiKey, str]:
     """Return the stored key and the secret, which is never stored or shown again."""
-    try:
-        staff_role = Role(role)
-    except ValueError as exc:
-        raise InvalidInput(f"unknown role {role!r}", field="role") from exc
-    if staff_role not in STAFF_ROLES:
-        raise InvalidInput("API keys are for agent, teller, institution or operator",
-                           field="role")
+    allowed = ", ".join(r.value for r in STAFF_ROLES)
+    if role not in {r.value for r in STAFF_ROLES}:
+        raise InvalidInput(f"role must be one of {allowed} (API keys are for staff), "
+                           f"not {role[:40]!r}", field="role")
+    staff_role = Role(role)
     if not name.strip() or len(name) > 100:
         raise InvalidInput("name must be 1-100 characters", field="name")
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
@@ -46,6 +44,31 @@ def create_api_key(
     audit.append(db, actor=actor.ref, action="api_key.created", subject=key.id, at=now,
                  data={"role": staff_role.value, "name": key.name})
     return key, secret
+
+
+def revoke_api_key(
+    db: Session, *, key_id: str, actor: Principal, now: datetime,
+    reason: str = "revoked by operator",
+) -> ApiKey:
+    """Revoke a staff or operator key. One conditional UPDATE decides it, so two revokes
+    racing record one revocation; every worker refuses the key from its next request,
+    since each request reads the key from the database. Revoking a revoked key changes
+    nothing and returns it as it is."""
+    revoked = db.execute(
+        update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=now).returning(ApiKey.id)
+    ).scalar_one_or_none()
+    key = db.get(ApiKey, key_id, populate_existing=True)
+    if key is None:
+        raise NotFound("no such API key")
+    if revoked is not None:
+        audit.append(db, actor=actor.ref, action="api_key.revoked", subject=key.id, at=now,
+                     reason=reason, data={"role": key.role, "name": key.name})
+    return key
+
+
+def list_api_keys(db: Session) -> list[ApiKey]:
+    return list(db.execute(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)).scalars())
 
 
 def new_session_token() -> str:

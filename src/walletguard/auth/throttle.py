@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case
+from sqlalchemy import case, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ def hit(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(ThrottleBucket).values(key=key, window_start=now, count=1)
     expired = ThrottleBucket.window_start < now - window
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[ThrottleBucket.key],
         set_={
             "count": case((expired, 1), else_=ThrottleBucket.count + 1),
@@ -26,7 +26,7 @@ def hit(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
                                  else_=ThrottleBucket.window_start),
         },
     ).returning(ThrottleBucket.count)
-    return int(db.execute(stmt).scalar_one())
+    return int(db.execute(upsert).scalar_one())
 
 
 def count(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
@@ -34,6 +34,13 @@ def count(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
     if bucket is None or bucket.window_start < now - window:
         return 0
     return bucket.count
+
+
+def refund(db: Session, *, key: str) -> None:
+    """Give back one event counted under ``key`` (an attempt that turned out fine)."""
+    db.execute(update(ThrottleBucket)
+               .where(ThrottleBucket.key == key, ThrottleBucket.count > 0)
+               .values(count=ThrottleBucket.count - 1))
 
 
 def clear(db: Session, *, key: str) -> None:

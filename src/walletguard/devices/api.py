@@ -81,7 +81,8 @@ def log_in(body: SessionIn, platform: PlatformDep, db: Tx, now: Now,
         device=devices.DeviceInfo(id=body.device.id, name=body.device.name,
                                   platform=body.device.platform,
                                   fingerprint=dict(body.device.fingerprint)),
-        context=devices.LoginContext(ip=context.ip or ip, lat=context.lat, lon=context.lon))
+        context=devices.LoginContext(ip=context.ip or ip, lat=context.lat, lon=context.lon,
+                                     peer_ip=ip))
     return SessionOut(token=started.token, device_id=started.device.id,
                       new_device=started.new_device)
 

@@ -5,11 +5,12 @@ for the device to connect."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session
 
 from walletguard.audit import service as audit
@@ -27,6 +28,8 @@ from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
 
 COMMAND_TYPES = ("ring", "lost_mode", "wipe")
+# What a finder can dial: digits, an optional leading +, spaces, dashes, parentheses.
+_CONTACT_NUMBER = re.compile(r"\+?[0-9][0-9 ()-]{2,30}")
 ENDED = ("unbound", "lost", "wiped")
 
 
@@ -40,9 +43,15 @@ class DeviceInfo:
 
 @dataclass(frozen=True)
 class LoginContext:
+    """Where a login comes from. ``ip``, ``lat`` and ``lon`` are what the device reports
+    (risk signals, shown in the device list); ``peer_ip`` is the address the request
+    actually came from, and the only one the per-IP throttle counts — a client cannot
+    pick the bucket its guesses land in."""
+
     ip: str | None = None
     lat: float | None = None
     lon: float | None = None
+    peer_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,13 +72,15 @@ def start_session(
     device: DeviceInfo, context: LoginContext, now: datetime,
 ) -> StartedSession:
     """Log in on a device. Attempts are counted before the password is judged (one
-    conditional upsert per key), so parallel guesses cannot slip past the limit."""
+    conditional upsert per key), so parallel guesses cannot slip past the limit; a
+    successful login gives its attempt back, so the counters hold failures (and
+    attempts still being judged) only."""
     window = timedelta(minutes=policy.login.window_minutes)
     user = identity.find_by_phone(db, vault=keys.vault, phone=phone)
     account_key = "login:acct:" + keys.vault.blind_index("phone", phone.strip())
     if user is not None:
         account_key = "login:acct:" + user.phone_index
-    ip_key = f"login:ip:{context.ip or 'unknown'}"
+    ip_key = f"login:ip:{context.peer_ip or context.ip or 'unknown'}"
     over_account = throttle.hit(db, key=account_key, window=window, now=now) > (
         policy.login.max_failures_per_account)
     over_ip = throttle.hit(db, key=ip_key, window=window, now=now) > (
@@ -80,6 +91,7 @@ def start_session(
     if not identity.check_password(keys, user, password) or user is None:
         raise Unauthenticated("phone or password is wrong").kept()
     throttle.clear(db, key=account_key)
+    throttle.refund(db, key=ip_key)
     restrictions.check(db, user_id=user.id, action=restrictions.Action.LOGIN, now=now)
     bound, is_new = _bind_device(db, keys=keys, user_id=user.id, info=device,
                                  context=context, now=now)
@@ -147,11 +159,11 @@ def end_device(
     ends in this transaction. Returns how many sessions were revoked."""
     if status not in ENDED:
         raise ValueError(status)
-    revoked = db.execute(
+    revoked = _rowcount(db.execute(
         update(DeviceSession)
         .where(DeviceSession.device_id == device.id, DeviceSession.revoked_at.is_(None))
         .values(revoked_at=now, revoke_reason=reason)
-    ).rowcount
+    ))
     credentials.revoke_bindings(db, device_id=device.id, reason=reason, now=now)
     device.status, device.ended_at = status, now
     audit.append(db, actor=actor.ref, action=f"device.{status}", subject=device.user_id,
@@ -179,7 +191,12 @@ def revoke_all_sessions(
                                         DeviceSession.revoked_at.is_(None))
     if except_session is not None:
         query = query.where(DeviceSession.id != except_session)
-    return int(db.execute(query.values(revoked_at=now, revoke_reason=reason)).rowcount)
+    return _rowcount(db.execute(query.values(revoked_at=now, revoke_reason=reason)))
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE touched (an UPDATE's result is always a cursor result)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def issue_command(
@@ -196,8 +213,15 @@ def issue_command(
         raise NotFound("no such device")
     if device.status in ("wiped", "unbound"):
         raise InvalidInput("this device is no longer bound", field="device_id")
+    message = (message or "").strip() or None
+    contact_number = (contact_number or "").strip() or None
     if message is not None and len(message) > 500:
         raise InvalidInput("message must be at most 500 characters", field="message")
+    if type == "lost_mode" and message is None:
+        raise InvalidInput("lost_mode shows a message on the lost phone; give one",
+                           field="message")
+    if contact_number is not None and not _CONTACT_NUMBER.fullmatch(contact_number):
+        raise InvalidInput("contact_number must be a phone number", field="contact_number")
     command = DeviceCommand(id=new_id("cmd"), user_id=device.user_id, device_id=device.id,
                             type=type, message=message, contact_number=contact_number,
                             issued_by=actor.ref, created_at=now)
@@ -213,7 +237,7 @@ def fetch_commands(db: Session, *, device_id: str, now: datetime) -> list[Device
     commands = list(db.execute(
         select(DeviceCommand)
         .where(DeviceCommand.device_id == device_id, DeviceCommand.acknowledged_at.is_(None))
-        .order_by(DeviceCommand.created_at)
+        .order_by(DeviceCommand.created_at, DeviceCommand.id)
     ).scalars())
     for command in commands:
         if command.delivered_at is None:

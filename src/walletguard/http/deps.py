@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from walletguard.auth import service as auth
@@ -50,11 +51,20 @@ def client_ip(request: Request) -> str | None:
 ClientIp = Annotated[str | None, Depends(client_ip)]
 
 
-def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
-    if not authorization or not authorization.lower().startswith("bearer "):
+BEARER = HTTPBearer(
+    auto_error=False, scheme_name="bearer",
+    description="An owner session token (`POST /v1/sessions`) or a staff API key "
+                "(`walletguard keys create`). The scopes an operation lists are the roles "
+                "it admits (OpenAPI 3.1: role names for non-OAuth schemes).")
+
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> str:
+    if credentials is None:
         raise Unauthenticated("send Authorization: Bearer <token>")
-    token = authorization[7:].strip()
-    if not token or len(token) > 200:
+    token = credentials.credentials.strip()
+    if not token or len(token) > 200 or not token.isascii() or not token.isprintable():
         raise Unauthenticated("malformed bearer token")
     return token
 
@@ -70,13 +80,14 @@ Caller = Annotated[Principal, Depends(principal)]
 
 
 def role(*roles: Role) -> object:
-    """A dependency that admits only ``roles`` — the one place HTTP checks roles."""
+    """A dependency that admits only ``roles`` — the one place HTTP checks roles. The
+    roles are the operation's security scopes, so ``/openapi.json`` states them."""
 
     def check(caller: Caller) -> Principal:
         caller.require(*roles)
         return caller
 
-    return Depends(check)
+    return Security(check, scopes=[r.value for r in roles])
 
 
 Owner = Annotated[Principal, role(Role.OWNER)]

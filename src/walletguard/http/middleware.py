@@ -1,12 +1,16 @@
-"""ASGI middleware: a body-size cap and Prometheus request metrics."""
+"""ASGI middleware: a body-size cap, a check on the request target, and Prometheus
+request metrics."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter("walletguard_http_requests_total", "HTTP requests",
@@ -41,7 +45,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(413, f"request bodies are limited to {self.max_bytes} bytes")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -68,8 +72,40 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+
+
+class CleanTarget:
+    """Refuse a path or query string carrying control characters (``%00`` …) with 422
+    before any route sees it: no id or search term legitimately holds one, and
+    PostgreSQL cannot even compare text containing NUL."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            target = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+            query = scope.get("query_string", b"")
+            if _CONTROL.search(unquote_to_bytes(target)) or _CONTROL.search(
+                    unquote_to_bytes(query.replace(b"+", b" "))):
+                body = json.dumps({
+                    "type": "https://walletguard.dev/problems/invalid_input",
+                    "title": "The request is not valid", "status": 422,
+                    "code": "invalid_input",
+                    "detail": "the URL must not contain control characters"}).encode()
+                await send({"type": "http.response.start", "status": 422,
+                            "headers": [(b"content-type", b"application/problem+json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+class _TooLarge(HTTPException):
+    """Raised from ``receive`` when a body without an honest Content-Length grows too
+    large. An HTTPException, so the framework's body parsing passes it on unchanged and
+    the problem handler answers 413 (or, if it escapes the app, ``BodyLimit`` does)."""
 
 
 class Metrics:

@@ -1,15 +1,60 @@
-"""Shared pydantic pieces: every request model forbids unknown fields and coerces
-nothing (a string is not an amount)."""
+"""Shared pydantic pieces: every request model forbids unknown fields, coerces nothing
+(a string is not an amount), and refuses what no column can hold faithfully — NUL and
+other control characters in text (PostgreSQL refuses NUL outright) and non-finite
+numbers (JSON has none) — anywhere in the body, free-form objects included."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+# C0 controls except tab, line feed and carriage return; DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MAX_DEPTH = 32
+
+
+def _unstorable(value: Any, path: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """The first (dotted path, problem) in ``value`` that cannot be stored, if any."""
+    if len(path) > _MAX_DEPTH:
+        return ".".join(path), "is nested too deeply"
+    if isinstance(value, str):
+        return (".".join(path), "must not contain control characters") \
+            if _CONTROL.search(value) else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (".".join(path), "must be a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and _CONTROL.search(key):
+                return ".".join((*path, key.encode("unicode_escape").decode())), \
+                    "must not contain control characters in its keys"
+            found = _unstorable(item, (*path, str(key)))
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _unstorable(item, (*path, str(index)))
+            if found:
+                return found
+    return None
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        found = _unstorable(data)
+        if found is not None:
+            field, problem = found
+            raise PydanticCustomError("unstorable", "{where} {problem}",
+                                      {"field": field, "where": field or "value",
+                                       "problem": problem})
+        return data
 
 
 class Out(BaseModel):

@@ -33,7 +33,7 @@ def register(
     """Create an owner with an empty wallet. PII is sealed before it reaches the session."""
     vault = keys.vault
     phone = validation.normalize_phone(data.phone)
-    id_number = validation.normalize_resident_id(data.id_number)
+    id_number = validation.normalize_resident_id(data.id_number, today=now.date())
     real_name = data.real_name.strip()
     validation.check_password(data.password, context=(phone[-8:], id_number[-6:]))
     phone_index = vault.blind_index("phone", phone)

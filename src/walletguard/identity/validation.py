@@ -9,7 +9,7 @@ from functools import lru_cache
 import phonenumbers
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
+from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
 
 from walletguard.errors import InvalidInput
 
@@ -29,17 +29,27 @@ def normalize_phone(raw: str, *, default_region: str = "CN") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def normalize_resident_id(raw: str) -> str:
-    """A valid 18-character resident ID (check digit and birth date), upper-case X."""
+EARLIEST_BIRTH = date(1890, 1, 1)
+
+
+def normalize_resident_id(raw: str, *, today: date | None = None) -> str:
+    """A valid 18-character resident ID (check digit, a real birth date that is neither
+    in the future nor before 1890), upper-case X. The refusal never repeats the number."""
     try:
-        return str(ric.validate(raw.strip().upper()))
+        number = str(ric.validate(raw.strip().upper()))
     except stdnum_errors.ValidationError as exc:
         raise InvalidInput(f"id_number is not a valid resident ID: {exc}",
                            field="id_number") from exc
+    birth = birth_date_of(number)
+    if birth < EARLIEST_BIRTH or (today is not None and birth > today):
+        raise InvalidInput("id_number is not a valid resident ID: impossible birth date",
+                           field="id_number")
+    return number
 
 
 def birth_date_of(resident_id: str) -> date:
-    return ric.get_birth_date(resident_id)  # type: ignore[no-any-return]
+    birth: date = ric.get_birth_date(resident_id)
+    return birth
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,6 @@ from alembic import op
 
 import walletguard.db
 
-
 revision = "0001"
 down_revision = None
 branch_labels = None

@@ -1,0 +1,35 @@
+"""What the database holds, to assert that a refused request changed nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from walletguard.models import Base
+from walletguard.runtime import Platform
+
+
+def row_counts(platform: Platform) -> dict[str, int]:
+    """Rows per table, for every table the models declare."""
+    with platform.db.engine.connect() as conn:
+        return {
+            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def contents(platform: Platform) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order: stronger than counts (an UPDATE that
+    should not have happened shows up too)."""
+    snapshot: dict[str, list[tuple[Any, ...]]] = {}
+    with platform.db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            rows = conn.execute(select(table)).all()
+            snapshot[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return snapshot
+
+
+def changed_tables(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return sorted(name for name in before.keys() | after.keys()
+                  if before.get(name) != after.get(name))
