@@ -80,7 +80,7 @@ def database_url(request: pytest.FixtureRequest,
         admin.dispose()
 
 
-def test_env(database_url: str, data_dir: Path) -> dict[str, str]:
+def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
     """Environment for a real ``walletguard`` process on the test database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WALLETGUARD_")}
     env.update({
@@ -88,6 +88,7 @@ def test_env(database_url: str, data_dir: Path) -> dict[str, str]:
         "WALLETGUARD_DATA_DIR": str(data_dir),
         "WALLETGUARD_MODE": "test",
         "WALLETGUARD_PASSWORD_HASH_MEMORY_KIB": "1024",
+        "WALLETGUARD_DB_POOL_SIZE": "4",
         **{f"WALLETGUARD_{k.upper()}": v for k, v in TEST_SECRETS.items()},
     })
     return env
@@ -101,7 +102,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def settings(database_url: str, data_dir: Path) -> Settings:
     return Settings(database_url=database_url, data_dir=data_dir, mode="test",
-                    password_hash_memory_kib=1024, **TEST_SECRETS)  # type: ignore[arg-type]
+                    password_hash_memory_kib=1024, db_pool_size=4, **TEST_SECRETS)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -160,7 +161,7 @@ def server(database_url: str, data_dir: Path) -> Iterator[str]:
     log = open(data_dir / f"server-{port}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=test_env(database_url, data_dir), stdout=log, stderr=subprocess.STDOUT,
+        env=server_env(database_url, data_dir), stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

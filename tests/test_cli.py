@@ -22,14 +22,14 @@ EXE = shutil.which("walletguard") or str(Path(sys.executable).parent / "walletgu
 
 
 def run(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = conftest.test_env(database_url, data_dir)
+    env = conftest.server_env(database_url, data_dir)
     env["COLUMNS"] = "80"  # a narrow terminal: output must not depend on wrapping
     return subprocess.run([EXE, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
 def invoke(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The same command in this process (no interpreter start-up), same result shape."""
-    env = conftest.test_env(database_url, data_dir)
+    env = conftest.server_env(database_url, data_dir)
     env["COLUMNS"] = "80"
     result = CliRunner().invoke(cli.app, list(args), env=env)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -144,7 +144,7 @@ def test_audit_verify_passes_on_a_fresh_database(
 
 
 def test_production_mode_without_secrets_refuses_to_start(tmp_path: Path) -> None:
-    env = conftest.test_env(f"sqlite:///{tmp_path / 'p.db'}", tmp_path)
+    env = conftest.server_env(f"sqlite:///{tmp_path / 'p.db'}", tmp_path)
     for name in ("PII_KEY", "PIN_PEPPER", "TOKEN_KEY"):
         env.pop(f"WALLETGUARD_{name}")
     env["WALLETGUARD_MODE"] = "production"

@@ -49,6 +49,9 @@ def test_an_operator_picks_the_psd2_profile_and_overrides_a_number(tmp_path: Pat
 @pytest.mark.parametrize("content", [
     "pin_lockout = 3\n",                      # unknown key
     "[pin]\nmax_consecutive_failures = 0\n",  # nonsense value
+    "[pin]\nlock_hours = -3\n",               # a negative duration
+    '[pin]\nlock_hours = "3"\n',              # a string where a number belongs
+    "[restrictions]\nobservation_limit_factor = 2\n",  # observation would raise limits
     'regulatory_profile = "made-up"\n',
     "this is not toml",
 ])

@@ -17,17 +17,17 @@ from walletguard.errors import ConfigurationError
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class PinPolicy(_Section):
-    length: int = Field(6, description="digits in a payment PIN")
+    length: int = Field(6, gt=0, description="digits in a payment PIN")
     max_consecutive_failures: int = Field(
-        5, description="wrong PINs in a row that place a PIN lock (PSD2 RTS art. 4: at most 5)"
+        5, gt=0, description="wrong PINs in a row that place a PIN lock (PSD2 RTS art. 4: at most 5)"
     )
-    lock_hours: float = Field(3, description="how long a PIN lock lasts before it expires")
+    lock_hours: float = Field(3, gt=0, description="how long a PIN lock lasts before it expires")
     offer_biometric_after_failures: int = Field(
-        2, description="wrong PINs after which the refusal offers biometric, when available"
+        2, gt=0, description="wrong PINs after which the refusal offers biometric, when available"
     )
 
     @property
@@ -36,24 +36,24 @@ class PinPolicy(_Section):
 
 
 class BiometricPolicy(_Section):
-    min_device_age_days: int = Field(30, description="a device must be known this long")
-    anomaly_free_days: int = Field(7, description="no anomalous login within this many days")
+    min_device_age_days: int = Field(30, gt=0, description="a device must be known this long")
+    anomaly_free_days: int = Field(7, gt=0, description="no anomalous login within this many days")
 
 
 class LimitsProfile(_Section):
     """Daily outgoing limits by authentication strength."""
 
-    single_factor_daily: int = Field(100_000, description="< 2 verification elements, per day")
+    single_factor_daily: int = Field(100_000, gt=0, description="< 2 verification elements, per day")
     two_factor_daily: int = Field(
-        500_000, description="PIN or biometric on a bound device, per day"
+        500_000, gt=0, description="PIN or biometric on a bound device, per day"
     )
-    default_daily_limit: int = Field(500_000, description="a new wallet's daily outgoing limit")
+    default_daily_limit: int = Field(500_000, gt=0, description="a new wallet's daily outgoing limit")
     max_daily_limit: int = Field(
-        5_000_000, description="the highest daily limit an owner may raise to (with step-up)"
+        5_000_000, gt=0, description="the highest daily limit an owner may raise to (with step-up)"
     )
-    password_free_per_payment: int = Field(20_000, description="low-value exemption per payment")
-    password_free_daily: int = Field(100_000, description="low-value exemption, cumulative")
-    password_free_consecutive: int = Field(5, description="low-value exemptions in a row")
+    password_free_per_payment: int = Field(20_000, gt=0, description="low-value exemption per payment")
+    password_free_daily: int = Field(100_000, gt=0, description="low-value exemption, cumulative")
+    password_free_consecutive: int = Field(5, gt=0, description="low-value exemptions in a row")
 
 
 PROFILES: dict[str, LimitsProfile] = {
@@ -73,9 +73,9 @@ PROFILES: dict[str, LimitsProfile] = {
 
 
 class LoginPolicy(_Section):
-    max_failures_per_account: int = Field(10, description="failed logins per account per window")
-    max_failures_per_ip: int = Field(50, description="failed logins per IP per window")
-    window_minutes: int = Field(15, description="sliding window for login throttling")
+    max_failures_per_account: int = Field(10, gt=0, description="failed logins per account per window")
+    max_failures_per_ip: int = Field(50, gt=0, description="failed logins per IP per window")
+    window_minutes: int = Field(15, gt=0, description="sliding window for login throttling")
     session_idle_minutes: int = Field(
         60 * 24 * 30, description="an owner session unused this long expires"
     )
@@ -83,23 +83,23 @@ class LoginPolicy(_Section):
 
 class RestrictionPolicy(_Section):
     unfreeze_cooling_off_hours: float = Field(
-        24, description="after a lift, the owner may cancel it (re-freeze) within this window"
+        24, gt=0, description="after a lift, the owner may cancel it (re-freeze) within this window"
     )
-    observation_days: int = Field(15, description="observation after recovery or a lost phone")
+    observation_days: int = Field(15, gt=0, description="observation after recovery or a lost phone")
     observation_limit_factor: float = Field(
-        0.5, description="daily limit multiplier in observation"
+        0.5, gt=0, le=1, description="daily limit multiplier in observation"
     )
     payment_failure_lock_count: int = Field(
-        10, description="declined payments in a row that place a payments lock"
+        10, gt=0, description="declined payments in a row that place a payments lock"
     )
-    payment_failure_lock_hours: float = Field(1, description="how long that lock lasts")
+    payment_failure_lock_hours: float = Field(1, gt=0, description="how long that lock lasts")
 
 
 class LostPhonePolicy(_Section):
     reports_per_ip_per_hour: int = Field(
-        10, description="public lost-phone reports per IP per hour"
+        10, gt=0, description="public lost-phone reports per IP per hour"
     )
-    reports_per_phone_per_hour: int = Field(5, description="reports naming one phone per hour")
+    reports_per_phone_per_hour: int = Field(5, gt=0, description="reports naming one phone per hour")
 
 
 class ChecklistEntry(_Section):
@@ -119,7 +119,7 @@ class IncidentPolicy(_Section):
         description="due time per checklist category, counted from the report (seed 000 §6)",
     )
     linked_platforms: tuple[ChecklistEntry, ...] = Field(
-        default_factory=lambda: DEFAULT_PLATFORMS,
+        default_factory=lambda: DEFAULT_PLATFORMS, strict=False,
         description="the checklist: carriers, payment apps, banks, police (seeds 000/001)",
     )
 

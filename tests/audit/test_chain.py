@@ -39,7 +39,7 @@ def tamper(platform: Platform, sql: str, **params: object) -> None:
 
 def cli_verify(database_url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("walletguard") or str(Path(sys.executable).parent / "walletguard")
-    return subprocess.run([exe, "audit", "verify"], env=conftest.test_env(database_url, data_dir),
+    return subprocess.run([exe, "audit", "verify"], env=conftest.server_env(database_url, data_dir),
                           capture_output=True, text=True, timeout=120)
 
 
