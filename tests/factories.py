@@ -113,15 +113,15 @@ def staff_headers(platform: Platform, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key(platform, role)}"}
 
 
-def add_trusted_contact(platform: Platform, *, user_id: str, contact_user_id: str,
-                        relation: str = "friend") -> None:
-    """Name another owner as a trusted contact. There is no use case for this yet
-    (``PUT /v1/trusted-contacts`` is not built), so the row is written directly."""
-    from walletguard.identity.models import TrustedContact
-
+def name_trusted_contacts(platform: Platform, owner: Owner, contacts: list[Owner],
+                          relation: str = "friend") -> None:
+    """The owner names ``contacts`` (3–5 other owners) through the real use case."""
     with platform.db.transaction() as db:
-        db.add(TrustedContact(user_id=user_id, contact_user_id=contact_user_id,
-                              relation=relation, added_at=platform.clock.now()))
+        identity.set_trusted_contacts(
+            db, keys=platform.keys, policy=platform.policy, owner=owner.principal,
+            now=platform.clock.now(),
+            contacts=[identity.ContactEntry(phone=c.phone, relation=relation)
+                      for c in contacts])
 
 
 def bind_biometric(platform: Platform, owner: Owner, *, pin: str = PIN) -> str:

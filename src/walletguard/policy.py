@@ -95,11 +95,23 @@ class RestrictionPolicy(_Section):
     payment_failure_lock_hours: float = Field(1, gt=0, description="how long that lock lasts")
 
 
+class TrustedContactsPolicy(_Section):
+    min_contacts: int = Field(
+        3, gt=0, description="fewest trusted contacts an owner names (seed 002 §4)"
+    )
+    max_contacts: int = Field(5, gt=0, description="most trusted contacts an owner names")
+    min_known_days: int = Field(
+        180, gt=0, description="a contact must be a walletguard owner this long to approve"
+    )
+
+
 class LostPhonePolicy(_Section):
     reports_per_ip_per_hour: int = Field(
         10, gt=0, description="public lost-phone reports per IP per hour"
     )
-    reports_per_phone_per_hour: int = Field(5, gt=0, description="reports naming one phone per hour")
+    reports_per_phone_per_hour: int = Field(
+        5, gt=0, description="reports naming one phone per hour"
+    )
 
 
 class ChecklistEntry(_Section):
@@ -154,6 +166,7 @@ class Policy(_Section):
     biometric: BiometricPolicy = Field(default_factory=BiometricPolicy)
     login: LoginPolicy = Field(default_factory=LoginPolicy)
     restrictions: RestrictionPolicy = Field(default_factory=RestrictionPolicy)
+    trusted_contacts: TrustedContactsPolicy = Field(default_factory=TrustedContactsPolicy)
     lost_phone: LostPhonePolicy = Field(default_factory=LostPhonePolicy)
     incidents: IncidentPolicy = Field(default_factory=IncidentPolicy)
     limits_override: LimitsProfile | None = Field(

@@ -73,3 +73,44 @@ def restriction_out(r: Restriction) -> RestrictionOut:
         id=r.id, kind=r.kind, scope=r.scope, reason=r.reason, source=r.source,
         placed_at=r.placed_at.isoformat(), placed_by=r.placed_by,
         expires_at=r.expires_at.isoformat() if r.expires_at else None)
+
+
+class ContactIn(Strict):
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] = Field(
+        examples=["+8613900139000"])
+    relation: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        examples=["sister"])
+
+
+class TrustedContactsIn(Strict):
+    contacts: list[ContactIn] = Field(max_length=20)
+
+
+class ContactOut(Out):
+    user_id: str
+    phone_masked: str
+    name_masked: str
+    relation: str
+    added_at: str
+
+
+def _contacts_out(views: list[identity.ContactView]) -> dict[str, list[ContactOut]]:
+    return {"contacts": [ContactOut(user_id=v.user_id, phone_masked=v.phone_masked,
+                                    name_masked=v.name_masked, relation=v.relation,
+                                    added_at=v.added_at.isoformat()) for v in views]}
+
+
+@router.put("/v1/trusted-contacts", response_model=dict[str, list[ContactOut]])
+def set_trusted_contacts(body: TrustedContactsIn, owner: Owner, platform: PlatformDep, db: Tx,
+                         now: Now) -> dict[str, list[ContactOut]]:
+    """Name 3–5 other owners who hear of a lost phone and may approve a recovery."""
+    return _contacts_out(identity.set_trusted_contacts(
+        db, keys=platform.keys, policy=platform.policy, owner=owner, now=now,
+        contacts=[identity.ContactEntry(phone=c.phone, relation=c.relation)
+                  for c in body.contacts]))
+
+
+@router.get("/v1/trusted-contacts", response_model=dict[str, list[ContactOut]])
+def list_trusted_contacts(owner: Owner, platform: PlatformDep,
+                          db: Tx) -> dict[str, list[ContactOut]]:
+    return _contacts_out(identity.trusted_contacts(db, keys=platform.keys, owner=owner))

@@ -10,13 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from walletguard.audit import service as audit
+from walletguard.auth.principal import Principal, Role
 from walletguard.crypto import Keyring, PiiVault
 from walletguard.db import new_id
-from walletguard.errors import Conflict, NotFound
+from walletguard.errors import Conflict, InvalidInput, NotFound
 from walletguard.identity import validation
-from walletguard.identity.models import User
+from walletguard.identity.models import TrustedContact, User
 from walletguard.ledger import service as ledger
+from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
+from walletguard.restrictions import service as restrictions
 
 
 @dataclass(frozen=True)
@@ -106,3 +109,87 @@ def details_match(
     name_ok = vault.open("real_name", user.real_name_sealed) == real_name.strip()
     last4 = vault.open("id_number", user.id_number_sealed)[-4:]
     return name_ok and last4 == id_number_last4.strip().upper()
+
+
+@dataclass(frozen=True)
+class ContactEntry:
+    phone: str
+    relation: str
+
+
+@dataclass(frozen=True)
+class ContactView:
+    user_id: str
+    phone_masked: str
+    name_masked: str
+    relation: str
+    added_at: datetime
+
+
+def set_trusted_contacts(
+    db: Session, *, keys: Keyring, policy: Policy, owner: Principal,
+    contacts: list[ContactEntry], now: datetime,
+) -> list[ContactView]:
+    """Name the 3–5 owners who may approve a recovery and hear of a lost phone. Contacts
+    kept from the previous list keep their ``added_at`` (a contact added recently cannot
+    approve a recovery); the owner is told on every channel."""
+    owner.require(Role.OWNER)
+    user_id = str(owner.user_id)
+    ledger.lock_wallet(db, user_id)
+    restrictions.check(db, user_id=user_id, action=restrictions.Action.SETTINGS, now=now)
+    rules = policy.trusted_contacts
+    if not rules.min_contacts <= len(contacts) <= rules.max_contacts:
+        raise InvalidInput(f"name between {rules.min_contacts} and {rules.max_contacts} "
+                           "trusted contacts", field="contacts")
+    chosen: dict[str, str] = {}
+    for index, entry in enumerate(contacts):
+        relation = entry.relation.strip()
+        if not 1 <= len(relation) <= 40:
+            raise InvalidInput("relation must be 1-40 characters",
+                               field=f"contacts.{index}.relation")
+        contact = find_by_phone(db, vault=keys.vault, phone=entry.phone)
+        if contact is None:
+            raise InvalidInput("a trusted contact must be a walletguard owner",
+                               field=f"contacts.{index}.phone")
+        if contact.id == user_id:
+            raise InvalidInput("you cannot be your own trusted contact",
+                               field=f"contacts.{index}.phone")
+        if contact.id in chosen:
+            raise InvalidInput("each trusted contact once", field=f"contacts.{index}.phone")
+        chosen[contact.id] = relation
+    current = {c.contact_user_id: c for c in db.execute(
+        select(TrustedContact).where(TrustedContact.user_id == user_id)).scalars()}
+    for contact_id, row in current.items():
+        if contact_id not in chosen:
+            db.delete(row)
+        else:
+            row.relation = chosen[contact_id]
+    for contact_id, relation in chosen.items():
+        if contact_id not in current:
+            db.add(TrustedContact(user_id=user_id, contact_user_id=contact_id,
+                                  relation=relation, added_at=now))
+    db.flush()
+    audit.append(db, actor=owner.ref, action="trusted_contacts.set", subject=user_id, at=now,
+                 chain=user_id, data={"contacts": sorted(chosen),
+                                      "removed": sorted(set(current) - set(chosen))})
+    notifications.notify_owner(db, topic="trusted_contacts.changed", user_id=user_id, now=now,
+                               payload={"count": len(chosen)})
+    return trusted_contacts(db, keys=keys, owner=owner)
+
+
+def trusted_contacts(db: Session, *, keys: Keyring, owner: Principal) -> list[ContactView]:
+    owner.require(Role.OWNER)
+    rows = db.execute(
+        select(TrustedContact, User).join(User, User.id == TrustedContact.contact_user_id)
+        .where(TrustedContact.user_id == owner.user_id).order_by(TrustedContact.added_at,
+                                                                 TrustedContact.id)
+    ).all()
+    return [
+        ContactView(user_id=user.id,
+                    phone_masked=validation.mask_phone(keys.vault.open("phone",
+                                                                       user.phone_sealed)),
+                    name_masked=validation.mask_name(keys.vault.open("real_name",
+                                                                     user.real_name_sealed)),
+                    relation=contact.relation, added_at=contact.added_at)
+        for contact, user in rows
+    ]
