@@ -23,7 +23,9 @@ class _Section(BaseModel):
 class PinPolicy(_Section):
     length: int = Field(6, gt=0, description="digits in a payment PIN")
     max_consecutive_failures: int = Field(
-        5, gt=0, description="wrong PINs in a row that place a PIN lock (PSD2 RTS art. 4: at most 5)"
+        5,
+        gt=0,
+        description="wrong PINs in a row that place a PIN lock (PSD2 RTS art. 4: at most 5)",
     )
     lock_hours: float = Field(3, gt=0, description="how long a PIN lock lasts before it expires")
     offer_biometric_after_failures: int = Field(
@@ -43,15 +45,21 @@ class BiometricPolicy(_Section):
 class LimitsProfile(_Section):
     """Daily outgoing limits by authentication strength."""
 
-    single_factor_daily: int = Field(100_000, gt=0, description="< 2 verification elements, per day")
+    single_factor_daily: int = Field(
+        100_000, gt=0, description="< 2 verification elements, per day"
+    )
     two_factor_daily: int = Field(
         500_000, gt=0, description="PIN or biometric on a bound device, per day"
     )
-    default_daily_limit: int = Field(500_000, gt=0, description="a new wallet's daily outgoing limit")
+    default_daily_limit: int = Field(
+        500_000, gt=0, description="a new wallet's daily outgoing limit"
+    )
     max_daily_limit: int = Field(
         5_000_000, gt=0, description="the highest daily limit an owner may raise to (with step-up)"
     )
-    password_free_per_payment: int = Field(20_000, gt=0, description="low-value exemption per payment")
+    password_free_per_payment: int = Field(
+        20_000, gt=0, description="low-value exemption per payment"
+    )
     password_free_daily: int = Field(100_000, gt=0, description="low-value exemption, cumulative")
     password_free_consecutive: int = Field(5, gt=0, description="low-value exemptions in a row")
 
@@ -73,7 +81,9 @@ PROFILES: dict[str, LimitsProfile] = {
 
 
 class LoginPolicy(_Section):
-    max_failures_per_account: int = Field(10, gt=0, description="failed logins per account per window")
+    max_failures_per_account: int = Field(
+        10, gt=0, description="failed logins per account per window"
+    )
     max_failures_per_ip: int = Field(50, gt=0, description="failed logins per IP per window")
     window_minutes: int = Field(15, gt=0, description="sliding window for login throttling")
     session_idle_minutes: int = Field(
@@ -85,7 +95,9 @@ class RestrictionPolicy(_Section):
     unfreeze_cooling_off_hours: float = Field(
         24, gt=0, description="after a lift, the owner may cancel it (re-freeze) within this window"
     )
-    observation_days: int = Field(15, gt=0, description="observation after recovery or a lost phone")
+    observation_days: int = Field(
+        15, gt=0, description="observation after recovery or a lost phone"
+    )
     observation_limit_factor: float = Field(
         0.5, gt=0, le=1, description="daily limit multiplier in observation"
     )
@@ -125,34 +137,79 @@ class ChecklistEntry(_Section):
 class IncidentPolicy(_Section):
     urgency_hours: dict[str, float] = Field(
         default_factory=lambda: {
-            "carrier": 2.0, "payment": 2.0, "bank": 2.0, "e-commerce": 6.0, "social": 24.0,
+            "carrier": 2.0,
+            "payment": 2.0,
+            "bank": 2.0,
+            "e-commerce": 6.0,
+            "social": 24.0,
             "police": 24.0,
         },
         description="due time per checklist category, counted from the report (seed 000 §6)",
     )
     linked_platforms: tuple[ChecklistEntry, ...] = Field(
-        default_factory=lambda: DEFAULT_PLATFORMS, strict=False,
+        default_factory=lambda: DEFAULT_PLATFORMS,
+        strict=False,
         description="the checklist: carriers, payment apps, banks, police (seeds 000/001)",
     )
 
 
 DEFAULT_PLATFORMS: tuple[ChecklistEntry, ...] = (
-    ChecklistEntry(key="china-mobile", name="China Mobile", category="carrier", hotline="10086",
-                   say="Report the phone lost and suspend the SIM (挂失停机); ask for a new SIM."),
-    ChecklistEntry(key="china-unicom", name="China Unicom", category="carrier", hotline="10010",
-                   say="Report the phone lost and suspend the SIM (挂失停机)."),
-    ChecklistEntry(key="china-telecom", name="China Telecom", category="carrier", hotline="10000",
-                   say="Report the phone lost and suspend the SIM (挂失停机)."),
-    ChecklistEntry(key="wechat-pay", name="WeChat Pay", category="payment", hotline="95017",
-                   say="Freeze WeChat Pay and the WeChat account (冻结微信支付)."),
-    ChecklistEntry(key="alipay", name="Alipay", category="payment", hotline="95188",
-                   say="Freeze the Alipay account (冻结支付宝)."),
-    ChecklistEntry(key="jd-finance", name="JD Finance", category="e-commerce", hotline="95118",
-                   say="Freeze JD Finance / JD Pay and review recent orders."),
-    ChecklistEntry(key="banks", name="Your banks", category="bank", hotline="(on your card)",
-                   say="Report bound bank cards and ask to block mobile and quick payments."),
-    ChecklistEntry(key="police", name="Police (110)", category="police", hotline="110",
-                   say="File a report; ask for the report number for the insurer."),
+    ChecklistEntry(
+        key="china-mobile",
+        name="China Mobile",
+        category="carrier",
+        hotline="10086",
+        say="Report the phone lost and suspend the SIM (挂失停机); ask for a new SIM.",
+    ),
+    ChecklistEntry(
+        key="china-unicom",
+        name="China Unicom",
+        category="carrier",
+        hotline="10010",
+        say="Report the phone lost and suspend the SIM (挂失停机).",
+    ),
+    ChecklistEntry(
+        key="china-telecom",
+        name="China Telecom",
+        category="carrier",
+        hotline="10000",
+        say="Report the phone lost and suspend the SIM (挂失停机).",
+    ),
+    ChecklistEntry(
+        key="wechat-pay",
+        name="WeChat Pay",
+        category="payment",
+        hotline="95017",
+        say="Freeze WeChat Pay and the WeChat account (冻结微信支付).",
+    ),
+    ChecklistEntry(
+        key="alipay",
+        name="Alipay",
+        category="payment",
+        hotline="95188",
+        say="Freeze the Alipay account (冻结支付宝).",
+    ),
+    ChecklistEntry(
+        key="jd-finance",
+        name="JD Finance",
+        category="e-commerce",
+        hotline="95118",
+        say="Freeze JD Finance / JD Pay and review recent orders.",
+    ),
+    ChecklistEntry(
+        key="banks",
+        name="Your banks",
+        category="bank",
+        hotline="(on your card)",
+        say="Report bound bank cards and ask to block mobile and quick payments.",
+    ),
+    ChecklistEntry(
+        key="police",
+        name="Police (110)",
+        category="police",
+        hotline="110",
+        say="File a report; ask for the report number for the insurer.",
+    ),
 )
 
 
