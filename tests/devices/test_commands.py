@@ -177,3 +177,20 @@ def test_commands_go_only_to_the_owners_own_bound_devices(
     refused = send(client, owner, tablet.device_id, type="ring")
     assert (refused.status_code, refused.json()["code"]) == (422, "invalid_input")
     assert fetch(client, owner.headers).json()["items"] == []
+
+
+def test_after_a_report_the_owner_sees_the_lost_phone_from_a_new_device_and_can_wipe_it(
+    client: TestClient, platform: Platform
+) -> None:
+    phone = factories.register_owner(platform)
+    assert client.post("/v1/lost-phone-reports", json=report_body(phone)).status_code == 202
+    new_phone = factories.log_in(platform, user_id=phone.user_id, phone_number=phone.phone,
+                                 device="new-phone")
+    listed = {d["id"]: d for d in
+              client.get("/v1/devices", headers=new_phone.headers).json()["items"]}
+    assert listed[phone.device_id]["status"] == "lost"
+    assert listed[new_phone.device_id]["status"] == "active"
+    wipe = send(client, new_phone, phone.device_id, type="wipe")
+    assert wipe.status_code == 201, wipe.text
+    [queued] = fetch(client, phone.headers).json()["items"]
+    assert queued["type"] == "wipe"

@@ -47,6 +47,7 @@ class DeviceOut(Out):
     id: str
     name: str
     platform: str
+    status: Literal["active", "lost"]
     first_seen_at: str
     last_seen_at: str
     trusted_since: str
@@ -90,7 +91,7 @@ def log_in(body: SessionIn, platform: PlatformDep, db: Tx, now: Now,
 def _device_out(d: Any, current: str | None) -> DeviceOut:
     location = ({"lat": d.last_lat, "lon": d.last_lon}
                 if d.last_lat is not None and d.last_lon is not None else None)
-    return DeviceOut(id=d.id, name=d.name, platform=d.platform,
+    return DeviceOut(id=d.id, name=d.name, platform=d.platform, status=d.status,
                      first_seen_at=d.first_seen_at.isoformat(),
                      last_seen_at=d.last_seen_at.isoformat(),
                      trusted_since=d.trusted_since.isoformat(), last_ip=d.last_ip,

@@ -139,8 +139,11 @@ def _bind_device(
 
 
 def list_devices(db: Session, *, owner: Principal) -> list[Device]:
+    """Bound devices, and devices reported lost (so the owner can still ring, message
+    or wipe them from another device)."""
     return list(db.execute(
-        select(Device).where(Device.user_id == owner.user_id, Device.status == "active")
+        select(Device).where(Device.user_id == owner.user_id,
+                             Device.status.in_(("active", "lost")))
         .order_by(Device.first_seen_at)
     ).scalars())
 
