@@ -13,8 +13,9 @@ import hmac
 import os
 from datetime import date
 from functools import lru_cache
+from itertools import pairwise
 
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
+from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
 
 from walletguard.errors import InvalidInput
 
@@ -41,14 +42,14 @@ def _common_pins() -> frozenset[str]:
 
 
 def _is_run(pin: str) -> bool:
-    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    steps = {(int(b) - int(a)) % 10 for a, b in pairwise(pin)}
     return steps in ({1}, {9})
 
 
 def birthday_forms(birth: date) -> set[str]:
     y, m, d = f"{birth.year:04d}", f"{birth.month:02d}", f"{birth.day:02d}"
-    return {y[2:] + m + d, m + d + y[2:], d + m + y[2:], y + m, m + d + y[:2], y[:2] + m + d,
-            y[2:] + d + m}
+    return {y[2:] + m + d, m + d + y[2:], d + m + y[2:], y + m, m + y, m + d + y[:2],
+            y[:2] + m + d, y[2:] + d + m}
 
 
 def check_new_pin(pin: str, *, length: int, birth: date | None) -> None:

@@ -7,9 +7,9 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session
 from webauthn import (
     generate_authentication_options,
@@ -19,7 +19,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, parse_client_data_json
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorAttachment,
     AuthenticatorSelectionCriteria,
@@ -121,8 +121,11 @@ def judge_pin(
             expires_at=now + policy.pin.lock_duration, now=now,
             actor=Principal(role=Role.SYSTEM, id="pin-guard"),
         )
+        # attempts_left 0 marks the refusal that judged the last allowed PIN and placed
+        # the lock; later attempts are refused by the guard without being judged.
         raise PinLocked("too many wrong PINs; the PIN is locked", restriction_id=lock.id,
-                        until=lock.expires_at.isoformat() if lock.expires_at else None).kept()
+                        until=lock.expires_at.isoformat() if lock.expires_at else None,
+                        attempts_left=0).kept()
     extra: dict[str, Any] = {"attempts_left": left}
     if record.failures >= policy.pin.offer_biometric_after_failures and biometric_available:
         extra["biometric_available"] = True
@@ -172,7 +175,7 @@ def _use_challenge(db: Session, *, owner: Principal, purpose: str, client_data: 
         challenge = parse_client_data_json(client_data).challenge
     except Exception as exc:
         raise InvalidBiometric("clientDataJSON is not valid") from exc
-    used = db.execute(
+    used = _rowcount(db.execute(
         update(WebAuthnChallenge)
         .where(WebAuthnChallenge.challenge == challenge,
                WebAuthnChallenge.user_id == owner.user_id,
@@ -181,7 +184,7 @@ def _use_challenge(db: Session, *, owner: Principal, purpose: str, client_data: 
                WebAuthnChallenge.used_at.is_(None),
                WebAuthnChallenge.expires_at > now)
         .values(used_at=now)
-    ).rowcount
+    ))
     if used != 1:
         raise InvalidBiometric("the challenge is unknown, used or expired")
     return challenge
@@ -229,7 +232,7 @@ def finish_biometric_registration(
         verified = verify_registration_response(
             credential=credential, expected_challenge=challenge, expected_rp_id=rp.id,
             expected_origin=list(rp.origins), require_user_verification=True)
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise InvalidBiometric(f"registration not accepted: {exc}") from exc
     revoke_bindings(db, device_id=str(owner.device_id), reason="replaced", now=now)
     binding = BiometricBinding(
@@ -276,22 +279,27 @@ def verify_biometric(
             credential=assertion, expected_challenge=challenge, expected_rp_id=rp.id,
             expected_origin=list(rp.origins), credential_public_key=binding.public_key,
             credential_current_sign_count=binding.sign_count, require_user_verification=True)
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise InvalidBiometric(f"assertion not accepted: {exc}").kept() from exc
     binding.sign_count = verified.new_sign_count
 
 
 def revoke_bindings(db: Session, *, device_id: str, reason: str, now: datetime) -> int:
-    return int(db.execute(
+    return _rowcount(db.execute(
         update(BiometricBinding)
         .where(BiometricBinding.device_id == device_id, BiometricBinding.revoked_at.is_(None))
         .values(revoked_at=now, revoke_reason=reason)
-    ).rowcount)
+    ))
 
 
 def revoke_all_bindings(db: Session, *, user_id: str, reason: str, now: datetime) -> int:
-    return int(db.execute(
+    return _rowcount(db.execute(
         update(BiometricBinding)
         .where(BiometricBinding.user_id == user_id, BiometricBinding.revoked_at.is_(None))
         .values(revoked_at=now, revoke_reason=reason)
-    ).rowcount)
+    ))
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE (its result is a cursor result)."""
+    return int(cast("CursorResult[Any]", result).rowcount)

@@ -46,6 +46,7 @@ def lock_wallet(db: Session, user_id: str) -> Wallet:
     restriction change (see the lock order in ``walletguard.db``)."""
     wallet = db.execute(
         select(Wallet).where(Wallet.user_id == user_id).with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if wallet is None:
         raise NotFound("no such wallet")

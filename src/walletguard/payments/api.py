@@ -115,7 +115,9 @@ def set_password_free(body: PasswordFreeIn, owner: Owner, platform: PlatformDep,
     payments.set_password_free(db, path=platform.money, owner=owner, enabled=body.enabled,
                                per_payment_limit=body.per_payment_limit,
                                daily_limit=body.daily_limit, now=now)
-    return payments.wallet_view(db, path=platform.money, owner=owner, now=now)["password_free"]
+    settings: dict[str, Any] = payments.wallet_view(db, path=platform.money, owner=owner,
+                                                    now=now)["password_free"]
+    return settings
 
 
 @router.put("/v1/settings/limits", tags=["owner"])

@@ -15,6 +15,7 @@ counted (a wrong PIN, a lock), then raised; nothing else is written before a ref
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -27,7 +28,7 @@ from walletguard.audit import service as audit
 from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.credentials.service import RelyingParty
-from walletguard.crypto import Keyring
+from walletguard.crypto import Keyring, derive, keyed_digest
 from walletguard.db import new_id
 from walletguard.errors import (
     Conflict,
@@ -87,9 +88,12 @@ class MoneyPath:
     policy: Policy
     rp: RelyingParty
     zone: ZoneInfo = field(init=False)
+    idempotency_key: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "zone", ZoneInfo(self.policy.timezone))
+        object.__setattr__(self, "idempotency_key",
+                           derive(self.keys.pin_pepper, "walletguard idempotency request v1"))
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.zone).date()
@@ -118,7 +122,7 @@ def authorize_payment(
     user_id = str(owner.user_id)
     _check_amount(request.amount)
     wallet = ledger.lock_wallet(db, user_id)
-    payload = {"op": "payment", **asdict(request)}
+    payload = _fingerprint(path, {"op": "payment", **asdict(request)})
     claim = idempotency.claim(db, scope=f"owner:{user_id}", key=idempotency_key,
                               payload=payload, now=now)
     if claim.replay is not None:
@@ -126,7 +130,7 @@ def authorize_payment(
     try:
         merchant_account = _merchant_account(db, request.merchant_id)
         _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
-                   auth=request.auth, now=now)
+                   auth=request.auth, now=now, kind="payment")
         transfer = ledger.post(
             db, kind="payment", user_id=user_id, counterparty_id=request.merchant_id,
             currency=wallet.currency, now=now, auth_method=request.auth.method,
@@ -156,14 +160,14 @@ def transfer_to_owner(
         raise InvalidInput("cannot transfer to yourself", field="to_phone")
     wallets = ledger.lock_wallets(db, [user_id, payee.id])
     wallet, payee_wallet = wallets[user_id], wallets[payee.id]
-    payload = {"op": "transfer", **asdict(request)}
+    payload = _fingerprint(path, {"op": "transfer", **asdict(request)})
     claim = idempotency.claim(db, scope=f"owner:{user_id}", key=idempotency_key,
                               payload=payload, now=now)
     if claim.replay is not None:
         return _replay(claim.replay)
     try:
         _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
-                   auth=request.auth, now=now)
+                   auth=request.auth, now=now, kind="transfer")
     except DomainError as refusal:
         raise _remember_refusal(db, path, wallet, claim, refusal, owner, now) from None
     transfer = ledger.post(
@@ -180,6 +184,15 @@ def transfer_to_owner(
     body = _succeeded(db, wallet, transfer, now)
     claim.remember(db, 201, body)
     return body
+
+
+def _fingerprint(path: MoneyPath, payload: dict[str, Any]) -> dict[str, Any]:
+    """The request as the idempotency record sees it: a keyed digest. The record stores a
+    plain SHA-256 of what it is given; over the raw body (a six-digit PIN, a payee's
+    phone) that hash could be brute-forced back by anyone holding only the database."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return {"op": payload["op"],
+            "request": keyed_digest(path.idempotency_key, canonical)}
 
 
 def _check_amount(amount: int) -> None:
@@ -235,7 +248,7 @@ def _hours(hours: float) -> timedelta:
 
 def _authorize(
     db: Session, *, path: MoneyPath, owner: Principal, wallet: Wallet, amount: int,
-    auth: PaymentAuth, now: datetime,
+    auth: PaymentAuth, now: datetime, kind: Literal["payment", "transfer"],
 ) -> None:
     """Everything that must hold before money moves; the wallet row is locked."""
     policy, limits = path.policy, path.policy.limits
@@ -244,9 +257,14 @@ def _authorize(
     observed = restrictions.in_observation(active)
     _roll_day(wallet, path.today(now))
     if auth.method == "password_free":
+        if kind == "transfer":
+            raise _step_up(db, path, owner, now,
+                           "password-free is for small merchant payments; a transfer to "
+                           "another owner needs your PIN or biometric")
+        # The < 2 elements allowance (per payment, per day, in a row) is its own
+        # counter; the wallet's daily limit below covers every method together.
         _password_free(db, path=path, owner=owner, wallet=wallet, amount=amount,
                        observed=observed, now=now)
-        strength_cap = limits.single_factor_daily
     elif auth.method == "pin":
         if not auth.pin:
             raise InvalidInput("auth.pin is required for method pin", field="auth.pin")
@@ -254,7 +272,6 @@ def _authorize(
             db, keys=path.keys, policy=policy, user_id=wallet.user_id, pin=auth.pin, now=now,
             biometric_available=_biometric_ready(db, path, owner, now))
         wallet.password_free_in_a_row = 0
-        strength_cap = limits.two_factor_daily
     elif auth.method == "biometric":
         if not auth.assertion:
             raise InvalidInput("auth.assertion is required for method biometric",
@@ -262,11 +279,10 @@ def _authorize(
         credentials.verify_biometric(db, rp=path.rp, policy=policy, owner=owner,
                                      assertion=auth.assertion, now=now)
         wallet.password_free_in_a_row = 0
-        strength_cap = limits.two_factor_daily
     else:
         raise MethodNotAvailable("emergency codes are issued by an institution; "
                                  "this wallet platform has none enabled yet")
-    daily = min(wallet.daily_limit, strength_cap)
+    daily = min(wallet.daily_limit, limits.two_factor_daily)
     if observed:
         daily = int(daily * policy.restrictions.observation_limit_factor)
     if wallet.spent_today + amount > daily:
@@ -292,6 +308,12 @@ def _biometric_ready(db: Session, path: MoneyPath, owner: Principal, now: dateti
     ) and credentials.active_binding(db, device_id=owner.device_id) is not None
 
 
+def _step_up(db: Session, path: MoneyPath, owner: Principal, now: datetime,
+             why: str) -> StepUpRequired:
+    methods = ["pin"] + (["biometric"] if _biometric_ready(db, path, owner, now) else [])
+    return StepUpRequired(why, methods=methods)
+
+
 def password_free_limits(path: MoneyPath, wallet: Wallet) -> tuple[int, int]:
     """The owner's own limits, never above the regulatory profile's."""
     limits = path.policy.limits
@@ -307,8 +329,7 @@ def _password_free(
     observed: bool, now: datetime,
 ) -> None:
     def step_up(why: str) -> StepUpRequired:
-        methods = ["pin"] + (["biometric"] if _biometric_ready(db, path, owner, now) else [])
-        return StepUpRequired(why, methods=methods)
+        return _step_up(db, path, owner, now, why)
 
     if observed:
         raise step_up("password-free payments are off while the wallet is under observation")
@@ -334,7 +355,10 @@ def set_password_free(
     user_id = str(owner.user_id)
     wallet = ledger.lock_wallet(db, user_id)
     active = restrictions.active(db, user_id=user_id, now=now)
-    restrictions.guard(active, restrictions.Action.PAY)
+    if enabled:
+        # Turning password-free off is always allowed (easy to stop); turning it on is
+        # not while a freeze or lock stands.
+        restrictions.guard(active, restrictions.Action.PAY)
     limits = path.policy.limits
     if enabled and restrictions.in_observation(active):
         raise Conflict("password-free payments stay off while the wallet is under observation")
@@ -415,6 +439,10 @@ def transactions(
 ) -> list[dict[str, Any]]:
     """Everything that touched the owner's wallet account, newest first."""
     owner.require(Role.OWNER)
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput(f"{name} needs a time zone (e.g. 2025-01-31T00:00:00+08:00)",
+                               field=name)
     wallet = ledger.get_wallet(db, str(owner.user_id))
     query = (
         select(LedgerTransfer, LedgerEntry.amount)

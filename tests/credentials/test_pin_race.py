@@ -1,0 +1,73 @@
+"""However many wrong PINs arrive at once, at most five are judged: a real
+``walletguard serve --workers 2`` process, 30 contenders released by a barrier."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from sqlalchemy import select
+
+from tests import factories
+from walletguard.audit.models import AuditEvent
+from walletguard.credentials.models import PaymentPin
+from walletguard.ledger import service as ledger
+from walletguard.restrictions.models import Restriction
+from walletguard.runtime import Platform
+
+WRONG_PIN = "582947"
+
+
+def test_thirty_concurrent_wrong_pins_are_judged_at_most_five_times(
+    server: str, platform: Platform
+) -> None:
+    operator = factories.staff_headers(platform, "operator")
+    merchant = httpx.post(f"{server}/v1/merchants", json={"name": "便利店", "category": "retail"},
+                          headers=operator, timeout=30).json()["id"]
+    owner = factories.remote_owner(server, operator, balance=10_000)
+    contenders = 30
+    barrier = threading.Barrier(contenders)
+
+    def guess(i: int) -> httpx.Response:
+        with httpx.Client(base_url=server, timeout=90) as http:
+            http.get("/healthz")
+            barrier.wait()
+            return http.post("/v1/payments", headers={**owner.headers,
+                                                      "Idempotency-Key": f"guess-{i}"},
+                             json={"merchant_id": merchant, "amount": 100,
+                                   "auth": {"method": "pin", "pin": WRONG_PIN}})
+
+    with ThreadPoolExecutor(contenders) as pool:
+        responses = list(pool.map(guess, range(contenders)))
+
+    problems = [factories.assert_problem(r, 403, str(r.json()["code"])) for r in responses]
+    codes = Counter(p["code"] for p in problems)
+    assert codes == Counter({"invalid_pin": 4, "pin_locked": contenders - 4})
+    # The judged attempts: four told how many were left, one placed the lock ...
+    assert sorted(p["attempts_left"] for p in problems if p["code"] == "invalid_pin") == [
+        1, 2, 3, 4]
+    judged_lock = [p for p in problems if p["code"] == "pin_locked" and "attempts_left" in p]
+    assert [p["attempts_left"] for p in judged_lock] == [0]
+    # ... and the database agrees: one PIN lock, its counter reset, nothing judged after it
+    # (a sixth judged PIN would have counted a failure or answered invalid_pin again).
+    with platform.db.transaction() as db:
+        locks = db.execute(select(Restriction).where(
+            Restriction.user_id == owner.user_id, Restriction.source == "pin")).scalars().all()
+        assert len(locks) == 1
+        assert {p["restriction_id"] for p in problems if p["code"] == "pin_locked"} == {
+            locks[0].id}
+        placed = db.execute(select(AuditEvent.action).where(
+            AuditEvent.subject == owner.user_id,
+            AuditEvent.action == "restriction.lock_placed")).scalars().all()
+        assert len(placed) == 1
+        pin = db.get(PaymentPin, owner.user_id)
+        assert pin is not None and pin.failures == 0
+        assert ledger.get_wallet(db, owner.user_id).balance == 10_000
+        assert ledger.check_conservation(db).ok
+
+    right = httpx.post(f"{server}/v1/payments", headers=owner.headers, timeout=30,
+                       json={"merchant_id": merchant, "amount": 100,
+                             "auth": {"method": "pin", "pin": factories.PIN}})
+    factories.assert_problem(right, 403, "pin_locked")
