@@ -7,6 +7,10 @@ so two transactions can never wait on each other:
 2. rows owned by those users (PIN, devices, restrictions, audit chain head of the user);
 3. the global audit chain head (``audit_chains`` id ``system``), last.
 
+Book-keeping writes that a request makes before its use case runs (refreshing a
+session's last-use time) are deferred with ``defer_until_commit``, so they come after
+the use case's locks and never invert this order.
+
 PostgreSQL takes row locks with ``SELECT … FOR UPDATE``. SQLite has no row locks: every
 writing transaction starts with ``BEGIN IMMEDIATE``, which takes the database write lock
 up front, so the same order holds trivially.
@@ -15,7 +19,7 @@ up front, so the same order holds trivially.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -103,6 +107,19 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+_DEFERRED = "walletguard.deferred"
+
+
+def defer_until_commit(session: Session, work: Callable[[Session], object]) -> None:
+    """Run ``work`` in this transaction just before it commits (not if it rolls back)."""
+    session.info.setdefault(_DEFERRED, []).append(work)
+
+
+def _run_deferred(session: Session) -> None:
+    for work in session.info.pop(_DEFERRED, []):
+        work(session)
+
+
 class Database:
     """One per process: the engine and the session factory."""
 
@@ -122,9 +139,11 @@ class Database:
         session = self.sessions()
         try:
             yield session
+            _run_deferred(session)
             session.commit()
         except DomainError as exc:
             if exc.keep_changes:
+                _run_deferred(session)
                 session.commit()
             else:
                 session.rollback()

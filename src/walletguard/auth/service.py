@@ -16,7 +16,7 @@ from walletguard.audit import service as audit
 from walletguard.auth.models import ApiKey
 from walletguard.auth.principal import STAFF_ROLES, Principal, Role
 from walletguard.crypto import Keyring
-from walletguard.db import new_id
+from walletguard.db import defer_until_commit, new_id
 from walletguard.devices.models import Device, DeviceSession
 from walletguard.errors import InvalidInput, NotFound, Unauthenticated
 
@@ -100,8 +100,14 @@ def authenticate(
         if now - row.last_used_at > idle_timeout:
             raise Unauthenticated("the session expired; log in again")
         if now - row.last_used_at > TOUCH_EVERY:
-            db.execute(update(DeviceSession).where(DeviceSession.id == row.id)
-                       .values(last_used_at=now))
+            # Written at commit, after the use case took its wallet lock: touching the
+            # session row first would invert the lock order against a lost-phone report
+            # (wallet, then sessions) and could deadlock.
+            session_id = row.id
+            defer_until_commit(db, lambda s: s.execute(
+                update(DeviceSession).where(DeviceSession.id == session_id,
+                                            DeviceSession.revoked_at.is_(None))
+                .values(last_used_at=now)))
         return Principal(role=Role.OWNER, id=row.user_id, user_id=row.user_id,
                          device_id=row.device_id, session_id=row.id)
     raise Unauthenticated("unrecognised bearer token")
