@@ -190,7 +190,7 @@ def enable_password_free(platform: Platform, owner: Owner, *,
     with platform.db.transaction() as db:
         payments.set_password_free(db, path=platform.money, owner=owner.principal,
                                    enabled=True, per_payment_limit=per_payment_limit,
-                                   daily_limit=daily_limit, now=platform.clock.now())
+                                   daily_limit=daily_limit, now=platform.clock.now(), pin=PIN)
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
     with platform.db.transaction() as db:
         payments.set_password_free(db, path=platform.money, owner=principal(stolen_token),
                                    enabled=True, per_payment_limit=None, daily_limit=None,
-                                   now=clock.now())
+                                   now=clock.now(), pin=PIN)
 
     console.print(f"[bold]1.[/] {chen.name} ({chen.phone}) pays at the corner shop")
     _check(pay(stolen_token, 1_250, "coffee, with her PIN"), "the first payment")

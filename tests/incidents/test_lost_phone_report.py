@@ -99,7 +99,7 @@ def test_a_matching_report_freezes_signs_out_and_tells_everyone_before_it_answer
     sister = factories.register_owner(platform, name="陈雪")
     cousin = factories.register_owner(platform, name="陈亮")
     factories.name_trusted_contacts(platform, owner, [friend, sister, cousin])
-    assert client.put("/v1/settings/password-free", json={"enabled": True},
+    assert client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN},
                       headers=owner.headers).status_code == 200
     reported_at = clock.now()
 

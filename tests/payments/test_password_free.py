@@ -49,7 +49,7 @@ def test_password_free_payments_work_only_after_the_owner_opts_in(
     factories.assert_problem(client.post("/v1/payments", json=body, headers=owner.headers),
                              403, "step_up_required")
 
-    settings = client.put("/v1/settings/password-free", json={"enabled": True},
+    settings = client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN},
                           headers=owner.headers)
     paid = client.post("/v1/payments", json=body, headers=owner.headers)
 
@@ -131,8 +131,8 @@ def test_the_owner_may_lower_the_password_free_limits_but_not_raise_them_past_th
     client: TestClient, platform: Platform, owner: factories.Owner, merchant: str
 ) -> None:
     lowered = client.put("/v1/settings/password-free", json={
-        "enabled": True, "per_payment_limit": 5_000, "daily_limit": 8_000},
-        headers=owner.headers)
+        "enabled": True, "per_payment_limit": 5_000, "daily_limit": 8_000,
+        "pin": factories.PIN}, headers=owner.headers)
 
     assert lowered.status_code == 200, lowered.text
     assert _refused(platform, owner, merchant, 5_001).code == "step_up_required"
@@ -140,7 +140,7 @@ def test_the_owner_may_lower_the_password_free_limits_but_not_raise_them_past_th
     assert _refused(platform, owner, merchant, 3_001).code == "step_up_required"
     for too_high in ({"per_payment_limit": 20_001}, {"daily_limit": 100_001}):
         factories.assert_problem(
-            client.put("/v1/settings/password-free", json={"enabled": True, **too_high},
+            client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN, **too_high},
                        headers=owner.headers), 422, "invalid_input")
 
 
@@ -152,7 +152,7 @@ def test_under_eu_psd2_rts_the_exemption_is_30_a_payment_and_100_cumulative(
     with platform.db.transaction() as db:
         payments.set_password_free(db, path=eu, owner=owner.principal, enabled=True,
                                    per_payment_limit=None, daily_limit=None,
-                                   now=platform.clock.now())
+                                   now=platform.clock.now(), pin=factories.PIN)
 
     assert _refused(platform, owner, merchant, 3_001, eu).code == "step_up_required"
     for amount in (3_000, 3_000, 3_000, 1_000):
@@ -188,9 +188,42 @@ def test_password_free_can_be_turned_off_even_while_the_pin_is_locked(
 
     off = client.put("/v1/settings/password-free", json={"enabled": False},
                      headers=owner.headers)
-    on = client.put("/v1/settings/password-free", json={"enabled": True},
+    on = client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN},
                     headers=owner.headers)
 
     assert off.status_code == 200, off.text
     assert off.json()["enabled"] is False
     factories.assert_problem(on, 403, "pin_locked")
+
+
+def test_turning_password_free_on_or_raising_its_limits_needs_the_pin_lowering_does_not(
+    client: TestClient, platform: Platform, owner: factories.Owner
+) -> None:
+    url = "/v1/settings/password-free"
+    bare = client.put(url, json={"enabled": True}, headers=owner.headers)
+    assert (bare.status_code, bare.json()["code"]) == (403, "step_up_required")
+    assert bare.json()["methods"] == ["pin"]
+    wrong = client.put(url, json={"enabled": True, "pin": "000001"}, headers=owner.headers)
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "invalid_pin")
+    assert wrong.json()["attempts_left"] == 4  # it counts like any wrong PIN
+    assert client.get("/v1/wallet", headers=owner.headers).json()[
+        "password_free"]["enabled"] is False
+    on = client.put(url, json={"enabled": True, "pin": factories.PIN}, headers=owner.headers)
+    assert on.status_code == 200, on.text
+    lower = client.put(url, json={"enabled": True, "per_payment_limit": 1_000},
+                       headers=owner.headers)
+    assert lower.status_code == 200, lower.text
+    raise_back = client.put(url, json={"enabled": True, "per_payment_limit": 10_000},
+                            headers=owner.headers)
+    assert (raise_back.status_code, raise_back.json()["code"]) == (403, "step_up_required")
+    off = client.put(url, json={"enabled": False}, headers=owner.headers)
+    assert off.status_code == 200 and off.json()["enabled"] is False
+
+
+def test_asking_for_the_pin_again_and_again_does_not_lock_the_wallet(
+    platform: Platform, owner: factories.Owner, merchant: str
+) -> None:
+    factories.enable_password_free(platform, owner)
+    for _ in range(platform.policy.restrictions.payment_failure_lock_count + 2):
+        assert _refused(platform, owner, merchant, 20_001).code == "step_up_required"
+    assert _free(platform, owner, merchant, 100)["status"] == "succeeded"

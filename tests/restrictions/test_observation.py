@@ -53,7 +53,7 @@ def test_lifting_a_lost_phone_freeze_starts_fifteen_days_of_observation(
     agent: dict[str, str],
 ) -> None:
     owner = factories.register_owner(platform, balance=BALANCE)
-    assert client.put("/v1/settings/password-free", json={"enabled": True},
+    assert client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN},
                       headers=owner.headers).status_code == 200
     lifted_at = clock.now()
 
@@ -68,7 +68,7 @@ def test_lifting_a_lost_phone_freeze_starts_fifteen_days_of_observation(
     assert (seen["under_observation"], seen["daily_limit"]) == (True, HALF_LIMIT)
     assert seen["password_free"]["enabled"] is False
     # Password-free payments stay off: neither usable nor switchable on.
-    refused = client.put("/v1/settings/password-free", json={"enabled": True},
+    refused = client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN},
                          headers=owner.headers)
     assert (refused.status_code, refused.json()["code"]) == (409, "conflict")
     refused = pay(client, owner, merchant_id, 100, method="password_free")
@@ -90,7 +90,7 @@ def test_lifting_a_lost_phone_freeze_starts_fifteen_days_of_observation(
     assert (seen["under_observation"], seen["daily_limit"]) == (False, FULL_LIMIT)
     assert client.get("/v1/me", headers=owner.headers).json()["state"] == "active"
     assert pay(client, owner, merchant_id, HALF_LIMIT + 1).status_code == 201
-    enabled = client.put("/v1/settings/password-free", json={"enabled": True},
+    enabled = client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN},
                          headers=owner.headers)
     assert enabled.status_code == 200, enabled.text
     assert pay(client, owner, merchant_id, 100, method="password_free").status_code == 201

@@ -81,7 +81,7 @@ def test_owner_freeze_stops_payments_and_transfers_at_once(
     merchant_id: str,
 ) -> None:
     payee = factories.register_owner(platform, name="李雷")
-    assert client.put("/v1/settings/password-free", json={"enabled": True},
+    assert client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN},
                       headers=owner.headers).status_code == 200
 
     frozen = client.post("/v1/freeze", json={"reason": "phone lost"}, headers=owner.headers)
@@ -257,7 +257,7 @@ def test_cancelling_a_lift_turns_password_free_off_again(
 ) -> None:
     placed = freeze_by_agent(client, agent, owner, scope="payments")
     assert lift(client, agent, placed["id"]).status_code == 200
-    assert client.put("/v1/settings/password-free", json={"enabled": True},
+    assert client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN},
                       headers=owner.headers).status_code == 200
 
     assert client.delete(f"/v1/restrictions/{placed['id']}/lift",

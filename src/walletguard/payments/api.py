@@ -53,6 +53,8 @@ class PasswordFreeIn(Strict):
     enabled: bool
     per_payment_limit: Amount | None = None
     daily_limit: Amount | None = None
+    pin: Annotated[str, StringConstraints(max_length=12)] | None = Field(
+        None, description="needed to turn password-free on or raise its limits")
 
 
 class LimitsIn(Strict):
@@ -114,7 +116,7 @@ def set_password_free(body: PasswordFreeIn, owner: Owner, platform: PlatformDep,
                       now: Now) -> dict[str, Any]:
     payments.set_password_free(db, path=platform.money, owner=owner, enabled=body.enabled,
                                per_payment_limit=body.per_payment_limit,
-                               daily_limit=body.daily_limit, now=now)
+                               daily_limit=body.daily_limit, pin=body.pin, now=now)
     settings: dict[str, Any] = payments.wallet_view(db, path=platform.money, owner=owner,
                                                     now=now)["password_free"]
     return settings

@@ -51,9 +51,11 @@ from walletguard.restrictions import service as restrictions
 
 Method = Literal["pin", "biometric", "password_free", "emergency_code"]
 MAX_AMOUNT = 10**11
-# Refusals that say nothing about who is paying do not count toward the decline lock.
+# Refusals that say nothing suspicious about who is paying do not count toward the
+# decline lock: wrong PINs have their own lock, and a request for stronger
+# authentication is the system asking, not the payer failing.
 NOT_COUNTED = {"account_frozen", "account_locked", "pin_locked", "idempotency_conflict",
-               "invalid_pin", "not_found", "invalid_input"}
+               "invalid_pin", "not_found", "invalid_input", "step_up_required"}
 
 
 @dataclass(frozen=True)
@@ -350,7 +352,11 @@ def _password_free(
 def set_password_free(
     db: Session, *, path: MoneyPath, owner: Principal, enabled: bool,
     per_payment_limit: int | None, daily_limit: int | None, now: datetime,
+    pin: str | None = None,
 ) -> Wallet:
+    """Turning password-free payments on, or raising their limits, is itself a strong
+    authentication (PSD2 RTS: an exemption is granted under SCA): it needs the PIN.
+    Turning them off or lowering a limit needs nothing."""
     owner.require(Role.OWNER)
     user_id = str(owner.user_id)
     wallet = ledger.lock_wallet(db, user_id)
@@ -367,6 +373,12 @@ def set_password_free(
                              ("daily_limit", daily_limit, limits.password_free_daily)):
         if value is not None and not 0 < value <= cap:
             raise InvalidInput(f"{name} must be between 1 and {cap}", field=name)
+    if enabled and _loosens_password_free(path, wallet, per_payment_limit, daily_limit):
+        if pin is None:
+            raise StepUpRequired("turning password-free payments on needs your payment PIN",
+                                 methods=["pin"])
+        credentials.judge_pin(db, keys=path.keys, policy=path.policy, user_id=user_id, pin=pin,
+                              now=now, biometric_available=False)
     wallet.password_free_enabled = enabled
     wallet.password_free_per_payment = per_payment_limit
     wallet.password_free_daily = daily_limit
@@ -376,6 +388,19 @@ def set_password_free(
                  chain=user_id, data={"enabled": enabled, "per_payment_limit": per_payment_limit,
                                       "daily_limit": daily_limit})
     return wallet
+
+
+def _loosens_password_free(path: MoneyPath, wallet: Wallet, per_payment: int | None,
+                           daily: int | None) -> bool:
+    if not wallet.password_free_enabled:
+        return True
+    limits = path.policy.limits
+    old_per, old_daily = password_free_limits(path, wallet)
+    new_per = min(per_payment or limits.password_free_per_payment,
+                  limits.password_free_per_payment)
+    new_daily = min(daily or limits.password_free_daily, limits.password_free_daily,
+                    limits.single_factor_daily)
+    return new_per > old_per or new_daily > old_daily
 
 
 def set_daily_limit(
