@@ -49,8 +49,8 @@ def test_password_free_payments_work_only_after_the_owner_opts_in(
     factories.assert_problem(client.post("/v1/payments", json=body, headers=owner.headers),
                              403, "step_up_required")
 
-    settings = client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN},
-                          headers=owner.headers)
+    settings = client.put("/v1/settings/password-free",
+                          json={"enabled": True, "pin": factories.PIN}, headers=owner.headers)
     paid = client.post("/v1/payments", json=body, headers=owner.headers)
 
     assert settings.status_code == 200, settings.text
@@ -140,7 +140,8 @@ def test_the_owner_may_lower_the_password_free_limits_but_not_raise_them_past_th
     assert _refused(platform, owner, merchant, 3_001).code == "step_up_required"
     for too_high in ({"per_payment_limit": 20_001}, {"daily_limit": 100_001}):
         factories.assert_problem(
-            client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN, **too_high},
+            client.put("/v1/settings/password-free",
+                       json={"enabled": True, "pin": factories.PIN, **too_high},
                        headers=owner.headers), 422, "invalid_input")
 
 
