@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, or_, select, text
 
 from walletguard import schema
 from walletguard.app import create_app
@@ -121,7 +121,28 @@ def clock() -> ManualClock:
 def platform(session_platform: Platform, clock: ManualClock) -> Iterator[Platform]:
     session_platform.clock = clock
     yield session_platform
-    _empty_all_tables(session_platform)
+    try:
+        _assert_restricted_wallets_are_marked(session_platform)
+    finally:
+        _empty_all_tables(session_platform)
+
+
+def _assert_restricted_wallets_are_marked(platform: Platform) -> None:
+    """The money path skips the restrictions read for unmarked wallets: after every test,
+    no wallet with a restriction in force may be unmarked."""
+    from walletguard.ledger.models import Wallet
+    from walletguard.restrictions.models import Restriction
+
+    now = platform.clock.now()
+    with platform.db.transaction() as db:
+        unmarked = db.execute(
+            select(Restriction.id, Restriction.user_id)
+            .join(Wallet, Wallet.user_id == Restriction.user_id)
+            .where(Restriction.lifted_at.is_(None),
+                   or_(Restriction.expires_at.is_(None), Restriction.expires_at > now),
+                   Wallet.may_be_restricted.is_(False))
+        ).all()
+    assert not unmarked, f"restrictions in force on unmarked wallets: {unmarked}"
 
 
 def _empty_all_tables(platform: Platform) -> None:

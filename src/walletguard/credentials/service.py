@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -83,8 +84,7 @@ def set_pin(
             raise InvalidInput("current_pin is needed to change the PIN", field="current_pin")
         restrictions.guard([r for r in active if r.source == restrictions.PIN_LOCK_SOURCE],
                            restrictions.Action.PAY)
-        judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=current_pin, now=now,
-                  biometric_available=False)
+        judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=current_pin, now=now)
     pin_rules.check_new_pin(pin, length=policy.pin.length, birth=birth)
     salt = pin_rules.new_salt()
     digest = pin_rules.pin_digest(keys.pin_pepper, salt, user_id, pin)
@@ -99,7 +99,7 @@ def set_pin(
 
 def judge_pin(
     db: Session, *, keys: Keyring, policy: Policy, user_id: str, pin: str, now: datetime,
-    biometric_available: bool,
+    offer_biometric: Callable[[], bool] | None = None,
 ) -> None:
     """Judge one PIN. The caller holds the owner's wallet lock, so attempts are judged one
     at a time and the counter cannot be raced; the last allowed failure places the lock.
@@ -127,7 +127,8 @@ def judge_pin(
                         until=lock.expires_at.isoformat() if lock.expires_at else None,
                         attempts_left=0).kept()
     extra: dict[str, Any] = {"attempts_left": left}
-    if record.failures >= policy.pin.offer_biometric_after_failures and biometric_available:
+    if (record.failures >= policy.pin.offer_biometric_after_failures
+            and offer_biometric is not None and offer_biometric()):
         extra["biometric_available"] = True
         extra["methods"] = ["biometric"]
     raise InvalidPin(f"wrong payment PIN; {left} attempts left", **extra).kept()
@@ -224,8 +225,7 @@ def finish_biometric_registration(
     ledger.lock_wallet(db, user_id)
     active = restrictions.active(db, user_id=user_id, now=now)
     restrictions.guard(active, restrictions.Action.PAY)
-    judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=pin, now=now,
-              biometric_available=False)
+    judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=pin, now=now)
     challenge = _use_challenge(db, owner=owner, purpose="register",
                                client_data=_client_data(credential), now=now)
     try:

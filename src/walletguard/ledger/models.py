@@ -55,6 +55,9 @@ class Wallet(Base):
     password_free_per_payment: Mapped[int | None] = mapped_column(BigInteger, default=None)
     password_free_daily: Mapped[int | None] = mapped_column(BigInteger, default=None)
     declines_in_a_row: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by every restriction placed on this owner (under this row's lock), cleared by
+    # the money path when none is in force: lets a payment skip the restrictions read.
+    may_be_restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

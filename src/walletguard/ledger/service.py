@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from walletguard.db import new_id
+from walletguard.db import new_id, table_of
 from walletguard.errors import InsufficientFunds, InvalidInput, NotFound
 from walletguard.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer, Wallet
 from walletguard.policy import Policy
@@ -78,24 +78,27 @@ def post(
     refund_of: str | None = None, transfer_id: str | None = None,
 ) -> LedgerTransfer:
     """Write one transfer and its entries. Legs must sum to zero; wallet balances are
-    the caller's to update under the wallet lock it already holds."""
+    the caller's to update under the wallet lock it already holds.
+
+    Rows are written with Core inserts (two statements, no unit-of-work): this is on
+    every payment's path. The returned transfer is a detached record of what was written.
+    """
     if sum(leg.amount for leg in legs) != 0:
         raise ValueError("a ledger transfer must balance")
-    amount = sum(leg.amount for leg in legs if leg.amount > 0)
-    transfer = LedgerTransfer(
-        id=transfer_id or new_id("txn"), kind=kind, user_id=user_id,
-        counterparty_id=counterparty_id, amount=amount, currency=currency,
-        auth_method=auth_method, category=category, refund_of=refund_of, refunded=0,
-        created_at=now,
-    )
-    db.add(transfer)
-    db.flush()
-    db.execute(insert(LedgerEntry), [
-        {"transfer_id": transfer.id, "account_id": leg.account_id, "amount": leg.amount,
+    row = {
+        "id": transfer_id or new_id("txn"), "kind": kind, "user_id": user_id,
+        "counterparty_id": counterparty_id,
+        "amount": sum(leg.amount for leg in legs if leg.amount > 0), "currency": currency,
+        "auth_method": auth_method, "category": category, "refund_of": refund_of,
+        "refunded": 0, "created_at": now,
+    }
+    db.execute(insert(table_of(LedgerTransfer)), row)
+    db.execute(insert(table_of(LedgerEntry)), [
+        {"transfer_id": row["id"], "account_id": leg.account_id, "amount": leg.amount,
          "created_at": now}
         for leg in legs
     ])
-    return transfer
+    return LedgerTransfer(**row)
 
 
 def debit_wallet(wallet: Wallet, amount: int, now: datetime) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from walletguard.db import table_of
 from walletguard.devices.models import Device
 from walletguard.identity.models import TrustedContact
 from walletguard.notifications.models import OutboxMessage
@@ -27,7 +28,7 @@ def enqueue(
         for channel, recipient in recipients
     ]
     if rows:
-        db.execute(insert(OutboxMessage), rows)
+        db.execute(insert(table_of(OutboxMessage)), rows)
     return len(rows)
 
 

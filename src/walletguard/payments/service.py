@@ -254,7 +254,7 @@ def _authorize(
 ) -> None:
     """Everything that must hold before money moves; the wallet row is locked."""
     policy, limits = path.policy, path.policy.limits
-    active = restrictions.active(db, user_id=wallet.user_id, now=now)
+    active = restrictions.active_for_payment(db, wallet=wallet, now=now)
     restrictions.guard(active, restrictions.Action.PAY)
     observed = restrictions.in_observation(active)
     _roll_day(wallet, path.today(now))
@@ -272,7 +272,7 @@ def _authorize(
             raise InvalidInput("auth.pin is required for method pin", field="auth.pin")
         credentials.judge_pin(
             db, keys=path.keys, policy=policy, user_id=wallet.user_id, pin=auth.pin, now=now,
-            biometric_available=_biometric_ready(db, path, owner, now))
+            offer_biometric=lambda: _biometric_ready(db, path, owner, now))
         wallet.password_free_in_a_row = 0
     elif auth.method == "biometric":
         if not auth.assertion:
@@ -378,7 +378,7 @@ def set_password_free(
             raise StepUpRequired("turning password-free payments on needs your payment PIN",
                                  methods=["pin"])
         credentials.judge_pin(db, keys=path.keys, policy=path.policy, user_id=user_id, pin=pin,
-                              now=now, biometric_available=False)
+                              now=now)
     wallet.password_free_enabled = enabled
     wallet.password_free_per_payment = per_payment_limit
     wallet.password_free_daily = daily_limit
@@ -421,7 +421,7 @@ def set_daily_limit(
         if pin is None:
             raise StepUpRequired("raising the limit needs your payment PIN", methods=["pin"])
         credentials.judge_pin(db, keys=path.keys, policy=path.policy, user_id=user_id, pin=pin,
-                              now=now, biometric_available=False)
+                              now=now)
     previous = wallet.daily_limit
     wallet.daily_limit = daily_limit
     wallet.updated_at = now

@@ -135,6 +135,26 @@ def _new(
     )
 
 
+def _place(db: Session, wallet: Wallet, restriction: Restriction) -> None:
+    """Every restriction enters here: the wallet row (locked by the caller) is marked, so
+    the money path knows to read the restrictions table (see ``active_for_payment``)."""
+    db.add(restriction)
+    wallet.may_be_restricted = True
+
+
+def active_for_payment(db: Session, *, wallet: Wallet, now: datetime) -> list[Restriction]:
+    """``active`` for a locked wallet, skipping the read when no restriction was ever
+    placed since the mark was last cleared. The mark is set under the same wallet lock
+    by every placement and cleared here only when nothing is in force, so it can be
+    stale-true (one wasted read) but never stale-false."""
+    if not wallet.may_be_restricted:
+        return []
+    found = active(db, user_id=wallet.user_id, now=now)
+    if not found:
+        wallet.may_be_restricted = False
+    return found
+
+
 def place_freeze(
     db: Session, *, actor: Principal, user_id: str, scope: Scope, reason: str, source: str,
     now: datetime, incident_id: str | None = None,
@@ -144,7 +164,7 @@ def place_freeze(
     wallet = ledger.lock_wallet(db, user_id)
     restriction = _new(user_id=user_id, kind=Kind.FREEZE, scope=scope, source=source,
                        reason=reason, placed_by=actor.ref, now=now, incident_id=incident_id)
-    db.add(restriction)
+    _place(db, wallet, restriction)
     _password_free_off(wallet, now)
     audit.append(db, actor=actor.ref, action="restriction.freeze_placed", subject=user_id,
                  reason=restriction.reason, at=now, chain=user_id,
@@ -168,9 +188,10 @@ def place_lock(
 ) -> Restriction:
     """A lock placed by the system (PIN failures, risk, repeated declines). The caller
     holds the wallet lock already (locks are placed on the money path)."""
+    wallet = ledger.lock_wallet(db, user_id)
     restriction = _new(user_id=user_id, kind=Kind.LOCK, scope=scope, source=source,
                        reason=reason, placed_by=actor.ref, now=now, expires_at=expires_at)
-    db.add(restriction)
+    _place(db, wallet, restriction)
     audit.append(db, actor=actor.ref, action="restriction.lock_placed", subject=user_id,
                  reason=reason, at=now, chain=user_id,
                  data={"restriction_id": restriction.id, "scope": scope.value, "source": source,
@@ -189,7 +210,7 @@ def start_observation(
     restriction = _new(user_id=user_id, kind=Kind.OBSERVATION, scope=Scope.NONE,
                        source="system", reason=reason, placed_by=actor.ref, now=now,
                        expires_at=until)
-    db.add(restriction)
+    _place(db, wallet, restriction)
     _password_free_off(wallet, now)
     audit.append(db, actor=actor.ref, action="restriction.observation_started",
                  subject=user_id, reason=reason, at=now, chain=user_id,
@@ -313,7 +334,7 @@ def cancel_lift(
                  reason=f"lift cancelled by the owner: {restriction.reason}"[:500],
                  placed_by=actor.ref, now=now, expires_at=restriction.expires_at,
                  incident_id=restriction.incident_id)
-    db.add(again)
+    _place(db, wallet, again)
     db.flush()  # the new row first: ``reinstated_by`` is a foreign key to it
     restriction.reinstated_by = again.id
     if again.kind == Kind.FREEZE:

@@ -327,6 +327,7 @@ def upgrade() -> None:
         sa.Column("password_free_per_payment", sa.BigInteger(), nullable=True),
         sa.Column("password_free_daily", sa.BigInteger(), nullable=True),
         sa.Column("declines_in_a_row", sa.Integer(), nullable=False),
+        sa.Column("may_be_restricted", sa.Boolean(), nullable=False),
         sa.Column("updated_at", walletguard.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("balance >= held AND held >= 0", name=op.f("ck_wallets_not_overdrawn")),
         sa.ForeignKeyConstraint(
