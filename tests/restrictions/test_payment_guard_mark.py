@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests import factories
-from walletguard.errors import AccountFrozen
+from walletguard.errors import AccountFrozen, DomainError
 from walletguard.ledger.models import Wallet
 from walletguard.payments import service as payments
 from walletguard.restrictions import service as restrictions
@@ -69,7 +69,7 @@ def test_a_pin_lock_marks_the_wallet_and_its_expiry_is_read_from_the_table(
                     request=payments.PaymentRequest(
                         merchant_id=merchant, amount=100,
                         auth=payments.PaymentAuth(method="pin", pin="000001")))
-        except Exception:  # noqa: BLE001 - every attempt is refused; the lock is what counts
+        except DomainError:  # every attempt is refused; the lock is what counts
             pass
     assert marked(platform, owner.user_id)
     platform.clock.advance(hours=platform.policy.pin.lock_hours)  # type: ignore[attr-defined]
