@@ -3,6 +3,9 @@
 The transaction dependency has ``scope="function"``: it commits after the endpoint
 returns and **before** the response is sent, so a client that saw "frozen" knows the
 freeze is committed.
+
+Dependencies that do no I/O are ``async``: FastAPI runs them on the event loop instead
+of handing each to the thread pool (a measurable cost on every request).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from walletguard.errors import InvalidInput, Unauthenticated
 from walletguard.runtime import Platform
 
 
-def get_platform(request: Request) -> Platform:
+async def get_platform(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
 
@@ -37,14 +40,14 @@ def transaction(platform: PlatformDep) -> Iterator[Session]:
 Tx = Annotated[Session, Depends(transaction, scope="function")]
 
 
-def now(platform: PlatformDep) -> datetime:
+async def now(platform: PlatformDep) -> datetime:
     return platform.clock.now()
 
 
 Now = Annotated[datetime, Depends(now)]
 
 
-def client_ip(request: Request) -> str | None:
+async def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
@@ -58,7 +61,7 @@ BEARER = HTTPBearer(
                 "it admits (OpenAPI 3.1: role names for non-OAuth schemes).")
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> str:
     if credentials is None:
@@ -83,7 +86,7 @@ def role(*roles: Role) -> object:
     """A dependency that admits only ``roles`` — the one place HTTP checks roles. The
     roles are the operation's security scopes, so ``/openapi.json`` states them."""
 
-    def check(caller: Caller) -> Principal:
+    async def check(caller: Caller) -> Principal:
         caller.require(*roles)
         return caller
 
@@ -96,7 +99,7 @@ Operator = Annotated[Principal, role(Role.OPERATOR)]
 Staff = Annotated[Principal, role(Role.AGENT, Role.TELLER)]
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> str | None:
     if key is not None and not 1 <= len(key) <= 200:
