@@ -38,8 +38,8 @@ class PinPolicy(_Section):
 
 
 class BiometricPolicy(_Section):
-    min_device_age_days: int = Field(30, gt=0, description="a device must be known this long")
-    anomaly_free_days: int = Field(7, gt=0, description="no anomalous login within this many days")
+    min_device_age_days: int = Field(30, ge=0, description="a device must be known this long")
+    anomaly_free_days: int = Field(7, ge=0, description="no anomalous login within this many days")
 
 
 class LimitsProfile(_Section):
