@@ -532,7 +532,8 @@ async def seed_owner(
         token=operator_key,
         idempotent=True,
     )
-    await call(conn, "PUT", "/v1/settings/password-free", {"enabled": True, "pin": PIN}, token=token)
+    await call(conn, "PUT", "/v1/settings/password-free", {"enabled": True, "pin": PIN},
+               token=token)
     return Owner(index, str(user["id"]), token, topup, authenticator)
 
 
