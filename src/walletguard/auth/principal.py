@@ -42,7 +42,3 @@ class Principal:
 
 
 SYSTEM = Principal(role=Role.SYSTEM, id="walletguard")
-
-
-def public(ip: str | None) -> Principal:
-    return Principal(role=Role.PUBLIC, id=ip or "unknown")

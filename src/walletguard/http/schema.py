@@ -65,4 +65,3 @@ Amount = Annotated[int, Field(gt=0, le=10**11, description="minor units (fen)",
                               examples=[1250])]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-Digits = Annotated[str, StringConstraints(min_length=1, max_length=12)]

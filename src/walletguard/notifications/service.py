@@ -57,10 +57,3 @@ def notify_owner(
     return enqueue(db, topic=topic, user_id=user_id, payload=payload, now=now,
                    recipients=owner_channels(db, user_id=user_id, exclude_device=exclude_device,
                                              contacts=contacts))
-
-
-def pending(db: Session, *, user_id: str | None = None, limit: int = 100) -> list[OutboxMessage]:
-    query = select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None))
-    if user_id is not None:
-        query = query.where(OutboxMessage.user_id == user_id)
-    return list(db.execute(query.order_by(OutboxMessage.id).limit(limit)).scalars())
