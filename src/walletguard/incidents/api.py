@@ -26,6 +26,11 @@ class OwnerReportIn(Strict):
         None, description="the lost device; omit to treat every other device as lost")
 
 
+class ContactReportIn(Strict):
+    phone: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
+        examples=["+8613800138000"], description="the phone of the owner who named you")
+
+
 class TickIn(Strict):
     done: bool = True
 
@@ -49,6 +54,16 @@ def report_from_another_device(body: OwnerReportIn, owner: Owner, platform: Plat
                                           user_id=str(owner.user_id), device_id=body.device_id,
                                           now=now)
     return incidents.incident_view(db, actor=owner, incident_id=incident.id, now=now)
+
+
+@router.post("/v1/trusted-contacts/lost-phone-reports", status_code=201, tags=["owner"])
+def report_as_trusted_contact(body: ContactReportIn, owner: Owner, platform: PlatformDep,
+                              db: Tx, now: Now) -> dict[str, Any]:
+    """A trusted contact reports the phone of an owner who named them: the same one step
+    as the owner's own report. Returns the incident id only (the checklist is the owner's)."""
+    incident = incidents.report_for_contact(db, keys=platform.keys, policy=platform.policy,
+                                            actor=owner, phone=body.phone, now=now)
+    return {"incident_id": incident.id, "reported_at": incident.reported_at.isoformat()}
 
 
 @router.post("/v1/admin/users/{user_id}/incidents", status_code=201, tags=["staff"])

@@ -28,7 +28,7 @@ from walletguard.devices.models import Device
 from walletguard.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from walletguard.identity import service as identity
 from walletguard.identity import validation
-from walletguard.identity.models import User
+from walletguard.identity.models import TrustedContact, User
 from walletguard.incidents.models import ChecklistItem, Incident, IncidentEvent
 from walletguard.ledger import service as ledger
 from walletguard.notifications import service as notifications
@@ -118,6 +118,25 @@ def report_for_owner(
                                     now=now, lost_device_id=device_id)
 
 
+def report_for_contact(
+    db: Session, *, keys: Keyring, policy: Policy, actor: Principal, phone: str,
+    now: datetime,
+) -> Incident:
+    """A trusted contact, signed in as themselves, reports the phone of an owner who named
+    them. Anyone else gets ``not_found``, whether or not the phone has an account."""
+    actor.require(Role.OWNER)
+    user = identity.find_by_phone(db, vault=keys.vault, phone=phone)
+    named = user is not None and db.execute(
+        select(TrustedContact.id).where(TrustedContact.user_id == user.id,
+                                        TrustedContact.contact_user_id == actor.user_id)
+    ).first() is not None
+    if user is None or not named:
+        raise NotFound("you are not a trusted contact of an owner with this phone",
+                       field="phone")
+    return open_lost_phone_incident(db, policy=policy, user=user,
+                                    reported_via="trusted_contact", actor=actor, now=now)
+
+
 def open_lost_phone_incident(
     db: Session, *, policy: Policy, user: User, reported_via: str, actor: Principal,
     now: datetime, lost_device_id: str | None = None,
@@ -149,8 +168,11 @@ def _open_or_join(
                         reported_via=reported_via, reported_by=actor.ref, reported_at=now)
     db.add(incident)
     db.flush()
-    keep_session = actor.session_id if actor.role == Role.OWNER else None
-    lost = _lost_devices(db, user_id=user.id, actor=actor, lost_device_id=lost_device_id)
+    reporting_from_own_device = actor.role == Role.OWNER and actor.user_id == user.id
+    keep_session = actor.session_id if reporting_from_own_device else None
+    lost = _lost_devices(db, user_id=user.id, lost_device_id=lost_device_id,
+                         reporting_device=actor.device_id if reporting_from_own_device
+                         else None)
     dropped = credentials.revoke_all_bindings(db, user_id=user.id, reason="phone reported lost",
                                               now=now)
     revoked = sum(devices.end_device(db, device=device, status="lost",
@@ -169,7 +191,7 @@ def _open_or_join(
     _event(db, incident, now, "password_free.disabled", {})
     sent = notifications.notify_owner(
         db, topic="incident.lost_phone", user_id=user.id, now=now, contacts=True,
-        exclude_device=actor.device_id,
+        exclude_device=actor.device_id if reporting_from_own_device else None,
         payload={"incident_id": incident.id, "restriction_id": freeze.id})
     partners = notifications.enqueue(
         db, topic="partner.lost_phone", user_id=user.id, now=now,
@@ -199,7 +221,7 @@ def _standing_incident(db: Session, *, user_id: str, now: datetime) -> Incident 
 
 
 def _lost_devices(
-    db: Session, *, user_id: str, actor: Principal, lost_device_id: str | None
+    db: Session, *, user_id: str, lost_device_id: str | None, reporting_device: str | None
 ) -> list[Device]:
     active = list(db.execute(
         select(Device).where(Device.user_id == user_id, Device.status == "active")
@@ -210,7 +232,7 @@ def _lost_devices(
             raise NotFound("no such active device", field="device_id")
         return chosen
     # Without a named device every device is presumed gone, except the one reporting.
-    return [d for d in active if d.id != actor.device_id]
+    return [d for d in active if d.id != reporting_device]
 
 
 def _event(db: Session, incident: Incident, now: datetime, kind: str,
