@@ -47,17 +47,23 @@ def request_digest(payload: Any) -> str:
 
 
 def claim(
-    db: Session, *, scope: str, key: str | None, payload: Any, now: datetime
+    db: Session, *, scope: str, key: str | None, payload: Any, now: datetime,
+    expected: tuple[int, dict[str, Any]] | None = None,
 ) -> Claim:
-    """Claim ``key`` for this request, or return the first answer given under it."""
+    """Claim ``key`` for this request, or return the first answer given under it.
+
+    ``expected`` is the answer the caller will give if its work succeeds; stored with the
+    claim, it saves the money path a round trip. A refusal replaces it (``remember``)
+    in the same transaction, so what commits is always the answer that was given."""
     if key is None:
         return NO_KEY
+    status, body = expected or (PENDING, {})
     digest = request_digest(payload)
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     record_id = db.execute(
         insert(IdempotencyRecord)
-        .values(scope=scope, key=key, request_digest=digest, status_code=PENDING,
-                response={}, created_at=now)
+        .values(scope=scope, key=key, request_digest=digest, status_code=status,
+                response=body, created_at=now)
         .on_conflict_do_nothing(index_elements=["scope", "key"])
         .returning(IdempotencyRecord.id)
     ).scalar_one_or_none()

@@ -124,9 +124,10 @@ def authorize_payment(
     user_id = str(owner.user_id)
     _check_amount(request.amount)
     wallet = ledger.lock_wallet(db, user_id)
+    answer = _answer(new_id("txn"), request.amount, wallet, now)
     payload = _fingerprint(path, {"op": "payment", **asdict(request)})
     claim = idempotency.claim(db, scope=f"owner:{user_id}", key=idempotency_key,
-                              payload=payload, now=now)
+                              payload=payload, now=now, expected=(201, answer))
     if claim.replay is not None:
         return _replay(claim.replay)
     try:
@@ -136,15 +137,14 @@ def authorize_payment(
         transfer = ledger.post(
             db, kind="payment", user_id=user_id, counterparty_id=request.merchant_id,
             currency=wallet.currency, now=now, auth_method=request.auth.method,
-            category=request.category,
+            category=request.category, transfer_id=answer["id"],
             legs=[ledger.Leg(wallet.account_id, -request.amount),
                   ledger.Leg(merchant_account, request.amount)],
         )
     except DomainError as refusal:
         raise _remember_refusal(db, path, wallet, claim, refusal, owner, now) from None
-    body = _succeeded(db, wallet, transfer, now)
-    claim.remember(db, 201, body)
-    return body
+    _succeeded(db, wallet, transfer, now)
+    return answer
 
 
 def transfer_to_owner(
@@ -162,9 +162,10 @@ def transfer_to_owner(
         raise InvalidInput("cannot transfer to yourself", field="to_phone")
     wallets = ledger.lock_wallets(db, [user_id, payee.id])
     wallet, payee_wallet = wallets[user_id], wallets[payee.id]
+    answer = _answer(new_id("txn"), request.amount, wallet, now)
     payload = _fingerprint(path, {"op": "transfer", **asdict(request)})
     claim = idempotency.claim(db, scope=f"owner:{user_id}", key=idempotency_key,
-                              payload=payload, now=now)
+                              payload=payload, now=now, expected=(201, answer))
     if claim.replay is not None:
         return _replay(claim.replay)
     try:
@@ -175,7 +176,7 @@ def transfer_to_owner(
     transfer = ledger.post(
         db, kind="transfer", user_id=user_id, counterparty_id=payee.id,
         currency=wallet.currency, now=now, auth_method=request.auth.method,
-        category=request.note,
+        category=request.note, transfer_id=answer["id"],
         legs=[ledger.Leg(wallet.account_id, -request.amount),
               ledger.Leg(payee_wallet.account_id, request.amount)],
     )
@@ -183,9 +184,8 @@ def transfer_to_owner(
     notifications.enqueue(db, topic="transaction.received", user_id=payee.id, now=now,
                           recipients=[("alert", payee.id)],
                           payload={"transfer_id": transfer.id, "amount": request.amount})
-    body = _succeeded(db, wallet, transfer, now)
-    claim.remember(db, 201, body)
-    return body
+    _succeeded(db, wallet, transfer, now)
+    return answer
 
 
 def _fingerprint(path: MoneyPath, payload: dict[str, Any]) -> dict[str, Any]:
@@ -210,16 +210,21 @@ def _replay(stored: tuple[int, dict[str, Any]]) -> dict[str, Any]:
     raise ReplayedRefusal(status, body)
 
 
-def _succeeded(db: Session, wallet: Wallet, transfer: LedgerTransfer,
-               now: datetime) -> dict[str, Any]:
+def _answer(transfer_id: str, amount: int, wallet: Wallet, now: datetime) -> dict[str, Any]:
+    """The success answer, known before the work: the wallet is locked, so if the money
+    moves, the balance afterwards is exactly this. It is stored with the idempotency
+    claim; a refusal replaces it before commit."""
+    return {"id": transfer_id, "status": "succeeded", "amount": amount,
+            "currency": wallet.currency, "balance": wallet.balance - amount,
+            "created_at": now.isoformat()}
+
+
+def _succeeded(db: Session, wallet: Wallet, transfer: LedgerTransfer, now: datetime) -> None:
     wallet.declines_in_a_row = 0
     notifications.enqueue(db, topic="transaction.alert", user_id=wallet.user_id, now=now,
                           recipients=[("alert", wallet.user_id)],
                           payload={"transfer_id": transfer.id, "kind": transfer.kind,
                                    "amount": transfer.amount})
-    return {"id": transfer.id, "status": "succeeded", "amount": transfer.amount,
-            "currency": transfer.currency, "balance": wallet.balance,
-            "created_at": now.isoformat()}
 
 
 def _remember_refusal(
