@@ -36,7 +36,8 @@ PASSWORD = "Plum-Blossom-88"
 # The benchmark server's settings: the software authenticator's relying party, and a policy
 # that lets a device seeded a minute ago pay by biometric (the default asks for 30 days).
 WEBAUTHN_RP_ID, WEBAUTHN_ORIGIN = "localhost", "http://localhost:8000"
-BENCH_POLICY = "[biometric]\nmin_device_age_days = 0\n"
+BENCH_POLICY = ("[biometric]\nmin_device_age_days = 0\n"
+                "[login]\nregistrations_per_ip_per_hour = 1000000\n")
 DEFAULT_DB_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wg_bench"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 NAMES = ("陈静", "王芳", "李伟", "张敏", "刘洋", "杨磊", "赵丽", "黄强")

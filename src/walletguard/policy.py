@@ -86,6 +86,9 @@ class LoginPolicy(_Section):
     )
     max_failures_per_ip: int = Field(50, gt=0, description="failed logins per IP per window")
     window_minutes: int = Field(15, gt=0, description="sliding window for login throttling")
+    registrations_per_ip_per_hour: int = Field(
+        30, gt=0, description="sign-ups from one IP per hour (a 409 says a phone is registered)"
+    )
     session_idle_minutes: int = Field(
         60 * 24 * 30, description="an owner session unused this long expires"
     )

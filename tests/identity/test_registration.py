@@ -223,3 +223,19 @@ def test_me_needs_an_owner_session(client: TestClient, platform: Platform) -> No
     forbidden = client.get("/v1/me", headers=agent)
     assert forbidden.status_code == 403
     assert forbidden.json()["code"] == "forbidden"
+
+
+def test_sign_ups_from_one_address_are_limited_and_refusals_count_too(
+    client: TestClient, platform: Platform
+) -> None:
+    limit = platform.policy.login.registrations_per_ip_per_hour
+    taken = registration()
+    assert client.post("/v1/users", json=taken).status_code == 201
+    # Probing for registered phones: each 409 counts toward the limit.
+    for _ in range(limit - 1):
+        assert client.post("/v1/users", json=taken).status_code == 409
+    refused = client.post("/v1/users", json=registration())
+    assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
+    assert refused.headers["Retry-After"] == "3600"
+    platform.clock.advance(hours=1, seconds=1)  # type: ignore[attr-defined]
+    assert client.post("/v1/users", json=registration()).status_code == 201

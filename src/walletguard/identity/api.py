@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import Field, StringConstraints
 
-from walletguard.http.deps import Now, Owner, PlatformDep, Tx
+from walletguard.http.deps import ClientIp, Now, Owner, PlatformDep, Tx
 from walletguard.http.schema import Out, Strict
 from walletguard.identity import service as identity
 from walletguard.restrictions import service as restrictions
@@ -49,9 +49,10 @@ class MeOut(Out):
 
 
 @router.post("/v1/users", status_code=201, response_model=CreatedOut)
-def register_owner(body: RegisterIn, platform: PlatformDep, db: Tx, now: Now) -> CreatedOut:
+def register_owner(body: RegisterIn, platform: PlatformDep, db: Tx, now: Now,
+                   ip: ClientIp) -> CreatedOut:
     user = identity.register(
-        db, keys=platform.keys, policy=platform.policy, now=now,
+        db, keys=platform.keys, policy=platform.policy, now=now, client_ip=ip or "unknown",
         data=identity.Registration(phone=body.phone, password=body.password,
                                    real_name=body.real_name, id_number=body.id_number))
     return CreatedOut(id=user.id)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from walletguard.audit import service as audit
+from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
 from walletguard.crypto import Keyring, PiiVault
 from walletguard.db import new_id
-from walletguard.errors import Conflict, InvalidInput, NotFound
+from walletguard.errors import Conflict, DomainError, InvalidInput, NotFound, RateLimited
 from walletguard.identity import validation
 from walletguard.identity.models import TrustedContact, User
 from walletguard.ledger import service as ledger
@@ -31,9 +32,29 @@ class Registration:
 
 
 def register(
+    db: Session, *, keys: Keyring, policy: Policy, data: Registration, now: datetime,
+    client_ip: str | None = None,
+) -> User:
+    """Create an owner with an empty wallet. PII is sealed before it reaches the session.
+
+    Sign-ups from one ``client_ip`` are counted (refusals too: a 409 tells whether a phone
+    is registered, so probing for accounts is what the limit slows down)."""
+    if client_ip is not None:
+        tried = throttle.hit(db, key=f"register:ip:{client_ip}", window=timedelta(hours=1),
+                             now=now)
+        if tried > policy.login.registrations_per_ip_per_hour:
+            raise RateLimited("too many sign-ups from this address; try again later",
+                              retry_after=3600).kept()
+    try:
+        return _register(db, keys=keys, policy=policy, data=data, now=now)
+    except DomainError as refusal:
+        # Every refusal is raised before anything is written: only the count is kept.
+        raise refusal.kept() if client_ip is not None else refusal from None
+
+
+def _register(
     db: Session, *, keys: Keyring, policy: Policy, data: Registration, now: datetime
 ) -> User:
-    """Create an owner with an empty wallet. PII is sealed before it reaches the session."""
     vault = keys.vault
     phone = validation.normalize_phone(data.phone)
     id_number = validation.normalize_resident_id(data.id_number, today=now.date())
