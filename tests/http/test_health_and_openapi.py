@@ -136,3 +136,23 @@ def test_openapi_describes_errors_and_auth(client: TestClient) -> None:
     schema_ = doc["components"]["schemas"]["RegisterIn"]
     assert all("examples" in prop for prop in schema_["properties"].values())
     assert "security" not in register
+
+
+def test_every_request_body_in_openapi_comes_with_an_example(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+
+    def has_example(name: str) -> bool:
+        schema = schemas[name]
+        return "examples" in schema or any(
+            "examples" in p or "example" in p for p in schema.get("properties", {}).values())
+
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in doc["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation and not has_example(
+            operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            .rsplit("/", 1)[-1])
+    ]
+    assert missing == []

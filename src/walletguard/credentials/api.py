@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.credentials import service as credentials
 from walletguard.http.deps import Now, Owner, PlatformDep, Tx
@@ -20,6 +20,11 @@ class PinIn(Strict):
 
 
 class BiometricRegistrationIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "credential": {"id": "…", "rawId": "…", "type": "public-key",
+                       "response": {"clientDataJSON": "…", "attestationObject": "…"}},
+        "pin": "730264"}]})
+
     credential: dict[str, Any] = Field(description="the PublicKeyCredential as JSON")
     pin: Pin = Field(description="the payment PIN confirms the binding")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.auth import service as auth
 from walletguard.devices import service as devices
@@ -31,6 +31,12 @@ class ContextIn(Strict):
 
 
 class SessionIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "phone": "+8613800138000", "password": "Plum-Blossom-88",
+        "device": {"id": "a3f9-phone", "name": "Mate 60", "platform": "android",
+                   "fingerprint": {"model": "Mate 60", "os": "HarmonyOS 4.2"}},
+        "context": {"ip": "203.0.113.7", "lat": 31.23, "lon": 121.47}}]})
+
     phone: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
     device: DeviceIn
@@ -57,6 +63,11 @@ class DeviceOut(Out):
 
 
 class CommandIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"type": "lost_mode", "message": "This phone is lost. Please call 13900139000.",
+         "contact_number": "+8613900139000"},
+        {"type": "ring"}, {"type": "wipe"}]})
+
     type: Literal["ring", "lost_mode", "wipe"]
     message: Annotated[str, StringConstraints(max_length=500)] | None = None
     contact_number: Annotated[str, StringConstraints(max_length=32)] | None = None

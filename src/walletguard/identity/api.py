@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.http.deps import ClientIp, Now, Owner, PlatformDep, Tx
 from walletguard.http.schema import Out, Strict
@@ -84,6 +84,11 @@ class ContactIn(Strict):
 
 
 class TrustedContactsIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"contacts": [
+        {"phone": "+8613900139000", "relation": "sister"},
+        {"phone": "+8613700137000", "relation": "friend"},
+        {"phone": "+8613600136000", "relation": "colleague"}]}]})
+
     contacts: list[ContactIn] = Field(max_length=20)
 
 

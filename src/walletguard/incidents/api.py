@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.http.deps import Agent, Caller, ClientIp, Now, Owner, PlatformDep, Tx
 from walletguard.http.schema import Strict
@@ -22,6 +22,9 @@ class LostPhoneReportIn(Strict):
 
 
 class OwnerReportIn(Strict):
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"device_id": "dev_2NOifZi5nfz902xDkpHU"}, {}]})
+
     device_id: Annotated[str, StringConstraints(max_length=40)] | None = Field(
         None, description="the lost device; omit to treat every other device as lost")
 
@@ -32,6 +35,8 @@ class ContactReportIn(Strict):
 
 
 class TickIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"done": True}]})
+
     done: bool = True
 
 

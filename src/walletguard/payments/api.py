@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.http.deps import IdempotencyKey, Now, Operator, Owner, PlatformDep, Tx
 from walletguard.http.replay import once
@@ -50,6 +50,10 @@ class MoneyOut(Out):
 
 
 class PasswordFreeIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"enabled": True, "per_payment_limit": 10000, "daily_limit": 50000, "pin": "730264"},
+        {"enabled": False}]})
+
     enabled: bool
     per_payment_limit: Amount | None = None
     daily_limit: Amount | None = None
@@ -58,6 +62,9 @@ class PasswordFreeIn(Strict):
 
 
 class LimitsIn(Strict):
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"daily_limit": 200000}, {"daily_limit": 800000, "pin": "730264"}]})
+
     daily_limit: Annotated[int, Field(ge=0, le=10**11)]
     pin: Annotated[str, StringConstraints(max_length=12)] | None = Field(
         None, description="needed when raising the limit")
@@ -75,6 +82,10 @@ class TopUpIn(Strict):
 
 
 class RefundIn(Strict):
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"amount": 500, "reason": "one item returned"},
+                     {"reason": "order cancelled"}]})
+
     amount: Amount | None = Field(None, description="omit to refund what is left")
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.http.deps import Agent, IdempotencyKey, Now, Owner, PlatformDep, Staff, Tx
 from walletguard.http.replay import once
@@ -31,6 +31,12 @@ class DocumentIn(Strict):
 
 
 class LiftIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"reason": "owner verified on the hotline", "evidence": {"call_id": "HL-20261127-0412"}},
+        {"reason": "identity checked at the branch",
+         "document": {"document_type": "resident_id", "document_number": "110105198805120018",
+                      "branch": "ICBC Shanghai Xuhui"}}]})
+
     reason: Text
     evidence: dict[str, str | int | bool] | None = Field(
         None, description="what the agent relied on (ticket, call id, recovery case)")
