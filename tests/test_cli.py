@@ -154,3 +154,23 @@ def test_production_mode_without_secrets_refuses_to_start(tmp_path: Path) -> Non
     assert "WALLETGUARD_PII_KEY" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "secrets.toml").exists()
+
+
+def test_maintenance_prune_drops_only_expired_rate_limit_counters(
+    platform: Platform, database_url: str, data_dir: Path,
+) -> None:
+    from datetime import timedelta
+
+    from walletguard.auth import throttle
+    from walletguard.auth.models import ThrottleBucket
+
+    now = platform.clock.now()
+    with platform.db.transaction() as db:
+        throttle.hit(db, key="login:ip:old", window=timedelta(minutes=15),
+                     now=now - timedelta(days=2))
+        throttle.hit(db, key="login:ip:recent", window=timedelta(minutes=15), now=now)
+    result = invoke(database_url, data_dir, "maintenance", "prune")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "dropped 1 " in result.stdout
+    with platform.db.transaction() as db:
+        assert db.execute(select(ThrottleBucket.key)).scalars().all() == ["login:ip:recent"]

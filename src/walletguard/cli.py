@@ -7,6 +7,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from rich.table import Table
 from walletguard import schema
 from walletguard.audit import service as audit
 from walletguard.auth import service as auth
+from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
 from walletguard.config import Settings
 from walletguard.errors import ConfigurationError, DomainError
@@ -34,6 +36,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(policy_app, name="policy")
+maintenance_app = typer.Typer(help="Housekeeping (safe to run from cron).", no_args_is_help=True)
+app.add_typer(maintenance_app, name="maintenance")
 
 out = Console()
 err = Console(stderr=True)
@@ -188,6 +192,17 @@ def ledger_check() -> None:
         err.print("[red]✗ the ledger does not balance[/]")
         raise typer.Exit(1)
     out.print("[green]✓[/] money is conserved")
+
+
+@maintenance_app.command("prune")
+def maintenance_prune(
+    older_than_hours: Annotated[int, typer.Option(min=2, help="keep newer counters")] = 24,
+) -> None:
+    """Drop rate-limit counters older than every window in use."""
+    with _platform() as platform, platform.db.transaction() as db:
+        dropped = throttle.prune(db, now=platform.clock.now(),
+                                 older_than=timedelta(hours=older_than_hours))
+    out.print(f"[green]✓[/] dropped {dropped} expired rate-limit counters")
 
 
 @policy_app.command("docs")

@@ -24,7 +24,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Engine,
+    MetaData,
+    Result,
+    Table,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -68,6 +77,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 def table_of(model: type[Base]) -> Table:
     """A model's Core table, for hot-path inserts that skip the unit of work."""
     return cast(Table, model.__table__)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (its result is always a cursor result)."""
+    return int(cast("CursorResult[Any]", result).rowcount)
 
 
 def new_id(prefix: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, update
+from sqlalchemy import case, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from walletguard.auth.models import ThrottleBucket
+from walletguard.db import rowcount
 
 
 def hit(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
@@ -47,3 +48,10 @@ def clear(db: Session, *, key: str) -> None:
     bucket = db.get(ThrottleBucket, key)
     if bucket is not None:
         db.delete(bucket)
+
+
+def prune(db: Session, *, now: datetime, older_than: timedelta) -> int:
+    """Drop counters whose window started before ``now - older_than`` (every window in
+    use is far shorter): one row per phone or address ever tried would otherwise stay."""
+    return rowcount(db.execute(
+        delete(ThrottleBucket).where(ThrottleBucket.window_start < now - older_than)))

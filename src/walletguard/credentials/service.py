@@ -8,9 +8,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Result, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from webauthn import (
     generate_authentication_options,
@@ -33,7 +33,7 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import pin as pin_rules
 from walletguard.credentials.models import BiometricBinding, PaymentPin, WebAuthnChallenge
 from walletguard.crypto import Keyring
-from walletguard.db import new_id
+from walletguard.db import new_id, rowcount
 from walletguard.devices.models import Device
 from walletguard.errors import (
     Forbidden,
@@ -176,7 +176,7 @@ def _use_challenge(db: Session, *, owner: Principal, purpose: str, client_data: 
         challenge = parse_client_data_json(client_data).challenge
     except Exception as exc:
         raise InvalidBiometric("clientDataJSON is not valid") from exc
-    used = _rowcount(db.execute(
+    used = rowcount(db.execute(
         update(WebAuthnChallenge)
         .where(WebAuthnChallenge.challenge == challenge,
                WebAuthnChallenge.user_id == owner.user_id,
@@ -285,7 +285,7 @@ def verify_biometric(
 
 
 def revoke_bindings(db: Session, *, device_id: str, reason: str, now: datetime) -> int:
-    return _rowcount(db.execute(
+    return rowcount(db.execute(
         update(BiometricBinding)
         .where(BiometricBinding.device_id == device_id, BiometricBinding.revoked_at.is_(None))
         .values(revoked_at=now, revoke_reason=reason)
@@ -293,13 +293,9 @@ def revoke_bindings(db: Session, *, device_id: str, reason: str, now: datetime) 
 
 
 def revoke_all_bindings(db: Session, *, user_id: str, reason: str, now: datetime) -> int:
-    return _rowcount(db.execute(
+    return rowcount(db.execute(
         update(BiometricBinding)
         .where(BiometricBinding.user_id == user_id, BiometricBinding.revoked_at.is_(None))
         .values(revoked_at=now, revoke_reason=reason)
     ))
 
-
-def _rowcount(result: Result[Any]) -> int:
-    """Rows matched by an UPDATE (its result is a cursor result)."""
-    return int(cast("CursorResult[Any]", result).rowcount)

@@ -8,9 +8,9 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Result, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from walletguard.audit import service as audit
@@ -19,7 +19,7 @@ from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.crypto import Keyring, keyed_digest
-from walletguard.db import new_id
+from walletguard.db import new_id, rowcount
 from walletguard.devices.models import Device, DeviceCommand, DeviceSession
 from walletguard.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from walletguard.identity import service as identity
@@ -162,7 +162,7 @@ def end_device(
     ends in this transaction. Returns how many sessions were revoked."""
     if status not in ENDED:
         raise ValueError(status)
-    revoked = _rowcount(db.execute(
+    revoked = rowcount(db.execute(
         update(DeviceSession)
         .where(DeviceSession.device_id == device.id, DeviceSession.revoked_at.is_(None))
         .values(revoked_at=now, revoke_reason=reason)
@@ -194,12 +194,8 @@ def revoke_all_sessions(
                                         DeviceSession.revoked_at.is_(None))
     if except_session is not None:
         query = query.where(DeviceSession.id != except_session)
-    return _rowcount(db.execute(query.values(revoked_at=now, revoke_reason=reason)))
+    return rowcount(db.execute(query.values(revoked_at=now, revoke_reason=reason)))
 
-
-def _rowcount(result: Result[Any]) -> int:
-    """Rows an UPDATE touched (an UPDATE's result is always a cursor result)."""
-    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def issue_command(
