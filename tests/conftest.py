@@ -25,6 +25,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, or_, select, text
 
+from tests import factories
 from walletguard import schema
 from walletguard.app import create_app
 from walletguard.clock import ManualClock
@@ -125,6 +126,23 @@ def platform(session_platform: Platform, clock: ManualClock) -> Iterator[Platfor
         _assert_restricted_wallets_are_marked(session_platform)
     finally:
         _empty_all_tables(session_platform)
+
+
+@pytest.fixture
+def merchant(platform: Platform) -> str:
+    """A merchant created through the real use case."""
+    return factories.merchant(platform)
+
+
+@pytest.fixture
+def merchant_id(merchant: str) -> str:
+    return merchant
+
+
+@pytest.fixture
+def agent(platform: Platform) -> dict[str, str]:
+    """``Authorization`` headers of a fresh agent API key."""
+    return factories.staff_headers(platform, "agent")
 
 
 def _assert_restricted_wallets_are_marked(platform: Platform) -> None:

@@ -24,11 +24,6 @@ PARTNERS = {("webhook", "wechat-pay"), ("webhook", "alipay"), ("webhook", "jd-fi
             ("webhook", "banks")}
 
 
-@pytest.fixture
-def merchant_id(platform: Platform) -> str:
-    return factories.merchant(platform)
-
-
 def report(client: TestClient, body: dict[str, str]) -> Any:
     return client.post("/v1/lost-phone-reports", json=body)
 

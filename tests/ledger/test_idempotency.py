@@ -24,11 +24,6 @@ def owner(platform: Platform) -> factories.Owner:
     return factories.register_owner(platform, balance=10_000)
 
 
-@pytest.fixture
-def merchant(platform: Platform) -> str:
-    return factories.merchant(platform)
-
-
 def _pay(client: TestClient, owner: factories.Owner, merchant: str, amount: int, key: str,
          pin: str = factories.PIN) -> object:
     return client.post("/v1/payments", headers={**owner.headers, "Idempotency-Key": key},

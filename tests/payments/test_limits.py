@@ -20,11 +20,6 @@ def owner(platform: Platform) -> factories.Owner:
     return factories.register_owner(platform, balance=1_000_000)
 
 
-@pytest.fixture
-def merchant(platform: Platform) -> str:
-    return factories.merchant(platform)
-
-
 def _limit(client: TestClient, owner: factories.Owner, daily_limit: int,
            pin: str | None = None) -> object:
     body: dict[str, object] = {"daily_limit": daily_limit}

@@ -18,11 +18,6 @@ def owner(platform: Platform) -> factories.Owner:
     return factories.register_owner(platform, balance=300_000)
 
 
-@pytest.fixture
-def merchant(platform: Platform) -> str:
-    return factories.merchant(platform)
-
-
 def _free(platform: Platform, owner: factories.Owner, merchant: str, amount: int,
           path: payments.MoneyPath | None = None) -> dict[str, object]:
     with platform.db.transaction() as db:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests import factories
@@ -17,16 +16,6 @@ from walletguard.runtime import Platform
 BALANCE = 700_000
 FULL_LIMIT = 500_000  # cn-pboc-43: PIN or biometric on a bound device, per day
 HALF_LIMIT = 250_000
-
-
-@pytest.fixture
-def merchant_id(platform: Platform) -> str:
-    return factories.merchant(platform)
-
-
-@pytest.fixture
-def agent(platform: Platform) -> dict[str, str]:
-    return factories.staff_headers(platform, "agent")
 
 
 def wallet(client: TestClient, owner: factories.Owner) -> dict[str, Any]:

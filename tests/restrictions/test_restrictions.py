@@ -26,16 +26,6 @@ def owner(platform: Platform) -> factories.Owner:
 
 
 @pytest.fixture
-def merchant_id(platform: Platform) -> str:
-    return factories.merchant(platform)
-
-
-@pytest.fixture
-def agent(platform: Platform) -> dict[str, str]:
-    return factories.staff_headers(platform, "agent")
-
-
-@pytest.fixture
 def teller(platform: Platform) -> dict[str, str]:
     return factories.staff_headers(platform, "teller")
 
