@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import event
 
 from tests import factories
-from walletguard.payments import service as payments
 from walletguard.runtime import Platform
 
 
@@ -27,25 +26,17 @@ def counted_statements(platform: Platform) -> Iterator[list[str]]:
         event.remove(platform.db.engine, "before_cursor_execute", count)
 
 
-def pay(platform: Platform, owner: factories.Owner, merchant: str, key: str) -> None:
-    with platform.db.transaction() as db:
-        payments.authorize_payment(
-            db, path=platform.money, owner=owner.principal, idempotency_key=key,
-            now=platform.clock.now(),
-            request=payments.PaymentRequest(
-                merchant_id=merchant, amount=100,
-                auth=payments.PaymentAuth(method="pin", pin=factories.PIN)))
-
 
 def test_a_payment_is_a_constant_number_of_statements(platform: Platform) -> None:
     owner = factories.register_owner(platform, balance=10_000_000)
     merchant = factories.merchant(platform)
-    pay(platform, owner, merchant, "warm-up")  # fills the per-process merchant cache
+    # The warm-up fills the per-process merchant cache.
+    factories.pay(platform, owner, merchant, 100, key="warm-up")
     with counted_statements(platform) as first:
-        pay(platform, owner, merchant, "first")
+        factories.pay(platform, owner, merchant, 100, key="first")
     for n in range(200):
-        pay(platform, owner, merchant, f"history-{n}")
+        factories.pay(platform, owner, merchant, 100, key=f"history-{n}")
     with counted_statements(platform) as later:
-        pay(platform, owner, merchant, "after-200")
+        factories.pay(platform, owner, merchant, 100, key="after-200")
     assert later == first
     assert len(first) <= 8, first  # lock, claim+answer, PIN, wallet, transfer, entries, alert

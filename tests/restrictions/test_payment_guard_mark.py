@@ -20,15 +20,6 @@ def marked(platform: Platform, user_id: str) -> bool:
                                .where(Wallet.user_id == user_id)).scalar_one())
 
 
-def pay(platform: Platform, owner: factories.Owner, merchant: str) -> None:
-    with platform.db.transaction() as db:
-        payments.authorize_payment(
-            db, path=platform.money, owner=owner.principal, idempotency_key=None,
-            now=platform.clock.now(),
-            request=payments.PaymentRequest(
-                merchant_id=merchant, amount=100,
-                auth=payments.PaymentAuth(method="pin", pin=factories.PIN)))
-
 
 def test_a_freeze_marks_the_wallet_and_the_mark_clears_only_once_nothing_is_in_force(
     platform: Platform,
@@ -41,7 +32,7 @@ def test_a_freeze_marks_the_wallet_and_the_mark_clears_only_once_nothing_is_in_f
                                            now=platform.clock.now())
     assert marked(platform, owner.user_id)
     try:
-        pay(platform, owner, merchant)
+        factories.pay(platform, owner, merchant, 100)
         raise AssertionError("a frozen wallet paid")
     except AccountFrozen:
         pass
@@ -51,7 +42,7 @@ def test_a_freeze_marks_the_wallet_and_the_mark_clears_only_once_nothing_is_in_f
                           reason="owner verified", policy=platform.policy, keys=platform.keys,
                           now=platform.clock.now())
     assert marked(platform, owner.user_id)  # a lift does not clear it; a payment may
-    pay(platform, owner, merchant)
+    factories.pay(platform, owner, merchant, 100)
     assert not marked(platform, owner.user_id)
 
 
@@ -73,5 +64,5 @@ def test_a_pin_lock_marks_the_wallet_and_its_expiry_is_read_from_the_table(
             pass
     assert marked(platform, owner.user_id)
     platform.clock.advance(hours=platform.policy.pin.lock_hours)  # type: ignore[attr-defined]
-    pay(platform, owner, merchant)
+    factories.pay(platform, owner, merchant, 100)
     assert not marked(platform, owner.user_id)
