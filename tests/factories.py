@@ -81,7 +81,10 @@ def log_in(platform: Platform, *, user_id: str, phone_number: str,
                                       fingerprint={"model": device}),
             context=devices.LoginContext(ip="127.0.0.1"))
         principal = Principal(role=Role.OWNER, id=user_id, user_id=user_id,
-                              device_id=started.device.id, session_id=started.session.id)
+                              device_id=started.device.id, session_id=started.session.id,
+                              trusted=started.trusted,
+                              challenge_id=started.challenge.id if started.challenge
+                              else None)
         return Owner(user_id=user_id, phone=phone_number, real_name="", id_number="",
                      token=started.token, device_id=started.device.id, principal=principal)
 

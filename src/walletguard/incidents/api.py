@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field, StringConstraints
 
-from walletguard.http.deps import Agent, Caller, ClientIp, Now, Owner, PlatformDep, Tx
+from walletguard.http.deps import Agent, AnyOwner, Caller, ClientIp, Now, PlatformDep, Tx
 from walletguard.http.schema import Strict
 from walletguard.incidents import service as incidents
 
@@ -53,7 +53,7 @@ def report_lost_phone(body: LostPhoneReportIn, platform: PlatformDep, db: Tx, no
 
 
 @router.post("/v1/incidents", status_code=201, tags=["owner"])
-def report_from_another_device(body: OwnerReportIn, owner: Owner, platform: PlatformDep,
+def report_from_another_device(body: OwnerReportIn, owner: AnyOwner, platform: PlatformDep,
                                db: Tx, now: Now) -> dict[str, Any]:
     incident = incidents.report_for_owner(db, policy=platform.policy, actor=owner,
                                           user_id=str(owner.user_id), device_id=body.device_id,
@@ -62,7 +62,7 @@ def report_from_another_device(body: OwnerReportIn, owner: Owner, platform: Plat
 
 
 @router.post("/v1/trusted-contacts/lost-phone-reports", status_code=201, tags=["owner"])
-def report_as_trusted_contact(body: ContactReportIn, owner: Owner, platform: PlatformDep,
+def report_as_trusted_contact(body: ContactReportIn, owner: AnyOwner, platform: PlatformDep,
                               db: Tx, now: Now) -> dict[str, Any]:
     """A trusted contact reports the phone of an owner who named them: the same one step
     as the owner's own report. Returns the incident id only (the checklist is the owner's)."""
