@@ -124,6 +124,6 @@ def revoke_unproven_sessions(
     return rowcount(db.execute(
         update(DeviceSession)
         .where(DeviceSession.user_id == user_id, DeviceSession.revoked_at.is_(None),
-               or_(DeviceSession.trusted.is_(False), DeviceSession.created_at >= opened_since))
+               or_(DeviceSession.trusted.is_(False), DeviceSession.created_at > opened_since))
         .values(revoked_at=now, revoke_reason=reason[:60])
     ))

@@ -289,9 +289,10 @@ def trust_device_by_staff(
     db: Session, *, actor: Principal, device_id: str, reason: str, now: datetime,
     evidence: dict[str, Any] | None = None,
 ) -> Device:
-    """An agent who verified the owner (hotline, in person) trusts the device they hold;
-    its live sessions become trusted and its open challenges are met."""
-    actor.require(Role.AGENT)
+    """An agent who verified the owner (hotline), or a teller after an in-person document
+    check, trusts the device the owner holds; its live sessions become trusted and its open
+    challenges are met."""
+    actor.require(Role.AGENT, Role.TELLER)
     reason = reason.strip()
     if not reason or len(reason) > 500:
         raise InvalidInput("reason must be 1-500 characters", field="reason")

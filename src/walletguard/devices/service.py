@@ -86,7 +86,8 @@ def start_session(
     per account from that address, and per account from everywhere — the last one does
     not hold back a trusted device, so a flood of guesses cannot lock the owner out.
     Attempts are counted before the password is judged (one conditional upsert per key),
-    so parallel guesses cannot slip past a limit; a success gives its attempt back."""
+    so parallel guesses cannot slip past a limit; a success gives its attempt back and
+    clears the account's counts."""
     rules = policy.login
     window = timedelta(minutes=rules.window_minutes)
     user = identity.find_by_phone(db, vault=keys.vault, phone=phone)
@@ -107,8 +108,11 @@ def start_session(
                           retry_after=int(window.total_seconds())).kept()
     if not identity.check_password(keys, user, password) or user is None:
         raise Unauthenticated("phone or password is wrong").kept()
-    for key, _limit in keys_and_limits:
-        throttle.refund(db, key=key)
+    # The right password ends the run of failures on the account (NIST: consecutive
+    # failures); the address keeps what it tried elsewhere.
+    throttle.refund(db, key=keys_and_limits[0][0])
+    for key, _limit in keys_and_limits[1:]:
+        throttle.clear(db, key=key)
     restrictions.check(db, user_id=user.id, action=restrictions.Action.LOGIN, now=now)
     bound, is_new, trusted = _bind_device(db, keys=keys, user_id=user.id, info=device,
                                           context=context, now=now)
