@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
@@ -102,9 +103,9 @@ def migrate(
         raise typer.Exit(1) from exc
     if check:
         if not verdict.is_current:
-            err.print(f"[red]✗[/] {verdict.explain()}", soft_wrap=True, markup=False)
+            err.print(f"[red]✗[/] {escape(verdict.explain())}", soft_wrap=True)
             raise typer.Exit(1)
-        out.print(f"[green]✓[/] {verdict.explain()}")
+        out.print(f"[green]✓[/] {escape(verdict.explain())}")
         return
     if verdict.state in (schema.State.UNKNOWN, schema.State.MISMATCH):
         # Upgrading cannot repair these, and trying could damage what is there.
