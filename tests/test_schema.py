@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from tests import conftest
 from tests.databases import fresh_database
@@ -75,9 +75,14 @@ def test_readyz_is_503_schema_mismatch_when_a_column_is_missing(tmp_path: Path) 
 def test_readiness_polled_every_second_compares_the_tables_once_per_ttl(
     migrated: Engine, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    compared: list[int] = []
+    compared: list[Connection] = []
     real = schema.differences
-    monkeypatch.setattr(schema, "differences", lambda conn: compared.append(1) or real(conn))
+
+    def counting(conn: Connection) -> list[str]:
+        compared.append(conn)
+        return real(conn)
+
+    monkeypatch.setattr(schema, "differences", counting)
     for _ in range(5):
         assert schema.is_current(migrated)
     assert len(compared) == 1
@@ -156,9 +161,10 @@ def test_serve_creates_the_embedded_sqlite_on_a_first_run(tmp_path: Path) -> Non
     env = conftest.server_env("unused", tmp_path)
     del env["WALLETGUARD_DATABASE_URL"]
     port = conftest._free_port()
-    proc = subprocess.Popen([EXE, "serve", "--port", str(port)], env=env, cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([EXE, "serve", "--port", str(port)], env=env, cwd=tmp_path,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline, ready = time.monotonic() + 60, None
         while time.monotonic() < deadline and proc.poll() is None:
@@ -167,7 +173,7 @@ def test_serve_creates_the_embedded_sqlite_on_a_first_run(tmp_path: Path) -> Non
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        assert ready is not None and ready.status_code == 200, proc.poll()
+        assert ready is not None and ready.status_code == 200, log.read_text()[-2000:]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(15)

@@ -79,8 +79,8 @@ def _migrate(settings: Settings) -> None:
 def _verdict(settings: Settings) -> schema.Verdict:
     """Where the configured database stands; OperationalError when it cannot be reached."""
     url = settings.resolved_database_url
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)  # the embedded file's home
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # as _migrate: the file's home
     engine = make_engine(url, pool_size=1)
     try:
         return schema.check(engine)
