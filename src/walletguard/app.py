@@ -64,11 +64,18 @@ def create_app(
         try:
             with platform.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-            current = schema.is_current(platform.db.engine)
+            verdict = schema.verdict(platform.db.engine)
         except Exception as exc:  # any failure means not ready
             log.warning("readiness check failed: %s", type(exc).__name__)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
-        if not current:
+        if verdict.state is schema.State.MISMATCH:
+            # At head by its revision id, yet not the tables the code expects (an edited
+            # migration, a hand-made change): serving would fail on some request later.
+            log.warning("readiness: %s", verdict.explain())
+            return JSONResponse({"status": "unavailable", "schema": "mismatch"}, 503)
+        if verdict.state is schema.State.UNKNOWN:
+            return JSONResponse({"status": "unavailable", "migrations": "unknown"}, 503)
+        if not verdict.is_current:
             return JSONResponse({"status": "unavailable", "migrations": "behind"}, 503)
         return JSONResponse({"status": "ready"})
 

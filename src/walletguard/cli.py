@@ -13,7 +13,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from walletguard import schema
 from walletguard.audit import service as audit
@@ -21,6 +23,7 @@ from walletguard.auth import service as auth
 from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
 from walletguard.config import Settings
+from walletguard.db import make_engine
 from walletguard.errors import ConfigurationError, DomainError
 from walletguard.ledger import service as ledger
 from walletguard.runtime import Platform
@@ -73,16 +76,76 @@ def _migrate(settings: Settings) -> None:
         schema.upgrade(url)
 
 
+def _verdict(settings: Settings) -> schema.Verdict:
+    """Where the configured database stands; OperationalError when it cannot be reached."""
+    url = settings.resolved_database_url
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # as _migrate: the file's home
+    engine = make_engine(url, pool_size=1)
+    try:
+        return schema.check(engine)
+    finally:
+        engine.dispose()
+
+
 @app.command()
-def migrate() -> None:
-    """Upgrade the database to the latest schema."""
+def migrate(
+    check: Annotated[bool, typer.Option(
+        "--check", help="change nothing; exit 1 unless the database is at the latest "
+                        "revision and matches the models")] = False,
+) -> None:
+    """Upgrade the database to the latest schema (the only command that does)."""
     settings = _settings()
+    try:
+        verdict = _verdict(settings)
+    except OperationalError as exc:
+        err.print(f"[red]cannot reach the database:[/] {exc.orig or exc}", soft_wrap=True)
+        raise typer.Exit(1) from exc
+    if check:
+        if not verdict.is_current:
+            err.print(f"[red]✗[/] {escape(verdict.explain())}", soft_wrap=True)
+            raise typer.Exit(1)
+        out.print(f"[green]✓[/] {escape(verdict.explain())}")
+        return
+    if verdict.state in (schema.State.UNKNOWN, schema.State.MISMATCH):
+        # Upgrading cannot repair these, and trying could damage what is there.
+        err.print(f"refusing to migrate: {verdict.explain()}", soft_wrap=True, markup=False)
+        raise typer.Exit(1)
     try:
         _migrate(settings)
     except Exception as exc:
         err.print(f"[red]migration failed:[/] {exc}")
         raise typer.Exit(1) from exc
     out.print(f"[green]✓[/] database at revision {schema.head_revision()}")
+
+
+def _ensure_runnable(settings: Settings, *, first_run: bool) -> None:
+    """Run only on a database this release can run on. The one migration ``serve`` (and
+    ``demo``) make by themselves is a first run (``first_run``: the embedded SQLite
+    default, or demo data): creating the tables in an empty database. Anything else that
+    is not current is the operator's decision, so it refuses and names
+    ``walletguard migrate``."""
+    try:
+        verdict = _verdict(settings)
+    except OperationalError:
+        # Nothing can be damaged by starting: /readyz answers 503 until it is reachable.
+        err.print("[yellow]warning:[/] the database cannot be reached yet; /readyz will "
+                  "say so until it can", soft_wrap=True)
+        return
+    if verdict.state is schema.State.EMPTY and first_run:
+        _migrate(settings)
+        return
+    if verdict.is_current:
+        return
+    advice = {
+        schema.State.EMPTY: "run `walletguard migrate` first",
+        schema.State.BEHIND: "back it up, then run `walletguard migrate`",
+        schema.State.UNKNOWN: "run the walletguard release that migrated it",
+        schema.State.MISMATCH: "restore it from a backup, or fix it with a new migration",
+    }[verdict.state]
+    err.print(f"refusing to start: {verdict.explain()}\n→ {advice}", soft_wrap=True,
+              markup=False)
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -92,12 +155,12 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
     demo: Annotated[bool, typer.Option(help="seed demo data first")] = False,
 ) -> None:
-    """Run the HTTP API. On the embedded SQLite default it migrates by itself."""
+    """Run the HTTP API. A first run on the embedded SQLite default migrates by itself;
+    any other database must be current (`walletguard migrate`)."""
     import uvicorn
 
     settings = _settings()
-    if settings.database_url is None or demo:
-        _migrate(settings)
+    _ensure_runnable(settings, first_run=settings.database_url is None or demo)
     if demo:
         _seed_demo(settings, base=f"http://{host}:{port}")
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
@@ -226,7 +289,7 @@ def demo(
 ) -> None:
     """Seed demo data, or play the lost-phone story end to end in the terminal."""
     settings = _settings()
-    _migrate(settings)
+    _ensure_runnable(settings, first_run=True)
     if story == "seed":
         _seed_demo(settings, base="http://127.0.0.1:8000")
     elif story == "lost-phone":

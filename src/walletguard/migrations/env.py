@@ -6,6 +6,7 @@ from alembic import context
 
 from walletguard.db import make_engine
 from walletguard.models import Base
+from walletguard.schema import COMPARE_OPTIONS
 
 config = context.config
 
@@ -23,7 +24,7 @@ def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(connection=connection, target_metadata=Base.metadata,
-                          render_as_batch=True, compare_type=True)
+                          render_as_batch=True, **COMPARE_OPTIONS)
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -31,7 +32,7 @@ def run_migrations() -> None:
     try:
         with engine.connect() as conn:
             context.configure(connection=conn, target_metadata=Base.metadata,
-                              render_as_batch=True, compare_type=True)
+                              render_as_batch=True, **COMPARE_OPTIONS)
             with context.begin_transaction():
                 context.run_migrations()
     finally:

@@ -35,7 +35,7 @@ from walletguard.errors import (
     NotFound,
     PinLocked,
 )
-from walletguard.identity import service as identity
+from walletguard.identity.models import User
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import Wallet
 from walletguard.notifications import service as notifications
@@ -254,7 +254,8 @@ def _matches_owner(db: Session, *, keys: Keyring, user_id: str,
     document type whose number the wallet holds (sealed) and can compare."""
     if document.document_type != "resident_id":
         return
-    user = identity.get_user(db, user_id)
+    # The model, not identity's service: identity's use cases ask this module's guard.
+    user = db.get_one(User, user_id)
     on_file = keys.vault.open("id_number", user.id_number_sealed)
     if document.document_number.strip().upper() != on_file:
         raise InvalidInput("the resident ID shown is not the account holder's",
