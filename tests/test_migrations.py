@@ -54,7 +54,26 @@ REWRITTEN: dict[str, set[str]] = {}
 # Per revision: a check of the values its upgrade gave the old rows (a backfill that
 # must be right, not merely present). Called with the connection, the rows as they were
 # before and the rows as they are after.
-AFTER_UPGRADE: dict[str, Callable[[Connection, Rows, Rows], None]] = {}
+def _0002_trusts_each_owners_first_active_device(_conn: Connection, before: Rows,
+                                                 after: Rows) -> None:
+    """Every device and session starts untrusted, except each owner's first active device
+    (the one a pre-trust build let act as the owner) and its live sessions."""
+    first: dict[str, tuple[object, str]] = {}
+    for d in before["devices"]:
+        if d["status"] == "active":
+            key = (d["first_seen_at"], d["id"])
+            if d["user_id"] not in first or key < first[d["user_id"]]:
+                first[d["user_id"]] = key
+    chosen = {device_id for _at, device_id in first.values()}
+    for d in after["devices"]:
+        assert d["trust"] == ("trusted" if d["id"] in chosen else "untrusted"), d
+    for s in after["device_sessions"]:
+        assert bool(s["trusted"]) == (s["device_id"] in chosen and s["revoked_at"] is None), s
+
+
+AFTER_UPGRADE: dict[str, Callable[[Connection, Rows, Rows], None]] = {
+    "0002": _0002_trusts_each_owners_first_active_device,
+}
 
 
 def _steps() -> list[tuple[str | None, str]]:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,7 +44,8 @@ class Device(Base):
     last_lon: Mapped[float | None] = mapped_column(Float, default=None)
     last_anomaly_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    trust: Mapped[str] = mapped_column(String(20), default="untrusted")
+    trust: Mapped[str] = mapped_column(String(20), default="untrusted",
+                                       server_default="untrusted")
     trusted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     trusted_via: Mapped[str | None] = mapped_column(String(40), default=None)
 
@@ -64,7 +66,7 @@ class DeviceSession(Base):
     revoke_reason: Mapped[str | None] = mapped_column(String(60), default=None)
     # A session is trusted when its device was trusted at login with the same fingerprint,
     # or when its own step-up challenge was met; ``challenge_id`` names that challenge.
-    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     challenge_id: Mapped[str | None] = mapped_column(String(40), default=None)
 
 

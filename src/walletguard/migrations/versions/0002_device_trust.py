@@ -50,8 +50,8 @@ def upgrade() -> None:
     op.create_index("ix_device_challenges_pending", "device_challenges",
                     ["user_id", "status", "expires_at"], unique=False)
 
-    # New NOT NULL columns arrive with a server default so rows already there get a value;
-    # the default is dropped afterwards (the application always writes the column).
+    # New NOT NULL columns arrive with a server default so rows already there get a value
+    # (kept: dropping it would make SQLite rebuild tables that others reference).
     with op.batch_alter_table("devices", schema=None) as batch_op:
         batch_op.add_column(sa.Column("trust", sa.String(length=20), nullable=False,
                                       server_default="untrusted"))
@@ -82,12 +82,6 @@ def upgrade() -> None:
                                         .where(devices.c.trust == "trusted")))
         .values(trusted=True))
 
-    with op.batch_alter_table("devices", schema=None) as batch_op:
-        batch_op.alter_column("trust", server_default=None, existing_type=sa.String(20),
-                              existing_nullable=False)
-    with op.batch_alter_table("device_sessions", schema=None) as batch_op:
-        batch_op.alter_column("trusted", server_default=None, existing_type=sa.Boolean(),
-                              existing_nullable=False)
 
 
 def downgrade() -> None:
