@@ -70,12 +70,11 @@ async def report_lost_phone(body: LostPhoneReportIn, platform: PlatformDep,
                 db, keys=platform.keys, policy=platform.policy, reporter_ip=ip,
                 now=platform.clock.now(), report=report)
 
-    try:
-        answer = await run_in_threadpool(run)
-    finally:
-        # Refusals wait too: every answer of this route leaves at the floor or later.
-        floor = platform.policy.lost_phone.response_floor_ms / 1000
-        await asyncio.sleep(max(0.0, started + floor - time.monotonic()))
+    answer = await run_in_threadpool(run)
+    # Refusals (429, 422) leave at once: they are decided before any account is looked
+    # up, so their timing tells nothing, and a flood should not hold connections open.
+    floor = platform.policy.lost_phone.response_floor_ms / 1000
+    await asyncio.sleep(max(0.0, started + floor - time.monotonic()))
     return {"incident_id": answer.incident_id, "message": answer.message}
 
 
