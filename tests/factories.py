@@ -81,7 +81,10 @@ def log_in(platform: Platform, *, user_id: str, phone_number: str,
                                       fingerprint={"model": device}),
             context=devices.LoginContext(ip="127.0.0.1"))
         principal = Principal(role=Role.OWNER, id=user_id, user_id=user_id,
-                              device_id=started.device.id, session_id=started.session.id)
+                              device_id=started.device.id, session_id=started.session.id,
+                              trusted=started.trusted,
+                              challenge_id=started.challenge.id if started.challenge
+                              else None)
         return Owner(user_id=user_id, phone=phone_number, real_name="", id_number="",
                      token=started.token, device_id=started.device.id, principal=principal)
 
@@ -266,3 +269,38 @@ def assert_problem(response: object, status: int, code: str) -> dict[str, object
     assert body["status"] == status
     assert {"type", "title", "detail"} <= body.keys()
     return body
+
+
+# ---- device trust ------------------------------------------------------------------------
+
+
+def trusted(owner: Owner) -> Owner:
+    """The same owner with the principal marked trusted (after a step-up was met)."""
+    owner.principal = Principal(role=Role.OWNER, id=owner.user_id, user_id=owner.user_id,
+                                device_id=owner.device_id,
+                                session_id=owner.principal.session_id, trusted=True)
+    return owner
+
+
+def trust_by_staff(platform: Platform, owner: Owner, reason: str = "verified in person") -> Owner:
+    """An agent trusts the device ``owner`` is signed in on (the real use case)."""
+    from walletguard.devices import challenges
+
+    with platform.db.transaction() as db:
+        challenges.trust_device_by_staff(db, actor=AGENT, device_id=owner.device_id,
+                                         reason=reason, now=platform.clock.now())
+    return trusted(owner)
+
+
+def second_device(platform: Platform, owner: Owner, device: str = "phone-2") -> Owner:
+    """Sign in on another device and approve it from ``owner``'s trusted one with the PIN."""
+    from walletguard.devices import challenges
+
+    other = log_in(platform, user_id=owner.user_id, phone_number=owner.phone, device=device)
+    other.real_name, other.id_number = owner.real_name, owner.id_number
+    assert other.principal.challenge_id is not None, "the device is trusted already"
+    with platform.db.transaction() as db:
+        challenges.approve(db, keys=platform.keys, policy=platform.policy,
+                           owner=owner.principal, challenge_id=other.principal.challenge_id,
+                           pin=PIN, now=platform.clock.now())
+    return trusted(other)

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         default_factory=lambda: ["http://localhost:8000"],
         description="origins the wallet app's WebAuthn ceremonies come from",
     )
+    sms_adapter: Literal["sandbox", "disabled"] | None = Field(
+        None, description="SMS port for step-up codes; default sandbox outside production, "
+        "disabled in production (sandbox is refused there)")
+    carrier_adapter: Literal["sandbox", "none"] | None = Field(
+        None, description="carrier SIM-change signals; default sandbox outside production, "
+        "none in production (sandbox is refused there)")
     password_hash_memory_kib: int = Field(
         64 * 1024, description="argon2id memory cost for login passwords (RFC 9106 second choice)"
     )
@@ -60,6 +66,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'walletguard.db').resolve()}"
+
+    def adapter(self, name: Literal["sms", "carrier"]) -> str:
+        """The configured adapter, refusing a sandbox in production."""
+        chosen = self.sms_adapter if name == "sms" else self.carrier_adapter
+        if chosen is None:
+            production_default = "disabled" if name == "sms" else "none"
+            return production_default if self.mode == "production" else "sandbox"
+        if chosen == "sandbox" and self.mode == "production":
+            raise ConfigurationError(f"WALLETGUARD_{name.upper()}_ADAPTER=sandbox is for "
+                                     "demos and tests, not production")
+        return chosen
 
     @cached_property
     def policy(self) -> Policy:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
+from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from walletguard.audit import service as audit
 from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
+from walletguard.devices import challenges
 from walletguard.devices import service as devices
-from walletguard.errors import DomainError, Forbidden
+from walletguard.errors import DomainError, Forbidden, InvalidInput, StepUpRequired
 from walletguard.identity import service as identity
 from walletguard.incidents import service as incidents
 from walletguard.ledger import service as ledger
@@ -66,14 +69,15 @@ def _owner_session(platform: Platform, owner: DemoOwner, now: datetime) -> tuple
         user_id = user.id
     started = _log_in(platform, owner, now)
     principal = Principal(role=Role.OWNER, id=user_id, user_id=user_id,
-                          device_id=started.device.id, session_id=started.session.id)
+                          device_id=started.device.id, session_id=started.session.id,
+                          trusted=started.trusted)
     token = started.token
     try:
         with platform.db.transaction() as db:
             credentials.set_pin(db, keys=platform.keys, policy=platform.policy, owner=principal,
                                 pin=PIN, current_pin=None, now=now)
-    except DomainError:
-        pass  # the PIN is set already (a re-run of the demo)
+    except (InvalidInput, StepUpRequired):
+        pass  # the PIN is set already, or this re-run signed in on a device not yet trusted
     with platform.db.transaction() as db:
         payments.top_up(db, actor=OPERATOR, user_id=user_id, amount=500_000,
                         idempotency_key=None, now=now)
@@ -249,35 +253,95 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
                       item["hotline"], item["say"])
     console.print(table)
 
-    console.print("[bold]5.[/] She signs in on a new phone: payments stay frozen, "
-                  "password-free is off")
-    with platform.db.transaction() as db:
-        started = devices.start_session(
-            db, keys=keys, policy=policy, phone=chen.phone, password=PASSWORD,
-            now=clock.now(), context=devices.LoginContext(ip="198.51.100.7"),
-            device=devices.DeviceInfo(id="chen-new-phone", name="chen-new-phone",
-                                      platform="android", fingerprint={"model": "new"}))
-        new_token = started.token
+    console.print("[bold]5.[/] She signs in on a new phone. A password alone is not the "
+                  "owner: the session is untrusted until a step-up the thief cannot meet")
+
+    def sign_in(device: str) -> devices.StartedSession:
+        with platform.db.transaction() as db:
+            return devices.start_session(
+                db, keys=keys, policy=policy, phone=chen.phone, password=PASSWORD,
+                now=clock.now(), context=devices.LoginContext(ip="198.51.100.7"),
+                device=devices.DeviceInfo(id=device, name=device, platform="android",
+                                          fingerprint={"model": device}))
+
+    started = sign_in("chen-new-phone")
+    new_token = started.token
+    _check(not started.trusted and started.challenge is not None,
+           "a new device was trusted on the password alone")
+    console.print("  • new phone: trust untrusted, challenge "
+                  f"{started.challenge.id if started.challenge else '-'}")
     _check(not pay(new_token, 1_000, "her own payment from the new phone"),
-           "a payment passed the freeze")
-    with platform.db.transaction() as db:
-        wallet = payments.wallet_view(db, path=platform.money, owner=principal(new_token),
-                                      now=clock.now())
-    _check(not wallet["password_free"]["enabled"], "password-free stayed on")
-    console.print("  [green]✓[/] password-free payments: off")
+           "an untrusted session paid")
 
-    console.print("[bold]6.[/] From the new phone she puts the stolen one in lost mode and "
-                  "wipes it")
-    with platform.db.transaction() as db:
-        owner = principal(new_token)
-        for kind, message in (("lost_mode", "This phone is lost. Please call 13900139000."),
-                              ("wipe", None)):
-            command = devices.issue_command(
-                db, actor=owner, device_id=stolen_device, type=kind, message=message,
-                contact_number="13900139000" if message else None, now=clock.now())
-            console.print(f"  [green]✓[/] {command.type} queued until the phone connects")
+    def refused(label: str, action: Callable[[Session], object]) -> None:
+        try:
+            with platform.db.transaction() as db:
+                action(db)
+        except DomainError as exc:
+            console.print(f"  [red]✗[/] {label}: {exc.status} [bold]{exc.code}[/]")
+            return
+        raise StoryBrokenError(f"{label} was allowed")
 
-    console.print("[bold]7.[/] The stolen phone connects with its old token")
+    challenge_id = str(started.challenge.id if started.challenge else "")
+    refused("a code by SMS while the freeze stands (the SIM may be the thief's)",
+            lambda db: challenges.send_code(
+                db, keys=keys, policy=policy, sms=platform.sms, carrier=platform.carrier,
+                owner=principal(new_token), challenge_id=challenge_id, now=clock.now()))
+
+    console.print("[bold]6.[/] From the new phone she puts the stolen one in lost mode "
+                  "(an untrusted session may ring and set lost mode: easy to stop)")
+    with platform.db.transaction() as db:
+        command = devices.issue_command(
+            db, actor=principal(new_token), device_id=stolen_device, type="lost_mode",
+            message="This phone is lost. Please call 13900139000.",
+            contact_number="13900139000", now=clock.now())
+        console.print(f"  [green]✓[/] {command.type} queued until the phone connects")
+
+    console.print("[bold]7.[/] The thief knows her password and signs in from a laptop")
+    thief = sign_in("thief-laptop")
+    _check(not thief.trusted, "the thief's laptop was trusted")
+    refused("thief names new trusted contacts", lambda db: identity.set_trusted_contacts(
+        db, keys=keys, policy=policy, owner=principal(thief.token), contacts=[], now=clock.now()))
+    refused("thief changes the payment PIN", lambda db: credentials.set_pin(
+        db, keys=keys, policy=policy, owner=principal(thief.token), pin="951847",
+        current_pin=PIN, now=clock.now()))
+    _check(not pay(thief.token, 20_000, "thief's payment from the laptop"), "the thief paid")
+
+    console.print("[bold]8.[/] At a bank branch a teller checks her resident ID in person, "
+                  "lifts the freeze and trusts her new phone")
+    teller = Principal(role=Role.TELLER, id="demo-teller")
+    with platform.db.transaction() as db:
+        lifted = restrictions.lift(
+            db, actor=teller, restriction_id=in_force("freeze")[0], policy=policy, keys=keys,
+            reason="in-person identity check at the branch", now=clock.now(),
+            document=restrictions.DocumentEvidence(document_type="resident_id",
+                                                   document_number=chen.id_number,
+                                                   branch="ICBC Beijing Xidan"))
+        until = lifted.cancellable_until
+    _check(not in_force("freeze"), "the teller's lift did not lift")
+    console.print(f"  [green]✓[/] lifted; every channel told; she can undo it until "
+                  f"{until:%Y-%m-%d %H:%M} UTC" if until else "  [green]✓[/] lifted")
+    for label, token in (("the thief's laptop", thief.token), ("her new phone", new_token)):
+        try:
+            principal(token)
+        except DomainError:
+            console.print(f"  [green]✓[/] the lift ended {label}'s untrusted session")
+        else:
+            raise StoryBrokenError(f"{label}'s untrusted session outlived the lift")
+    new_token = sign_in("chen-new-phone").token
+    with platform.db.transaction() as db:
+        challenges.trust_device_by_staff(db, actor=teller, device_id=str(
+            principal(new_token).device_id), reason="resident ID checked at the branch",
+            now=clock.now())
+    _check(principal(new_token).trusted, "the teller could not trust her new phone")
+    console.print("  [green]✓[/] her new phone is trusted (staff, after the in-person check)")
+
+    console.print("[bold]9.[/] From the trusted phone she wipes the stolen one; it connects "
+                  "with its old token")
+    with platform.db.transaction() as db:
+        command = devices.issue_command(db, actor=principal(new_token),
+                                        device_id=stolen_device, type="wipe", now=clock.now())
+        console.print(f"  [green]✓[/] {command.type} queued until the phone connects")
     with platform.db.transaction() as db:
         reachable = devices.lost_device_commands_stay_reachable(
             db, token_digest=keys.token_digest(stolen_token))
@@ -293,7 +357,7 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
     _check(gone is None, "the wiped phone still reaches the wallet")
     console.print("  [green]✓[/] the phone is wiped; its sessions are gone for good")
 
-    console.print("[bold]8.[/] She calls the payment apps and ticks them off")
+    console.print("[bold]10.[/] She calls the payment apps and ticks them off")
     with platform.db.transaction() as db:
         owner = principal(new_token)
         for item in view["checklist"]:
@@ -302,22 +366,7 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
                                               item_id=item["id"], done=True, now=clock.now())
                 console.print(f"  [green]✓[/] {item['name']} ({item['hotline']}) done")
 
-    console.print("[bold]9.[/] At a bank branch a teller checks her resident ID in person "
-                  "and lifts the freeze")
-    teller = Principal(role=Role.TELLER, id="demo-teller")
-    with platform.db.transaction() as db:
-        lifted = restrictions.lift(
-            db, actor=teller, restriction_id=in_force("freeze")[0], policy=policy, keys=keys,
-            reason="in-person identity check at the branch", now=clock.now(),
-            document=restrictions.DocumentEvidence(document_type="resident_id",
-                                                   document_number=chen.id_number,
-                                                   branch="ICBC Beijing Xidan"))
-        until = lifted.cancellable_until
-    _check(not in_force("freeze"), "the teller's lift did not lift")
-    console.print(f"  [green]✓[/] lifted; every channel told; she can undo it until "
-                  f"{until:%Y-%m-%d %H:%M} UTC" if until else "  [green]✓[/] lifted")
-
-    console.print("[bold]10.[/] Back, under observation for "
+    console.print("[bold]11.[/] Back, under observation for "
                   f"{policy.restrictions.observation_days} days")
     with platform.db.transaction() as db:
         wallet = payments.wallet_view(db, path=platform.money, owner=principal(new_token),
@@ -327,7 +376,7 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
                   f"password-free {'on' if wallet['password_free']['enabled'] else 'off'}")
     _check(pay(new_token, 1_250, "coffee again, with her PIN"), "no payment after the lift")
 
-    console.print("[bold]11.[/] The books")
+    console.print("[bold]12.[/] The books")
     with platform.db.transaction() as db:
         report_ = audit.verify(db)
         books = ledger.check_conservation(db)
@@ -339,5 +388,6 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
     console.print(Panel.fit(
         "One report stopped payments, ended the phone's sessions, turned biometric and\n"
         "password-free payments off and told her channels and linked platforms — before it\n"
-        "answered. Getting the wallet back took an in-person check, and can be undone.",
+        "answered. Her password got the thief nothing but an untrusted session. Getting the\n"
+        "wallet back took an in-person check, and can be undone.",
         border_style="green"))

@@ -103,6 +103,12 @@ class PinNotSet(DomainError):
     title = "No payment PIN has been set"
 
 
+class InvalidCode(DomainError):
+    code = "invalid_code"
+    status = 403
+    title = "The one-time code was not accepted"
+
+
 class InvalidBiometric(DomainError):
     code = "invalid_biometric"
     status = 403

@@ -4,7 +4,7 @@ from walletguard.audit.models import AuditChain, AuditEvent
 from walletguard.auth.models import ApiKey, ThrottleBucket
 from walletguard.credentials.models import BiometricBinding, PaymentPin, WebAuthnChallenge
 from walletguard.db import Base
-from walletguard.devices.models import Device, DeviceCommand, DeviceSession
+from walletguard.devices.models import Device, DeviceChallenge, DeviceCommand, DeviceSession
 from walletguard.identity.models import TrustedContact, User
 from walletguard.incidents.models import ChecklistItem, Incident, IncidentEvent
 from walletguard.ledger.models import (
@@ -20,7 +20,8 @@ from walletguard.restrictions.models import DocumentCheck, Restriction
 
 __all__ = [
     "ApiKey", "AuditChain", "AuditEvent", "Base", "BiometricBinding", "ChecklistItem",
-    "Device", "DeviceCommand", "DeviceSession", "DocumentCheck", "IdempotencyRecord",
+    "Device", "DeviceChallenge", "DeviceCommand", "DeviceSession", "DocumentCheck",
+    "IdempotencyRecord",
     "Incident", "IncidentEvent", "LedgerAccount", "LedgerEntry", "LedgerTransfer",
     "Merchant", "OutboxMessage", "PaymentPin", "Restriction", "ThrottleBucket",
     "TrustedContact", "User", "Wallet", "WebAuthnChallenge",

@@ -82,7 +82,13 @@ PROFILES: dict[str, LimitsProfile] = {
 
 class LoginPolicy(_Section):
     max_failures_per_account: int = Field(
-        10, gt=0, description="failed logins per account per window"
+        100,
+        gt=0,
+        description="failed logins per account per window from all places together; a "
+        "trusted device is not held back by it (NIST 800-63B §5.2.2: throttle, not lock)",
+    )
+    max_failures_per_account_per_address: int = Field(
+        10, gt=0, description="failed logins per account from one address per window"
     )
     max_failures_per_ip: int = Field(50, gt=0, description="failed logins per IP per window")
     window_minutes: int = Field(15, gt=0, description="sliding window for login throttling")
@@ -91,6 +97,33 @@ class LoginPolicy(_Section):
     )
     session_idle_minutes: int = Field(
         60 * 24 * 30, description="an owner session unused this long expires"
+    )
+
+
+class DeviceTrustPolicy(_Section):
+    challenge_minutes: int = Field(
+        30, gt=0, description="how long a new device's step-up challenge stays open"
+    )
+    code_minutes: int = Field(
+        10, gt=0, description="an SMS step-up code is valid this long (NIST 800-63B: ≤ 10 min)"
+    )
+    code_max_submissions: int = Field(
+        5, gt=0, description="submissions one SMS code accepts, counted before the check (Kratos)"
+    )
+    codes_per_challenge: int = Field(
+        3, gt=0, description="SMS codes one challenge may send (each replaces the last)"
+    )
+    code_length: int = Field(6, gt=0, description="digits in an SMS step-up code")
+    sim_change_quiet_hours: int = Field(
+        240, ge=0, description="an SMS code is void this long after a SIM change (carrier signal)"
+    )
+
+
+class TransferPolicy(_Section):
+    unknown_recipients_per_day: int = Field(
+        20, gt=0,
+        description="transfers an owner may try to phones without a wallet per day (each "
+        "answer says whether a phone is registered)",
     )
 
 
@@ -250,6 +283,8 @@ class Policy(_Section):
     pin: PinPolicy = Field(default_factory=PinPolicy)
     biometric: BiometricPolicy = Field(default_factory=BiometricPolicy)
     login: LoginPolicy = Field(default_factory=LoginPolicy)
+    device_trust: DeviceTrustPolicy = Field(default_factory=DeviceTrustPolicy)
+    transfers: TransferPolicy = Field(default_factory=TransferPolicy)
     restrictions: RestrictionPolicy = Field(default_factory=RestrictionPolicy)
     trusted_contacts: TrustedContactsPolicy = Field(default_factory=TrustedContactsPolicy)
     lost_phone: LostPhonePolicy = Field(default_factory=LostPhonePolicy)

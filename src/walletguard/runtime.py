@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from walletguard.adapters.carrier import CarrierSignals, SandboxCarrier, UnknownCarrier
+from walletguard.adapters.sms import DisabledSms, SandboxSms, SmsSender
 from walletguard.clock import Clock, SystemClock
 from walletguard.config import Settings
 from walletguard.credentials.service import RelyingParty
@@ -22,6 +24,8 @@ class Platform:
     policy: Policy
     clock: Clock
     money: MoneyPath
+    sms: SmsSender
+    carrier: CarrierSignals
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Platform:
@@ -34,6 +38,10 @@ class Platform:
             db=Database(settings.resolved_database_url, pool_size=settings.db_pool_size),
             keys=keys, policy=policy, clock=clock or SystemClock(),
             money=MoneyPath(keys=keys, policy=policy, rp=rp),
+            sms=(SandboxSms(settings.data_dir / "sandbox-sms.jsonl")
+                 if settings.adapter("sms") == "sandbox" else DisabledSms()),
+            carrier=(SandboxCarrier(settings.data_dir / "sandbox-carrier.json")
+                     if settings.adapter("carrier") == "sandbox" else UnknownCarrier()),
         )
 
     @property

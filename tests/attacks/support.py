@@ -91,9 +91,11 @@ def frozen_by_lost_phone(platform: Platform, user_id: str) -> bool:
 
 def assert_frozen_at_once(server: str, platform: Platform, owner: factories.Owner,
                           merchant_id: str) -> None:
-    """The owner, signed in again on a new phone, finds the wallet frozen: no payment."""
-    again = factories.log_in(platform, user_id=owner.user_id, phone_number=owner.phone,
-                             device="phone-after-report")
+    """The owner, signed in again on a new phone (trusted by staff, so the refusal is the
+    freeze and not the step-up), finds the wallet frozen: no payment."""
+    again = factories.trust_by_staff(platform, factories.log_in(
+        platform, user_id=owner.user_id, phone_number=owner.phone,
+        device="phone-after-report"))
     with httpx.Client(base_url=server, timeout=30) as http:
         assert http.get("/v1/me", headers=again.headers).json()["state"] == "frozen"
         refused = http.post("/v1/payments", headers=again.headers, json={

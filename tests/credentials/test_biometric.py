@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tests import factories
 from tests.credentials.soft_authenticator import SoftAuthenticator
 from walletguard.credentials.models import BiometricBinding
+from walletguard.devices import challenges
 from walletguard.runtime import Platform
 
 WRONG = "582947"
@@ -117,7 +118,12 @@ def test_an_anomalous_login_in_the_last_seven_days_stops_biometric_payments(
         "device": {"id": "phone-1", "name": "phone-1", "platform": "android",
                    "fingerprint": {"model": "something else"}}})
     assert odd.status_code == 201, odd.text
+    # Not proof of the trusted device (its id is no secret): an untrusted session.
+    assert odd.json()["trust"] == "untrusted"
     phone.owner.token = odd.json()["token"]
+    refused = phone.client.post("/v1/biometric/payment-options", headers=phone.headers)
+    factories.assert_problem(refused, 403, "step_up_required")
+    factories.trust_by_staff(platform, phone.owner)
 
     factories.assert_problem(phone.pay(phone.authenticator.get(phone.payment_options())),
                              403, "step_up_required")
@@ -244,8 +250,7 @@ def test_unbinding_the_device_ends_its_biometric_binding(
     assert phone.register().status_code == 201
     _age_device(phone)
     old_device = phone.owner.device_id
-    other = factories.log_in(platform, user_id=phone.owner.user_id,
-                             phone_number=phone.owner.phone, device="phone-2")
+    other = factories.second_device(platform, phone.owner, "phone-2")
 
     assert client.delete(f"/v1/devices/{old_device}", headers=other.headers).status_code == 204
 
@@ -257,6 +262,15 @@ def test_unbinding_the_device_ends_its_biometric_binding(
                                                headers=phone.headers), 401, "unauthenticated")
     # The same phone comes back: a new device as far as trust goes, and no binding.
     _age_device(phone)
+    assert phone.owner.principal.trusted is False
+    # The owner approves it from the other phone (signed in again there: trusted).
+    other = factories.log_in(platform, user_id=other.user_id, phone_number=other.phone,
+                             device="phone-2")
+    assert other.principal.trusted
+    with platform.db.transaction() as db:
+        challenges.approve(db, keys=platform.keys, policy=platform.policy,
+                           owner=other.principal, pin=factories.PIN, now=platform.clock.now(),
+                           challenge_id=str(phone.owner.principal.challenge_id))
     factories.assert_problem(phone.client.post("/v1/biometric/payment-options",
                                                headers=phone.headers), 403, "forbidden")
     refused = phone.pay(phone.authenticator.get({"challenge": "bm8tY2hhbGxlbmdl"}))

@@ -46,8 +46,8 @@ def test_a_lost_phone_fetches_lost_mode_and_wipe_with_its_old_token_and_the_wipe
 ) -> None:
     lost = factories.register_owner(platform, balance=10_000)
     assert client.post("/v1/lost-phone-reports", json=report_body(lost)).status_code == 202
-    new_phone = factories.log_in(platform, user_id=lost.user_id, phone_number=lost.phone,
-                                 device="phone-2")
+    new_phone = factories.trust_by_staff(platform, factories.log_in(
+        platform, user_id=lost.user_id, phone_number=lost.phone, device="phone-2"))
     assert client.get("/v1/wallet", headers=lost.headers).status_code == 401
 
     clock.advance(minutes=1)
@@ -103,8 +103,7 @@ def test_a_device_in_hand_rings_and_a_wipe_signs_it_out_while_others_stay(
     client: TestClient, platform: Platform
 ) -> None:
     phone = factories.register_owner(platform)
-    tablet = factories.log_in(platform, user_id=phone.user_id, phone_number=phone.phone,
-                              device="tablet")
+    tablet = factories.second_device(platform, phone, "tablet")
 
     ring = send(client, tablet, phone.device_id, type="ring")
 
@@ -184,8 +183,8 @@ def test_after_a_report_the_owner_sees_the_lost_phone_from_a_new_device_and_can_
 ) -> None:
     phone = factories.register_owner(platform)
     assert client.post("/v1/lost-phone-reports", json=report_body(phone)).status_code == 202
-    new_phone = factories.log_in(platform, user_id=phone.user_id, phone_number=phone.phone,
-                                 device="new-phone")
+    new_phone = factories.trust_by_staff(platform, factories.log_in(
+        platform, user_id=phone.user_id, phone_number=phone.phone, device="new-phone"))
     listed = {d["id"]: d for d in
               client.get("/v1/devices", headers=new_phone.headers).json()["items"]}
     assert listed[phone.device_id]["status"] == "lost"

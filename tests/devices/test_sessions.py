@@ -49,6 +49,19 @@ def registered(client: TestClient | httpx.Client) -> str:
     return phone
 
 
+def approved(client: TestClient | httpx.Client, trusted: dict[str, Any],
+             asking: dict[str, Any]) -> dict[str, Any]:
+    """The trusted session approves the asking one's device with the payment PIN (set
+    first if the owner has none yet)."""
+    client.put("/v1/payment-pin", json={"pin": factories.PIN}, headers=bearer(trusted["token"]))
+    assert (trusted["trust"], asking["trust"]) == ("trusted", "untrusted")
+    done = client.post(f"/v1/challenges/{asking['challenge_id']}/approve",
+                       json={"pin": factories.PIN}, headers=bearer(trusted["token"]))
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "approved"
+    return {**asking, "trust": "trusted"}
+
+
 def device_row(platform: Platform, device_id: str) -> Device:
     with platform.db.transaction() as db:
         device = db.get(Device, device_id)
@@ -136,7 +149,8 @@ def test_unbinding_a_device_revokes_its_sessions_in_the_very_next_request(
     phone = registered(client)
     a1 = client.post("/v1/sessions", json=login_body(phone, device="phone-a")).json()
     a2 = client.post("/v1/sessions", json=login_body(phone, device="phone-a")).json()
-    b = client.post("/v1/sessions", json=login_body(phone, device="tablet-b")).json()
+    b = approved(client, a1,
+                 client.post("/v1/sessions", json=login_body(phone, device="tablet-b")).json())
     deleted = client.delete(f"/v1/devices/{a1['device_id']}", headers=bearer(b["token"]))
     assert deleted.status_code == 204, deleted.text
     for token in (a1["token"], a2["token"]):
@@ -175,12 +189,15 @@ def test_a_device_bound_again_after_unbinding_starts_its_trust_afresh(
     phone = registered(client)
     a = client.post("/v1/sessions", json=login_body(phone)).json()
     clock.advance(days=40)
-    b = client.post("/v1/sessions", json=login_body(phone, device="other")).json()
+    a = client.post("/v1/sessions", json=login_body(phone)).json()  # idle: sign in again
+    b = approved(client, a,
+                 client.post("/v1/sessions", json=login_body(phone, device="other")).json())
     assert client.delete(f"/v1/devices/{a['device_id']}",
                          headers=bearer(b["token"])).status_code == 204
     clock.advance(hours=1)
     again = client.post("/v1/sessions", json=login_body(phone)).json()
     assert again["device_id"] == a["device_id"] and again["new_device"] is True
+    assert again["trust"] == "untrusted"  # it earns trust again, like any new device
     assert device_row(platform, a["device_id"]).trusted_since == clock.now()
 
 
@@ -190,7 +207,8 @@ def test_unbinding_through_one_worker_stops_the_token_in_every_worker(
     with httpx.Client(base_url=server, timeout=30) as http:
         phone = registered(http)
         a = http.post("/v1/sessions", json=login_body(phone, device="phone-a")).json()
-        b = http.post("/v1/sessions", json=login_body(phone, device="tablet-b")).json()
+        b = approved(http, a, http.post("/v1/sessions",
+                                        json=login_body(phone, device="tablet-b")).json())
         for _ in range(6):  # warm both workers up with the soon-to-be-revoked token
             assert http.get("/v1/me", headers=bearer(a["token"])).status_code == 200
         assert http.delete(f"/v1/devices/{a['device_id']}",
@@ -206,7 +224,7 @@ def test_unbinding_through_one_worker_stops_the_token_in_every_worker(
 def test_parallel_wrong_passwords_are_judged_at_most_the_account_limit(
     server: str, platform: Platform,
 ) -> None:
-    limit = platform.policy.login.max_failures_per_account
+    limit = platform.policy.login.max_failures_per_account_per_address
     attempts = 30
     with httpx.Client(base_url=server, timeout=30) as http:
         phone = registered(http)
@@ -223,7 +241,7 @@ def test_parallel_wrong_passwords_are_judged_at_most_the_account_limit(
         outcomes = Counter(pool.map(guess, range(attempts)))
     assert outcomes[(401, "unauthenticated")] == limit, outcomes
     assert outcomes[(429, "rate_limited")] == attempts - limit, outcomes
-    # and now even the right password waits for the window
+    # and now even the right password waits for the window, from this address
     with httpx.Client(base_url=server, timeout=30) as http:
         locked = http.post("/v1/sessions", json=login_body(phone))
     assert locked.status_code == 429
@@ -234,7 +252,7 @@ def test_the_account_throttle_lifts_when_the_window_has_passed(
     client: TestClient, platform: Platform, clock: ManualClock,
 ) -> None:
     phone = registered(client)
-    limit = platform.policy.login.max_failures_per_account
+    limit = platform.policy.login.max_failures_per_account_per_address
     for i in range(limit):
         assert client.post("/v1/sessions", json=login_body(
             phone, password=f"wrong-{i}")).status_code == 401
@@ -247,7 +265,7 @@ def test_a_successful_login_resets_the_account_count(
     client: TestClient, platform: Platform,
 ) -> None:
     phone = registered(client)
-    limit = platform.policy.login.max_failures_per_account
+    limit = platform.policy.login.max_failures_per_account_per_address
     for round_ in range(3):
         for i in range(limit - 1):
             assert client.post("/v1/sessions", json=login_body(

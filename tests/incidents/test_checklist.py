@@ -20,8 +20,9 @@ def open_incident(client: TestClient, platform: Platform) -> tuple[factories.Own
     owner = factories.register_owner(platform)
     answer = client.post("/v1/lost-phone-reports", json=report_body(owner))
     assert answer.status_code == 202, answer.text
-    new_phone = factories.log_in(platform, user_id=owner.user_id, phone_number=owner.phone,
-                                 device="phone-2")
+    # An agent trusts the new phone (a freeze voids the SMS step-up).
+    new_phone = factories.trust_by_staff(platform, factories.log_in(
+        platform, user_id=owner.user_id, phone_number=owner.phone, device="phone-2"))
     return new_phone, answer.json()["incident_id"]
 
 

@@ -75,8 +75,8 @@ def test_wrong_details_answer_exactly_like_right_ones_and_freeze_nothing(
     # A hit froze its owner; the decoy references name no incident.
     assert count(platform, Incident) == 1
     assert count(platform, Incident, id=bodies["right"]["incident_id"]) == 1
-    refused = pay(client, factories.log_in(platform, user_id=right.user_id,
-                                           phone_number=right.phone, device="phone-2"),
+    refused = pay(client, factories.trust_by_staff(platform, factories.log_in(
+        platform, user_id=right.user_id, phone_number=right.phone, device="phone-2")),
                   merchant_id, 1_000)
     assert refused.json()["code"] == "account_frozen"
     # Optional: the answer takes about as long either way (loose; CI machines are noisy).
@@ -87,8 +87,7 @@ def test_a_matching_report_freezes_signs_out_and_tells_everyone_before_it_answer
     client: TestClient, platform: Platform, clock: ManualClock, merchant_id: str
 ) -> None:
     owner = factories.register_owner(platform, balance=50_000)
-    tablet = factories.log_in(platform, user_id=owner.user_id, phone_number=owner.phone,
-                              device="tablet")
+    tablet = factories.second_device(platform, owner, "tablet")
     factories.bind_biometric(platform, owner)
     friend = factories.register_owner(platform, name="李雷")
     sister = factories.register_owner(platform, name="陈雪")
@@ -121,9 +120,10 @@ def test_a_matching_report_freezes_signs_out_and_tells_everyone_before_it_answer
         assert (freeze.kind, freeze.scope, freeze.source, freeze.incident_id,
                 freeze.placed_at) == ("freeze", "payments", "lost_phone", incident_id,
                                       reported_at)
-    # From a new phone: signed in (payments scope), frozen, password-free off.
-    new_phone = factories.log_in(platform, user_id=owner.user_id, phone_number=owner.phone,
-                                 device="phone-2")
+    # From a new phone, once an agent trusted it: signed in (payments scope), frozen,
+    # password-free off.
+    new_phone = factories.trust_by_staff(platform, factories.log_in(
+        platform, user_id=owner.user_id, phone_number=owner.phone, device="phone-2"))
     assert client.get("/v1/me", headers=new_phone.headers).json()["state"] == "frozen"
     seen = client.get("/v1/wallet", headers=new_phone.headers).json()
     assert (seen["balance"], seen["password_free"]["enabled"]) == (50_000, False)
@@ -225,8 +225,8 @@ def test_an_agent_reports_a_lost_phone_for_a_caller_on_the_hotline(
     assert client.get("/v1/wallet", headers=owner.headers).status_code == 401
     listed = client.get(f"/v1/admin/users/{owner.user_id}/incidents", headers=agent).json()
     assert [i["id"] for i in listed["items"]] == [opened.json()["id"]]
-    new_phone = factories.log_in(platform, user_id=owner.user_id, phone_number=owner.phone,
-                                 device="phone-2")
+    new_phone = factories.trust_by_staff(platform, factories.log_in(
+        platform, user_id=owner.user_id, phone_number=owner.phone, device="phone-2"))
     assert pay(client, new_phone, merchant_id, 100).json()["code"] == "account_frozen"
 
 
@@ -234,8 +234,7 @@ def test_the_owner_reports_one_lost_device_from_another_and_stays_signed_in(
     client: TestClient, platform: Platform, merchant_id: str
 ) -> None:
     owner = factories.register_owner(platform, balance=10_000)
-    tablet = factories.log_in(platform, user_id=owner.user_id, phone_number=owner.phone,
-                              device="tablet")
+    tablet = factories.second_device(platform, owner, "tablet")
 
     opened = client.post("/v1/incidents", headers=tablet.headers,
                          json={"device_id": owner.device_id})

@@ -25,7 +25,8 @@ def wallet(client: TestClient, owner: factories.Owner) -> dict[str, Any]:
 
 def lost_phone_then_lift(client: TestClient, platform: Platform, owner: factories.Owner,
                          agent: dict[str, str]) -> factories.Owner:
-    """Report the phone lost, sign in on a new phone, have an agent lift the freeze."""
+    """Report the phone lost, sign in on a new phone, have an agent lift the freeze and
+    trust the new phone (the lift ends the untrusted session: sign in again first)."""
     assert client.post("/v1/lost-phone-reports", json=report_body(owner)).status_code == 202
     new_phone = factories.log_in(platform, user_id=owner.user_id, phone_number=owner.phone,
                                  device="phone-2")
@@ -34,7 +35,10 @@ def lost_phone_then_lift(client: TestClient, platform: Platform, owner: factorie
     lifted = client.request("DELETE", f"/v1/admin/restrictions/{freeze['id']}", headers=agent,
                             json={"reason": "owner verified on the hotline"})
     assert lifted.status_code == 200, lifted.text
-    return new_phone
+    assert client.get("/v1/me", headers=new_phone.headers).status_code == 401
+    again = factories.log_in(platform, user_id=owner.user_id, phone_number=owner.phone,
+                             device="phone-2")
+    return factories.trust_by_staff(platform, again)
 
 
 def test_lifting_a_lost_phone_freeze_starts_fifteen_days_of_observation(

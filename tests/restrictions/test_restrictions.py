@@ -191,8 +191,7 @@ def test_agent_lift_tells_every_channel_and_the_owner_can_cancel_it_within_the_w
     client: TestClient, platform: Platform, clock: ManualClock, owner: factories.Owner,
     merchant_id: str, agent: dict[str, str],
 ) -> None:
-    tablet = factories.log_in(platform, user_id=owner.user_id, phone_number=owner.phone,
-                              device="tablet")
+    tablet = factories.second_device(platform, owner, "tablet")
     placed = freeze_by_agent(client, agent, owner, scope="payments")
     clock.advance(hours=2)
     lifted_at = clock.now()

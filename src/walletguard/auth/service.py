@@ -9,14 +9,14 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from walletguard.audit import service as audit
 from walletguard.auth.models import ApiKey
 from walletguard.auth.principal import STAFF_ROLES, Principal, Role
 from walletguard.crypto import Keyring
-from walletguard.db import defer_until_commit, new_id
+from walletguard.db import defer_until_commit, new_id, rowcount
 from walletguard.devices.models import Device, DeviceSession
 from walletguard.errors import InvalidInput, NotFound, Unauthenticated
 
@@ -90,7 +90,8 @@ def authenticate(
     if token.startswith(SESSION_PREFIX):
         row = db.execute(
             select(DeviceSession.id, DeviceSession.user_id, DeviceSession.device_id,
-                   DeviceSession.last_used_at)
+                   DeviceSession.last_used_at, DeviceSession.trusted,
+                   DeviceSession.challenge_id)
             .join(Device, Device.id == DeviceSession.device_id)
             .where(DeviceSession.token_digest == digest, DeviceSession.revoked_at.is_(None),
                    Device.status == "active")
@@ -109,5 +110,20 @@ def authenticate(
                                             DeviceSession.revoked_at.is_(None))
                 .values(last_used_at=now)))
         return Principal(role=Role.OWNER, id=row.user_id, user_id=row.user_id,
-                         device_id=row.device_id, session_id=row.id)
+                         device_id=row.device_id, session_id=row.id,
+                         trusted=bool(row.trusted), challenge_id=row.challenge_id)
     raise Unauthenticated("unrecognised bearer token")
+
+
+def revoke_unproven_sessions(
+    db: Session, *, user_id: str, opened_since: datetime, reason: str, now: datetime
+) -> int:
+    """End every untrusted session of the owner and every session opened at or after
+    ``opened_since`` (while a freeze or lock stood): a lift proves the owner, not whoever
+    logged in meanwhile. Returns how many sessions ended."""
+    return rowcount(db.execute(
+        update(DeviceSession)
+        .where(DeviceSession.user_id == user_id, DeviceSession.revoked_at.is_(None),
+               or_(DeviceSession.trusted.is_(False), DeviceSession.created_at > opened_since))
+        .values(revoked_at=now, revoke_reason=reason[:60])
+    ))

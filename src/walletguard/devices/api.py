@@ -1,15 +1,29 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import ConfigDict, Field, StringConstraints
+from sqlalchemy.orm import Session
 
 from walletguard.auth import service as auth
+from walletguard.auth.principal import Principal
+from walletguard.devices import challenges
 from walletguard.devices import service as devices
 from walletguard.errors import Unauthenticated
-from walletguard.http.deps import ClientIp, Now, Owner, PlatformDep, Tx, bearer_token
-from walletguard.http.schema import Out, Strict
+from walletguard.http.deps import (
+    Agent,
+    AnyOwner,
+    ClientIp,
+    Now,
+    Owner,
+    PlatformDep,
+    Tx,
+    bearer_token,
+)
+from walletguard.http.schema import Out, Strict, Text
+from walletguard.runtime import Platform
 
 router = APIRouter(tags=["owner"])
 
@@ -47,6 +61,11 @@ class SessionOut(Out):
     token: str
     device_id: str
     new_device: bool
+    trust: Literal["trusted", "untrusted"] = Field(
+        description="an untrusted session may only read, freeze, report a device lost, ring "
+                    "it and set lost mode until its challenge is met")
+    challenge_id: str | None = Field(
+        None, description="the step-up an untrusted session answers (/v1/challenges/{id})")
 
 
 class DeviceOut(Out):
@@ -57,6 +76,7 @@ class DeviceOut(Out):
     first_seen_at: str
     last_seen_at: str
     trusted_since: str
+    trust: Literal["trusted", "untrusted"]
     last_ip: str | None
     last_location: dict[str, float] | None
     current: bool
@@ -96,7 +116,9 @@ def log_in(body: SessionIn, platform: PlatformDep, db: Tx, now: Now,
         context=devices.LoginContext(ip=context.ip or ip, lat=context.lat, lon=context.lon,
                                      peer_ip=ip))
     return SessionOut(token=started.token, device_id=started.device.id,
-                      new_device=started.new_device)
+                      new_device=started.new_device,
+                      trust="trusted" if started.trusted else "untrusted",
+                      challenge_id=started.challenge.id if started.challenge else None)
 
 
 def _device_out(d: Any, current: str | None) -> DeviceOut:
@@ -105,12 +127,13 @@ def _device_out(d: Any, current: str | None) -> DeviceOut:
     return DeviceOut(id=d.id, name=d.name, platform=d.platform, status=d.status,
                      first_seen_at=d.first_seen_at.isoformat(),
                      last_seen_at=d.last_seen_at.isoformat(),
-                     trusted_since=d.trusted_since.isoformat(), last_ip=d.last_ip,
+                     trusted_since=d.trusted_since.isoformat(), trust=d.trust,
+                     last_ip=d.last_ip,
                      last_location=location, current=d.id == current)
 
 
 @router.get("/v1/devices", response_model=dict[str, list[DeviceOut]])
-def list_devices(owner: Owner, db: Tx) -> dict[str, list[DeviceOut]]:
+def list_devices(owner: AnyOwner, db: Tx) -> dict[str, list[DeviceOut]]:
     return {"items": [_device_out(d, owner.device_id)
                       for d in devices.list_devices(db, owner=owner)]}
 
@@ -130,7 +153,7 @@ def _command_out(c: Any) -> CommandOut:
 
 
 @router.post("/v1/devices/{device_id}/commands", status_code=201, response_model=CommandOut)
-def send_command(device_id: str, body: CommandIn, owner: Owner, db: Tx,
+def send_command(device_id: str, body: CommandIn, owner: AnyOwner, db: Tx,
                  now: Now) -> CommandOut:
     command = devices.issue_command(db, actor=owner, device_id=device_id, type=body.type,
                                     message=body.message, contact_number=body.contact_number,
@@ -167,3 +190,131 @@ def acknowledge_command(command_id: str, device_id: CallingDevice, db: Tx,
                         now: Now) -> CommandOut:
     return _command_out(devices.acknowledge_command(db, device_id=device_id,
                                                     command_id=command_id, now=now))
+
+
+# ---- device trust: step-up challenges -------------------------------------------------
+
+Pin = Annotated[str, StringConstraints(min_length=1, max_length=12)]
+
+
+class ChallengeOut(Out):
+    id: str
+    status: Literal["pending", "approved", "denied", "expired"]
+    device_id: str
+    device_name: str
+    platform: str
+    last_ip: str | None
+    created_at: str
+    expires_at: str
+    code_expires_at: str | None
+    methods: list[str] = Field(description="step-up methods open to this device now; empty: "
+                                           "only an agent, a teller or a recovery can trust it")
+
+
+class ApproveIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"pin": "730264"}]})
+
+    pin: Pin = Field(description="the payment PIN of the approving (trusted) device's owner")
+
+
+class CodeIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "492817",
+                                                               "pin": "730264"}]})
+
+    code: Annotated[str, StringConstraints(min_length=1, max_length=12)]
+    pin: Pin
+
+
+class TrustIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "reason": "owner verified on the hotline (call HL-20261201-0093)",
+        "evidence": {"call_id": "HL-20261201-0093"}}]})
+
+    reason: Text
+    evidence: dict[str, str | int | bool] | None = None
+
+
+def _challenge_out(v: challenges.ChallengeView) -> ChallengeOut:
+    return ChallengeOut(
+        id=v.id, status=v.status, device_id=v.device_id,
+        device_name=v.device_name, platform=v.platform, last_ip=v.last_ip,
+        created_at=v.created_at.isoformat(), expires_at=v.expires_at.isoformat(),
+        code_expires_at=v.code_expires_at.isoformat() if v.code_expires_at else None,
+        methods=v.methods)
+
+
+def _view(platform: Platform, db: Session, owner: Principal, challenge_id: str,
+          now: datetime) -> ChallengeOut:
+    return _challenge_out(challenges.challenge_view(
+        db, keys=platform.keys, policy=platform.policy, carrier=platform.carrier,
+        sms=platform.sms, owner=owner, challenge_id=challenge_id, now=now))
+
+
+@router.get("/v1/challenges", response_model=dict[str, list[ChallengeOut]])
+def pending_challenges(owner: Owner, db: Tx, now: Now) -> dict[str, list[ChallengeOut]]:
+    """On a trusted device: the owner's other devices asking to be trusted."""
+    return {"items": [_challenge_out(v) for v in challenges.pending_for_approval(
+        db, owner=owner, now=now)]}
+
+
+@router.post("/v1/challenges", status_code=201, response_model=ChallengeOut)
+def ask_again(owner: AnyOwner, platform: PlatformDep, db: Tx, now: Now) -> ChallengeOut:
+    """An untrusted session whose challenge expired asks for a new one (the pending one
+    is returned if there is one)."""
+    challenge = challenges.new_challenge(db, policy=platform.policy, keys=platform.keys,
+                                         owner=owner, now=now)
+    return _view(platform, db, owner, challenge.id, now)
+
+
+@router.get("/v1/challenges/{challenge_id}", response_model=ChallengeOut)
+def get_challenge(challenge_id: str, owner: AnyOwner, platform: PlatformDep, db: Tx,
+                  now: Now) -> ChallengeOut:
+    return _view(platform, db, owner, challenge_id, now)
+
+
+@router.post("/v1/challenges/{challenge_id}/approve", response_model=ChallengeOut)
+def approve_challenge(challenge_id: str, body: ApproveIn, owner: Owner, platform: PlatformDep,
+                      db: Tx, now: Now) -> ChallengeOut:
+    """On a trusted device, with the PIN: trust the asking device."""
+    challenges.approve(db, keys=platform.keys, policy=platform.policy, owner=owner,
+                       challenge_id=challenge_id, pin=body.pin, now=now)
+    return _view(platform, db, owner, challenge_id, now)
+
+
+@router.post("/v1/challenges/{challenge_id}/deny", response_model=ChallengeOut)
+def deny_challenge(challenge_id: str, owner: Owner, platform: PlatformDep, db: Tx,
+                   now: Now) -> ChallengeOut:
+    """"That was not me": the asking session ends and an untrusted device is unbound."""
+    challenges.deny(db, owner=owner, challenge_id=challenge_id, now=now)
+    return _view(platform, db, owner, challenge_id, now)
+
+
+@router.post("/v1/challenges/{challenge_id}/otp", response_model=ChallengeOut)
+def send_challenge_code(challenge_id: str, owner: AnyOwner, platform: PlatformDep, db: Tx,
+                        now: Now) -> ChallengeOut:
+    """Send a one-time code to the account phone (void while a freeze stands or after a
+    recent SIM change: 422 ``method_not_available``)."""
+    challenges.send_code(db, keys=platform.keys, policy=platform.policy, sms=platform.sms,
+                         carrier=platform.carrier, owner=owner, challenge_id=challenge_id,
+                         now=now)
+    return _view(platform, db, owner, challenge_id, now)
+
+
+@router.post("/v1/challenges/{challenge_id}/verify", response_model=ChallengeOut)
+def verify_challenge_code(challenge_id: str, body: CodeIn, owner: AnyOwner,
+                          platform: PlatformDep, db: Tx, now: Now) -> ChallengeOut:
+    """The code and the payment PIN together trust this device."""
+    challenges.verify_code(db, keys=platform.keys, policy=platform.policy, sms=platform.sms,
+                           carrier=platform.carrier, owner=owner, challenge_id=challenge_id,
+                           code=body.code, pin=body.pin, now=now)
+    return _view(platform, db, owner, challenge_id, now)
+
+
+@router.post("/v1/admin/devices/{device_id}/trust", tags=["staff"],
+             response_model=DeviceOut)
+def trust_device(device_id: str, body: TrustIn, agent: Agent, db: Tx, now: Now) -> DeviceOut:
+    """An agent who verified the owner trusts the device they hold."""
+    device = challenges.trust_device_by_staff(db, actor=agent, device_id=device_id,
+                                              reason=body.reason, evidence=body.evidence,
+                                              now=now)
+    return _device_out(device, None)

@@ -20,9 +20,10 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.crypto import Keyring, keyed_digest
 from walletguard.db import new_id, rowcount
-from walletguard.devices.models import Device, DeviceCommand, DeviceSession
+from walletguard.devices.models import Device, DeviceChallenge, DeviceCommand, DeviceSession
 from walletguard.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from walletguard.identity import service as identity
+from walletguard.identity import validation
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
@@ -60,6 +61,11 @@ class StartedSession:
     device: Device
     session: DeviceSession
     new_device: bool
+    challenge: DeviceChallenge | None = None
+
+    @property
+    def trusted(self) -> bool:
+        return self.session.trusted
 
 
 def fingerprint_digest(keys: Keyring, fingerprint: dict[str, Any]) -> str:
@@ -71,49 +77,93 @@ def start_session(
     db: Session, *, keys: Keyring, policy: Policy, phone: str, password: str,
     device: DeviceInfo, context: LoginContext, now: datetime,
 ) -> StartedSession:
-    """Log in on a device. Attempts are counted before the password is judged (one
-    conditional upsert per key), so parallel guesses cannot slip past the limit; a
-    successful login gives its attempt back, so the counters hold failures (and
-    attempts still being judged) only."""
-    window = timedelta(minutes=policy.login.window_minutes)
+    """Log in on a device. A password alone is not the owner: the session is trusted only
+    on the owner's first device, or on a device already trusted that presents the same
+    fingerprint; any other login gets an untrusted session and a step-up challenge
+    (``devices.challenges``).
+
+    Failed attempts are throttled, never locked (NIST SP 800-63B §5.2.2): per address,
+    per account from that address, and per account from everywhere — the last one does
+    not hold back a trusted device, so a flood of guesses cannot lock the owner out.
+    Attempts are counted before the password is judged (one conditional upsert per key),
+    so parallel guesses cannot slip past a limit; a success gives its attempt back and
+    clears the account's counts."""
+    rules = policy.login
+    window = timedelta(minutes=rules.window_minutes)
     user = identity.find_by_phone(db, vault=keys.vault, phone=phone)
-    account_key = "login:acct:" + keys.vault.blind_index("phone", phone.strip())
-    if user is not None:
-        account_key = "login:acct:" + user.phone_index
-    ip_key = f"login:ip:{context.peer_ip or context.ip or 'unknown'}"
-    over_account = throttle.hit(db, key=account_key, window=window, now=now) > (
-        policy.login.max_failures_per_account)
-    over_ip = throttle.hit(db, key=ip_key, window=window, now=now) > (
-        policy.login.max_failures_per_ip)
-    if over_account or over_ip:
+    account = user.phone_index if user is not None else keys.vault.blind_index(
+        "phone", _phone_key(phone))
+    address = context.peer_ip or "no-address"
+    keys_and_limits = [
+        (f"login:ip:{address}", rules.max_failures_per_ip),
+        (f"login:acct-ip:{account}:{address}", rules.max_failures_per_account_per_address),
+    ]
+    if user is None or not _trusted_device_presented(db, keys=keys, user_id=user.id,
+                                                     info=device):
+        keys_and_limits.append((f"login:acct:{account}", rules.max_failures_per_account))
+    over = [throttle.hit(db, key=key, window=window, now=now) > limit
+            for key, limit in keys_and_limits]
+    if any(over):
         raise RateLimited("too many login attempts; try again later",
                           retry_after=int(window.total_seconds())).kept()
     if not identity.check_password(keys, user, password) or user is None:
         raise Unauthenticated("phone or password is wrong").kept()
-    throttle.clear(db, key=account_key)
-    throttle.refund(db, key=ip_key)
+    # The right password ends the run of failures on the account (NIST: consecutive
+    # failures); the address keeps what it tried elsewhere.
+    throttle.refund(db, key=keys_and_limits[0][0])
+    for key, _limit in keys_and_limits[1:]:
+        throttle.clear(db, key=key)
     restrictions.check(db, user_id=user.id, action=restrictions.Action.LOGIN, now=now)
-    bound, is_new = _bind_device(db, keys=keys, user_id=user.id, info=device,
-                                 context=context, now=now)
+    bound, is_new, trusted = _bind_device(db, keys=keys, user_id=user.id, info=device,
+                                          context=context, now=now)
     token = auth.new_session_token()
     session = DeviceSession(id=new_id("ses"), user_id=user.id, device_id=bound.id,
                             token_digest=keys.token_digest(token), created_at=now,
-                            last_used_at=now)
+                            last_used_at=now, trusted=trusted)
     db.add(session)
+    challenge = None
+    if not trusted:
+        db.flush()
+        challenge = open_challenge_for(db, policy=policy, session=session, device=bound,
+                                       fingerprint=fingerprint_digest(keys, device.fingerprint),
+                                       now=now)
     audit.append(db, actor=f"owner:{user.id}", action="session.started", subject=user.id,
                  at=now, chain=user.id,
-                 data={"device_id": bound.id, "new_device": is_new, "ip": context.ip})
+                 data={"device_id": bound.id, "new_device": is_new, "ip": context.ip,
+                       "trust": "trusted" if trusted else "untrusted"})
     if is_new:
         notifications.notify_owner(db, topic="device.new_login", user_id=user.id, now=now,
                                    exclude_device=bound.id,
-                                   payload={"device_id": bound.id, "name": bound.name})
-    return StartedSession(token=token, device=bound, session=session, new_device=is_new)
+                                   payload={"device_id": bound.id, "name": bound.name,
+                                            "challenge_id": challenge.id if challenge
+                                            else None})
+    return StartedSession(token=token, device=bound, session=session, new_device=is_new,
+                          challenge=challenge)
+
+
+def _phone_key(phone: str) -> str:
+    """The phone as the throttle counts it: one bucket however the number is written."""
+    try:
+        return validation.normalize_phone(phone)
+    except InvalidInput:
+        return phone.strip()
+
+
+def _trusted_device_presented(db: Session, *, keys: Keyring, user_id: str,
+                              info: DeviceInfo) -> bool:
+    found = db.execute(
+        select(Device.trust, Device.status, Device.fingerprint_digest)
+        .where(Device.user_id == user_id, Device.client_device_id == info.id)
+    ).one_or_none()
+    return found is not None and found.status == "active" and found.trust == "trusted" and (
+        found.fingerprint_digest == fingerprint_digest(keys, info.fingerprint))
 
 
 def _bind_device(
     db: Session, *, keys: Keyring, user_id: str, info: DeviceInfo, context: LoginContext,
     now: datetime,
-) -> tuple[Device, bool]:
+) -> tuple[Device, bool, bool]:
+    """The device for this login, whether it is new, and whether the session is trusted."""
     digest = fingerprint_digest(keys, info.fingerprint)
     found = db.execute(
         select(Device).where(Device.user_id == user_id, Device.client_device_id == info.id)
@@ -121,21 +171,64 @@ def _bind_device(
     if found is not None and found.status in ("lost", "wiped"):
         raise Forbidden("this device was reported lost; recover the account from a new device")
     is_new = found is None or found.status == "unbound"
+    trusted = False
     if found is None:
+        first = db.execute(select(Device.id).where(Device.user_id == user_id).limit(1)
+                           ).first() is None
         found = Device(id=new_id("dev"), user_id=user_id, client_device_id=info.id,
                        first_seen_at=now, trusted_since=now, fingerprint_digest=digest,
-                       name=info.name, platform=info.platform, last_seen_at=now)
+                       name=info.name, platform=info.platform, last_seen_at=now,
+                       trust="trusted" if first else "untrusted",
+                       trusted_at=now if first else None,
+                       trusted_via="first_device" if first else None)
         db.add(found)
+        trusted = first
     elif found.status == "unbound":
+        # An unbound device comes back as a new one: it earns trust again.
         found.status, found.trusted_since, found.ended_at = "active", now, None
+        found.trust, found.trusted_at, found.trusted_via = "untrusted", None, None
     elif found.fingerprint_digest != digest:
-        # Same device id, different hardware or software: an anomalous login.
+        # Same device id, different hardware or software: an anomalous login, and not
+        # proof of the trusted device (its id is no secret).
         found.last_anomaly_at = now
-    found.fingerprint_digest = digest
-    found.name, found.platform, found.last_seen_at = info.name, info.platform, now
+    else:
+        trusted = found.trust == "trusted"
+    if trusted or found.trust != "trusted":
+        # An unproven login never rewrites what identifies a trusted device; its
+        # challenge carries the new fingerprint, adopted if the challenge is met.
+        found.fingerprint_digest = digest
+        found.name, found.platform = info.name, info.platform
+    found.last_seen_at = now
     found.last_ip, found.last_lat, found.last_lon = context.ip, context.lat, context.lon
     db.flush()
-    return found, is_new
+    return found, is_new, trusted
+
+
+def open_challenge_for(
+    db: Session, *, policy: Policy, session: DeviceSession, device: Device, fingerprint: str,
+    now: datetime,
+) -> DeviceChallenge:
+    """Open the step-up an untrusted session answers, and tell the owner's trusted devices
+    (which list and approve it)."""
+    challenge = DeviceChallenge(
+        id=new_id("chg"), user_id=session.user_id, device_id=device.id,
+        session_id=session.id, status="pending", created_at=now, codes_sent=0,
+        code_submissions=0, fingerprint_digest=fingerprint,
+        expires_at=now + timedelta(minutes=policy.device_trust.challenge_minutes))
+    db.add(challenge)
+    session.challenge_id = challenge.id
+    notifications.enqueue(
+        db, topic="device.trust_requested", user_id=session.user_id, now=now,
+        recipients=[("push", d) for d in trusted_device_ids(db, user_id=session.user_id)],
+        payload={"challenge_id": challenge.id, "device_id": device.id, "name": device.name})
+    return challenge
+
+
+def trusted_device_ids(db: Session, *, user_id: str) -> list[str]:
+    return list(db.execute(
+        select(Device.id).where(Device.user_id == user_id, Device.status == "active",
+                                Device.trust == "trusted")
+    ).scalars())
 
 
 def list_devices(db: Session, *, owner: Principal) -> list[Device]:
@@ -203,8 +296,9 @@ def issue_command(
     message: str | None = None, contact_number: str | None = None,
 ) -> DeviceCommand:
     """Queue ring / lost_mode / wipe for a device; it stays queued until the device
-    connects. The owner (from any session) or an agent may send one."""
-    actor.require(Role.OWNER, Role.AGENT, Role.SYSTEM)
+    connects. The owner or an agent may send one; an untrusted session may ring and set
+    lost mode (easy to stop), but a wipe needs a trusted one."""
+    actor.require(Role.OWNER, Role.AGENT, Role.SYSTEM, untrusted_ok=type != "wipe")
     if type not in COMMAND_TYPES:
         raise InvalidInput(f"type must be one of {', '.join(COMMAND_TYPES)}", field="type")
     device = db.get(Device, device_id)

@@ -82,18 +82,22 @@ def principal(
 Caller = Annotated[Principal, Depends(principal)]
 
 
-def role(*roles: Role) -> object:
+def role(*roles: Role, untrusted_ok: bool = False) -> object:
     """A dependency that admits only ``roles`` — the one place HTTP checks roles. The
-    roles are the operation's security scopes, so ``/openapi.json`` states them."""
+    roles are the operation's security scopes, so ``/openapi.json`` states them. Owner
+    sessions must be trusted unless ``untrusted_ok`` (``Principal.require``)."""
 
     async def check(caller: Caller) -> Principal:
-        caller.require(*roles)
+        caller.require(*roles, untrusted_ok=untrusted_ok)
         return caller
 
     return Security(check, scopes=[r.value for r in roles])
 
 
 Owner = Annotated[Principal, role(Role.OWNER)]
+# An owner session whether or not its device is trusted: only for reading, freezing,
+# reporting a device lost, ringing it and setting lost mode.
+AnyOwner = Annotated[Principal, role(Role.OWNER, untrusted_ok=True)]
 Agent = Annotated[Principal, role(Role.AGENT)]
 Operator = Annotated[Principal, role(Role.OPERATOR)]
 Staff = Annotated[Principal, role(Role.AGENT, Role.TELLER)]

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field, StringConstraints
 
-from walletguard.http.deps import ClientIp, Now, Owner, PlatformDep, Tx
+from walletguard.http.deps import AnyOwner, ClientIp, Now, Owner, PlatformDep, Tx
 from walletguard.http.schema import Out, Strict
 from walletguard.identity import service as identity
 from walletguard.restrictions import service as restrictions
@@ -60,7 +60,7 @@ def register_owner(body: RegisterIn, platform: PlatformDep, db: Tx, now: Now,
 
 
 @router.get("/v1/me", response_model=MeOut)
-def me(owner: Owner, platform: PlatformDep, db: Tx, now: Now) -> MeOut:
+def me(owner: AnyOwner, platform: PlatformDep, db: Tx, now: Now) -> MeOut:
     profile = identity.profile(db, vault=platform.keys.vault, user_id=str(owner.user_id))
     active = restrictions.active(db, user_id=profile.id, now=now)
     return MeOut(

@@ -107,6 +107,11 @@ def get_user(db: Session, user_id: str) -> User:
     return user
 
 
+def phone_of(db: Session, *, vault: PiiVault, user_id: str) -> str:
+    """The account phone (E.164), for the SMS port: decrypted only to send."""
+    return vault.open("phone", get_user(db, user_id).phone_sealed)
+
+
 @dataclass(frozen=True)
 class Profile:
     id: str

@@ -9,14 +9,16 @@ from pydantic import ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from walletguard.auth.principal import Principal, Role
-from walletguard.http.deps import Agent, ClientIp, Now, Owner, PlatformDep, Tx, role
+from walletguard.http.deps import Agent, AnyOwner, ClientIp, Now, PlatformDep, Tx, role
 from walletguard.http.schema import Strict
 from walletguard.incidents import service as incidents
 
 router = APIRouter()
 
 # Only owners (their own incidents) and agents read incidents. Judged before any look-up,
-# so another role gets the same 403 for every id, real or decoy.
+# so another role gets the same 403 for every id, real or decoy. Reading is open to an
+# untrusted owner session (it may read and report); ticking the checklist is not.
+OwnerOrAgentReading = Annotated[Principal, role(Role.OWNER, Role.AGENT, untrusted_ok=True)]
 OwnerOrAgent = Annotated[Principal, role(Role.OWNER, Role.AGENT)]
 
 
@@ -79,7 +81,7 @@ async def report_lost_phone(body: LostPhoneReportIn, platform: PlatformDep,
 
 
 @router.post("/v1/incidents", status_code=201, tags=["owner"])
-def report_from_another_device(body: OwnerReportIn, owner: Owner, platform: PlatformDep,
+def report_from_another_device(body: OwnerReportIn, owner: AnyOwner, platform: PlatformDep,
                                db: Tx, now: Now) -> dict[str, Any]:
     incident = incidents.report_for_owner(db, policy=platform.policy, actor=owner,
                                           user_id=str(owner.user_id), device_id=body.device_id,
@@ -88,7 +90,7 @@ def report_from_another_device(body: OwnerReportIn, owner: Owner, platform: Plat
 
 
 @router.post("/v1/trusted-contacts/lost-phone-reports", status_code=201, tags=["owner"])
-def report_as_trusted_contact(body: ContactReportIn, owner: Owner, platform: PlatformDep,
+def report_as_trusted_contact(body: ContactReportIn, owner: AnyOwner, platform: PlatformDep,
                               db: Tx, now: Now) -> dict[str, Any]:
     """A trusted contact reports the phone of an owner who named them: the same one step
     as the owner's own report. Returns the incident id only (the checklist is the owner's)."""
@@ -113,7 +115,7 @@ def incidents_of_user(user_id: str, agent: Agent, db: Tx) -> dict[str, Any]:
 
 
 @router.get("/v1/incidents/{incident_id}", tags=["owner", "staff"])
-def get_incident(incident_id: str, caller: OwnerOrAgent, db: Tx, now: Now) -> dict[str, Any]:
+def get_incident(incident_id: str, caller: OwnerOrAgentReading, db: Tx, now: Now) -> dict[str, Any]:
     return incidents.incident_view(db, actor=caller, incident_id=incident_id, now=now)
 
 

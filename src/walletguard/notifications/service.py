@@ -36,10 +36,12 @@ def owner_channels(
     db: Session, *, user_id: str, exclude_device: str | None = None, contacts: bool = False
 ) -> list[tuple[str, str]]:
     """Every channel that reaches the owner: SMS to the account phone, push to each active
-    device (except ``exclude_device``), and, when asked, the trusted contacts."""
+    trusted device (except ``exclude_device``; an untrusted device may be anyone's), and,
+    when asked, the trusted contacts."""
     channels: list[tuple[str, str]] = [("sms", user_id)]
     devices = db.execute(
-        select(Device.id).where(Device.user_id == user_id, Device.status == "active")
+        select(Device.id).where(Device.user_id == user_id, Device.status == "active",
+                                Device.trust == "trusted")
     ).scalars()
     channels += [("push", d) for d in devices if d != exclude_device]
     if contacts:

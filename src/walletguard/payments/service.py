@@ -16,6 +16,7 @@ counted (a wrong PIN, a lock), then raised; nothing else is written before a ref
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from walletguard.audit import service as audit
+from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.credentials.service import RelyingParty
@@ -37,6 +39,7 @@ from walletguard.errors import (
     LimitExceeded,
     MethodNotAvailable,
     NotFound,
+    RateLimited,
     ReplayedRefusal,
     StepUpRequired,
 )
@@ -151,28 +154,38 @@ def transfer_to_owner(
     db: Session, *, path: MoneyPath, owner: Principal, request: TransferRequest,
     idempotency_key: str | None, now: datetime,
 ) -> dict[str, Any]:
-    """Send money to another owner by phone. Both wallets are locked, in id order."""
+    """Send money to another owner by phone. Both wallets are locked, in id order.
+
+    Whether ``to_phone`` has a wallet is told only after the payer has authenticated
+    (PIN or biometric), and misses are counted per owner: before that a registered and an
+    unregistered phone get the same answer, so the transfer is no registration oracle."""
     owner.require(Role.OWNER)
     user_id = str(owner.user_id)
     _check_amount(request.amount)
     payee = identity.find_by_phone(db, vault=path.keys.vault, phone=request.to_phone)
-    if payee is None:
-        raise NotFound("no wallet for this phone", field="to_phone")
-    if payee.id == user_id:
+    if payee is not None and payee.id == user_id:
         raise InvalidInput("cannot transfer to yourself", field="to_phone")
-    wallets = ledger.lock_wallets(db, [user_id, payee.id])
-    wallet, payee_wallet = wallets[user_id], wallets[payee.id]
+    wallets = ledger.lock_wallets(db, [user_id] + ([payee.id] if payee is not None else []))
+    wallet = wallets[user_id]
     answer = _answer(new_id("txn"), request.amount, wallet, now)
     payload = _fingerprint(path, {"op": "transfer", **asdict(request)})
     claim = idempotency.claim(db, scope=f"owner:{user_id}", key=idempotency_key,
                               payload=payload, now=now, expected=(201, answer))
     if claim.replay is not None:
         return _replay(claim.replay)
+
+    def payee_exists() -> None:
+        if payee is None:
+            _count_unknown_recipient(db, path, user_id, now)
+            raise NotFound("no wallet for this phone", field="to_phone")
+
     try:
         _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
-                   auth=request.auth, now=now, kind="transfer")
+                   auth=request.auth, now=now, kind="transfer", authenticated=payee_exists)
     except DomainError as refusal:
         raise _remember_refusal(db, path, wallet, claim, refusal, owner, now) from None
+    assert payee is not None
+    payee_wallet = wallets[payee.id]
     transfer = ledger.post(
         db, kind="transfer", user_id=user_id, counterparty_id=payee.id,
         currency=wallet.currency, now=now, auth_method=request.auth.method,
@@ -186,6 +199,17 @@ def transfer_to_owner(
                           payload={"transfer_id": transfer.id, "amount": request.amount})
     _succeeded(db, wallet, transfer, now)
     return answer
+
+
+def _count_unknown_recipient(db: Session, path: MoneyPath, user_id: str,
+                             now: datetime) -> None:
+    """Each transfer to a phone without a wallet says so; an owner may learn that only so
+    often (the count is kept with the refusal)."""
+    day = timedelta(days=1)
+    misses = throttle.hit(db, key=f"transfer:unknown:{user_id}", window=day, now=now)
+    if misses > path.policy.transfers.unknown_recipients_per_day:
+        raise RateLimited("too many transfers to phones without a wallet today",
+                          retry_after=int(day.total_seconds()))
 
 
 def _fingerprint(path: MoneyPath, payload: dict[str, Any]) -> dict[str, Any]:
@@ -256,8 +280,10 @@ def _hours(hours: float) -> timedelta:
 def _authorize(
     db: Session, *, path: MoneyPath, owner: Principal, wallet: Wallet, amount: int,
     auth: PaymentAuth, now: datetime, kind: Literal["payment", "transfer"],
+    authenticated: Callable[[], None] | None = None,
 ) -> None:
-    """Everything that must hold before money moves; the wallet row is locked."""
+    """Everything that must hold before money moves; the wallet row is locked.
+    ``authenticated`` runs once the payer has authenticated, before any limit or debit."""
     policy, limits = path.policy, path.policy.limits
     active = restrictions.active_for_payment(db, wallet=wallet, now=now)
     restrictions.guard(active, restrictions.Action.PAY)
@@ -289,6 +315,8 @@ def _authorize(
     else:
         raise MethodNotAvailable("emergency codes are issued by an institution; "
                                  "this wallet platform has none enabled yet")
+    if authenticated is not None:
+        authenticated()
     daily = min(wallet.daily_limit, limits.two_factor_daily)
     if observed:
         daily = int(daily * policy.restrictions.observation_limit_factor)
@@ -384,10 +412,12 @@ def set_password_free(
                                  methods=["pin"])
         credentials.judge_pin(db, keys=path.keys, policy=path.policy, user_id=user_id, pin=pin,
                               now=now)
+        # A judged PIN is the strong authentication the "5 in a row" rule asks for.
+        wallet.password_free_in_a_row = 0
+    # Otherwise the count is kept, so toggling the setting cannot reopen the allowance.
     wallet.password_free_enabled = enabled
     wallet.password_free_per_payment = per_payment_limit
     wallet.password_free_daily = daily_limit
-    wallet.password_free_in_a_row = 0
     wallet.updated_at = now
     audit.append(db, actor=owner.ref, action="settings.password_free", subject=user_id, at=now,
                  chain=user_id, data={"enabled": enabled, "per_payment_limit": per_payment_limit,

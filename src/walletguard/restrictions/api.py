@@ -5,7 +5,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field, StringConstraints
 
-from walletguard.http.deps import Agent, IdempotencyKey, Now, Owner, PlatformDep, Staff, Tx
+from walletguard.http.deps import (
+    Agent,
+    AnyOwner,
+    IdempotencyKey,
+    Now,
+    Owner,
+    PlatformDep,
+    Staff,
+    Tx,
+)
 from walletguard.http.replay import once
 from walletguard.http.schema import Strict, Text
 from walletguard.restrictions import service as restrictions
@@ -57,7 +66,7 @@ def restriction_body(r: Restriction, *, for_owner: bool = False) -> dict[str, An
 
 
 @router.post("/v1/freeze", status_code=201, tags=["owner"])
-def freeze_own_wallet(body: FreezeIn, owner: Owner, db: Tx, now: Now,
+def freeze_own_wallet(body: FreezeIn, owner: AnyOwner, db: Tx, now: Now,
                       key: IdempotencyKey) -> dict[str, Any]:
     """Freeze payments at once. When this returns, no later payment can pass."""
     return once(db, caller=owner, key=key, route="freeze", payload=body.model_dump(), now=now,
@@ -96,7 +105,7 @@ def cancel_lift(restriction_id: str, owner: Owner, db: Tx, now: Now) -> dict[str
 
 
 @router.get("/v1/restrictions/{restriction_id}", tags=["owner"])
-def get_restriction(restriction_id: str, owner: Owner, db: Tx) -> dict[str, Any]:
+def get_restriction(restriction_id: str, owner: AnyOwner, db: Tx) -> dict[str, Any]:
     return restriction_body(restrictions.get_for_owner(db, owner=owner,
                                                        restriction_id=restriction_id),
                             for_owner=True)

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from walletguard.audit import service as audit
+from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal, Role
 from walletguard.crypto import Keyring
 from walletguard.db import new_id
@@ -300,9 +301,15 @@ def lift(
                                                        if check_id else {})}
     window = timedelta(hours=policy.restrictions.unfreeze_cooling_off_hours)
     restriction.cancellable_until = now + window
+    # The lift proves the owner to staff, not whoever logged in meanwhile: every untrusted
+    # session, and every session opened while the restriction stood, ends here.
+    ended = auth.revoke_unproven_sessions(db, user_id=restriction.user_id,
+                                          opened_since=restriction.placed_at,
+                                          reason=f"{restriction.kind} lifted", now=now)
     audit.append(db, actor=actor.ref, action=f"restriction.{restriction.kind}_lifted",
                  subject=restriction.user_id, reason=reason, at=now, chain=restriction.user_id,
-                 data={"restriction_id": restriction.id, "evidence": restriction.lift_evidence})
+                 data={"restriction_id": restriction.id, "evidence": restriction.lift_evidence,
+                       "sessions_ended": ended})
     notifications.notify_owner(
         db, topic="wallet.restriction_lifted", user_id=restriction.user_id, now=now,
         payload={"restriction_id": restriction.id, "kind": restriction.kind,
@@ -380,7 +387,8 @@ def agent_freeze(
 
 
 def owner_freeze(db: Session, *, actor: Principal, reason: str, now: datetime) -> Restriction:
-    actor.require(Role.OWNER)
+    """Easy to stop: any session of the owner may freeze, trusted or not."""
+    actor.require(Role.OWNER, untrusted_ok=True)
     if actor.user_id is None:
         raise Forbidden("an owner session is needed")
     return place_freeze(db, actor=actor, user_id=actor.user_id, scope=Scope.PAYMENTS,

@@ -1,0 +1,69 @@
+"""The SMS port: text messages to an owner's phone (step-up codes). No carrier can be
+reached from here, so the one implementation is the ``sandbox`` sink, which appends each
+message to a JSON-lines file for demos and tests. It is never the production default
+(``Settings`` refuses it in production mode); ``DisabledSms`` is, and a step-up by SMS is
+then simply not offered."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+
+class SmsSender(Protocol):
+    name: str
+
+    @property
+    def available(self) -> bool: ...
+
+    def send(self, *, to: str, text: str, at: datetime) -> None: ...
+
+
+@dataclass
+class DisabledSms:
+    name: str = "disabled"
+
+    @property
+    def available(self) -> bool:
+        return False
+
+    def send(self, *, to: str, text: str, at: datetime) -> None:
+        raise RuntimeError("no SMS adapter is configured")
+
+
+class SandboxSms:
+    """Writes ``{"to", "text", "at"}`` lines to ``path`` (one file shared by every worker
+    process: appends of one short line are atomic with O_APPEND)."""
+
+    name = "sandbox"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    def send(self, *, to: str, text: str, at: datetime) -> None:
+        line = json.dumps({"to": to, "text": text, "at": at.isoformat()},
+                          ensure_ascii=False) + "\n"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(fd, line.encode())
+            finally:
+                os.close(fd)
+
+    def sent_to(self, phone: str) -> list[dict[str, str]]:
+        """What the sandbox delivered to ``phone``, oldest first (for demos and tests)."""
+        if not self.path.exists():
+            return []
+        rows = [json.loads(line) for line in self.path.read_text().splitlines() if line]
+        return [r for r in rows if r["to"] == phone]
