@@ -151,14 +151,39 @@ class TrustedContactsPolicy(_Section):
     min_known_days: int = Field(
         180, gt=0, description="a contact must be a walletguard owner this long to approve"
     )
+    reports_per_contact_per_day: int = Field(
+        3,
+        gt=0,
+        description="lost-phone reports one trusted contact may make for one owner per day "
+        "(repeats that join the standing incident count too)",
+    )
 
 
 class LostPhonePolicy(_Section):
+    """The public report (no sign-in). What one address does never keeps a report from
+    another address from acting: nothing here counts a phone across addresses towards a
+    refusal (docs/security.md, "The public lost-phone report")."""
+
     reports_per_ip_per_hour: int = Field(
-        10, gt=0, description="public lost-phone reports per IP per hour"
+        10, gt=0, description="public lost-phone reports from one address per hour, any phone"
     )
-    reports_per_phone_per_hour: int = Field(
-        5, gt=0, description="reports naming one phone per hour"
+    reports_per_phone_per_ip_per_hour: int = Field(
+        5,
+        gt=0,
+        description="reports naming one phone from one address per hour (matching or not: "
+        "counting only misses would tell a guesser which try matched)",
+    )
+    guessing_alert_failures_per_hour: int = Field(
+        10,
+        gt=0,
+        description="non-matching reports naming one phone, from any address, after which "
+        "the owner and staff are told someone is guessing (once per hour; never a refusal)",
+    )
+    response_floor_ms: int = Field(
+        300,
+        ge=0,
+        description="the public report never answers sooner (measured from the request's "
+        "start, after the commit), so a match, a miss and a frozen wallet take the same time",
     )
 
 

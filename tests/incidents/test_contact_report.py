@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests import factories
+from walletguard.clock import ManualClock
 from walletguard.incidents.models import Incident
 from walletguard.restrictions.models import Restriction
 from walletguard.runtime import Platform
@@ -63,3 +64,28 @@ def test_staff_keys_cannot_report_as_a_contact(client: TestClient, platform: Pla
     agent = factories.staff_headers(platform, "agent")
     answer = client.post(URL, json={"phone": owner.phone}, headers=agent)
     assert (answer.status_code, answer.json()["code"]) == (403, "forbidden")
+
+
+def test_a_contacts_reports_are_limited_per_owner_per_day_and_the_limit_passes(
+    client: TestClient, platform: Platform, clock: ManualClock
+) -> None:
+    owner = factories.register_owner(platform, balance=10_000)
+    sister, friend, cousin = (factories.register_owner(platform, name="陈雪")
+                              for _ in range(3))
+    factories.name_trusted_contacts(platform, owner, [sister, friend, cousin])
+    limit = platform.policy.trusted_contacts.reports_per_contact_per_day
+    for _ in range(limit):
+        assert client.post(URL, json={"phone": owner.phone},
+                           headers=sister.headers).status_code == 201
+
+    refused = client.post(URL, json={"phone": owner.phone}, headers=sister.headers)
+
+    assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
+    assert int(refused.headers["Retry-After"]) == 86_400
+    clock.advance(hours=23, minutes=59)
+    assert client.post(URL, json={"phone": owner.phone},
+                       headers=sister.headers).status_code == 429
+    clock.advance(minutes=2)
+    assert client.post(URL, json={"phone": owner.phone},
+                       headers=sister.headers).status_code == 201
+    assert restrictions_of(platform, owner.user_id) == 1  # every repeat joined the freeze

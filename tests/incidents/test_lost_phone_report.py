@@ -147,8 +147,10 @@ def test_a_matching_report_freezes_signs_out_and_tells_everyone_before_it_answer
     view = client.get(f"/v1/incidents/{incident_id}", headers=agent).json()
     assert (view["status"], view["reported_via"]) == ("open", "public")
     timeline = {e["kind"]: e["detail"] for e in view["timeline"]}
-    assert set(timeline) == {"wallet.frozen", "sessions.revoked", "password_free.disabled",
-                             "notifications.enqueued", "checklist.created"}
+    assert set(timeline) == {"reported", "wallet.frozen", "sessions.revoked",
+                             "password_free.disabled", "notifications.enqueued",
+                             "checklist.created"}
+    assert view["timeline"][0]["detail"] == {"via": "public", "by": "public report"}
     assert sorted(timeline["sessions.revoked"]["devices_marked_lost"]) == sorted(
         [owner.device_id, tablet.device_id])
     assert timeline["sessions.revoked"]["sessions"] == 2
@@ -156,9 +158,12 @@ def test_a_matching_report_freezes_signs_out_and_tells_everyone_before_it_answer
     assert timeline["notifications.enqueued"] == {"owner_channels": 4, "partners": 4}
 
 
-def test_reports_are_rate_limited_per_phone_however_it_is_written(
+def test_one_address_is_limited_per_phone_however_it_is_written(
     client: TestClient, platform: Platform, clock: ManualClock
 ) -> None:
+    """Five reports naming one phone from one address (matching or not), however the
+    number is written; the sixth from that address is refused with ``Retry-After``. Other
+    addresses are not affected (tests/attacks/test_public_report.py replays that)."""
     owner = factories.register_owner(platform)
     local = owner.phone.removeprefix("+86")
     spaced = f"+86 {local[:3]} {local[3:7]} {local[7:]}"
@@ -172,6 +177,7 @@ def test_reports_are_rate_limited_per_phone_however_it_is_written(
 
     assert (limited.status_code, limited.json()["code"]) == (429, "rate_limited")
     assert limited.headers["content-type"].startswith("application/problem+json")
+    assert 3590 <= int(limited.headers["Retry-After"]) <= 3600
     assert count(platform, Restriction, user_id=owner.user_id) == 0
     changed = {name for name in before if before[name] != snapshot(platform)[name]}
     assert changed <= {"throttle_buckets"}
@@ -187,6 +193,7 @@ def test_reports_are_rate_limited_per_address(client: TestClient, platform: Plat
 
     assert [a.status_code for a in answers] == [202] * 10 + [429]
     assert answers[-1].json()["code"] == "rate_limited"
+    assert int(answers[-1].headers["Retry-After"]) > 0
 
 
 @pytest.mark.parametrize("body", [
@@ -245,8 +252,11 @@ def test_the_owner_reports_one_lost_device_from_another_and_stays_signed_in(
     assert client.get(incident, headers=tablet.headers).status_code == 200
     assert client.get(incident, headers=stranger.headers).json()["code"] == "not_found"
     for role in ("operator", "teller", "institution"):
-        seen = client.get(incident, headers=factories.staff_headers(platform, role))
+        key = factories.staff_headers(platform, role)
+        seen = client.get(incident, headers=key)
+        decoy = client.get("/v1/incidents/inc_" + "x" * 20, headers=key)
         assert (seen.status_code, seen.json()["code"]) == (403, "forbidden")
+        assert seen.json() == decoy.json()  # no existence oracle for other roles
 
 
 def test_a_second_report_of_the_same_loss_joins_the_standing_incident(

@@ -81,7 +81,7 @@ def test_owner_freeze_stops_payments_and_transfers_at_once(
     assert {k: body[k] for k in ("kind", "scope", "source", "reason", "placed_by",
                                  "placed_at", "expires_at", "lifted_at")} == {
         "kind": "freeze", "scope": "payments", "source": "owner", "reason": "phone lost",
-        "placed_by": f"owner:{owner.user_id}", "placed_at": iso(clock.now()),
+        "placed_by": "you", "placed_at": iso(clock.now()),
         "expires_at": None, "lifted_at": None}
     view = me(client, owner)
     assert view["state"] == "frozen"

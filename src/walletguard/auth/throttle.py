@@ -3,9 +3,10 @@ several processes count exactly (no read-then-write)."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -35,6 +36,19 @@ def count(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
     if bucket is None or bucket.window_start < now - window:
         return 0
     return bucket.count
+
+
+def seconds_left(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
+    """Whole seconds until the current window of ``key`` ends (at least 1): the
+    ``Retry-After`` of a refusal made because that window is full."""
+    # A fresh read, not the identity map: ``hit`` updates the row behind the ORM's back.
+    started = db.execute(
+        select(ThrottleBucket.window_start).where(ThrottleBucket.key == key)
+    ).scalar_one_or_none()
+    if started is None:
+        return 1
+    ends = started + window
+    return max(1, math.ceil((ends - now).total_seconds()))
 
 
 def refund(db: Session, *, key: str) -> None:

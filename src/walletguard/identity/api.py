@@ -36,7 +36,8 @@ class RestrictionOut(Out):
     reason: str
     source: str
     placed_at: str
-    placed_by: str
+    placed_by: str = Field(description='who placed it, in words: "you", "public report", '
+                                       '"trusted contact", "agent", "teller", "system"')
     expires_at: str | None = None
 
 
@@ -72,7 +73,7 @@ def me(owner: AnyOwner, platform: PlatformDep, db: Tx, now: Now) -> MeOut:
 def restriction_out(r: Restriction) -> RestrictionOut:
     return RestrictionOut(
         id=r.id, kind=r.kind, scope=r.scope, reason=r.reason, source=r.source,
-        placed_at=r.placed_at.isoformat(), placed_by=r.placed_by,
+        placed_at=r.placed_at.isoformat(), placed_by=restrictions.placed_by_label(r),
         expires_at=r.expires_at.isoformat() if r.expires_at else None)
 
 

@@ -1,15 +1,25 @@
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field, StringConstraints
+from starlette.concurrency import run_in_threadpool
 
-from walletguard.http.deps import Agent, AnyOwner, Caller, ClientIp, Now, PlatformDep, Tx
+from walletguard.auth.principal import Principal, Role
+from walletguard.http.deps import Agent, AnyOwner, ClientIp, Now, PlatformDep, Tx, role
 from walletguard.http.schema import Strict
 from walletguard.incidents import service as incidents
 
 router = APIRouter()
+
+# Only owners (their own incidents) and agents read incidents. Judged before any look-up,
+# so another role gets the same 403 for every id, real or decoy. Reading is open to an
+# untrusted owner session (it may read and report); ticking the checklist is not.
+OwnerOrAgentReading = Annotated[Principal, role(Role.OWNER, Role.AGENT, untrusted_ok=True)]
+OwnerOrAgent = Annotated[Principal, role(Role.OWNER, Role.AGENT)]
 
 
 class LostPhoneReportIn(Strict):
@@ -40,15 +50,33 @@ class TickIn(Strict):
     done: bool = True
 
 
-@router.post("/v1/lost-phone-reports", status_code=202, tags=["public"])
-def report_lost_phone(body: LostPhoneReportIn, platform: PlatformDep, db: Tx, now: Now,
-                      ip: ClientIp) -> dict[str, Any]:
-    """No sign-in needed. The same answer whether or not the details match; when they
-    do, the wallet is frozen and the incident opened before this answers."""
-    answer = incidents.report_lost_phone(
-        db, keys=platform.keys, policy=platform.policy, reporter_ip=ip, now=now,
-        report=incidents.LostPhoneReport(phone=body.phone, real_name=body.real_name,
-                                         id_number_last4=body.id_number_last4))
+@router.post("/v1/lost-phone-reports", status_code=202, tags=["public"],
+             responses={429: {"description": "too many reports from this address (with "
+                                             "`Retry-After`); another address is not "
+                                             "affected"}})
+async def report_lost_phone(body: LostPhoneReportIn, platform: PlatformDep,
+                            ip: ClientIp) -> dict[str, Any]:
+    """No sign-in needed. The same answer, status and time whether or not the details
+    match; when they do, the wallet is frozen and the incident opened before this answers.
+
+    Async on purpose: the use case runs in the thread pool in its own transaction, which
+    commits before the response-time floor is awaited on the event loop, so a slow
+    answer holds no worker thread and no database connection."""
+    started = time.monotonic()
+    report = incidents.LostPhoneReport(phone=body.phone, real_name=body.real_name,
+                                       id_number_last4=body.id_number_last4)
+
+    def run() -> incidents.ReportAnswer:
+        with platform.db.transaction() as db:
+            return incidents.report_lost_phone(
+                db, keys=platform.keys, policy=platform.policy, reporter_ip=ip,
+                now=platform.clock.now(), report=report)
+
+    answer = await run_in_threadpool(run)
+    # Refusals (429, 422) leave at once: they are decided before any account is looked
+    # up, so their timing tells nothing, and a flood should not hold connections open.
+    floor = platform.policy.lost_phone.response_floor_ms / 1000
+    await asyncio.sleep(max(0.0, started + floor - time.monotonic()))
     return {"incident_id": answer.incident_id, "message": answer.message}
 
 
@@ -87,12 +115,12 @@ def incidents_of_user(user_id: str, agent: Agent, db: Tx) -> dict[str, Any]:
 
 
 @router.get("/v1/incidents/{incident_id}", tags=["owner", "staff"])
-def get_incident(incident_id: str, caller: Caller, db: Tx, now: Now) -> dict[str, Any]:
+def get_incident(incident_id: str, caller: OwnerOrAgentReading, db: Tx, now: Now) -> dict[str, Any]:
     return incidents.incident_view(db, actor=caller, incident_id=incident_id, now=now)
 
 
-@router.put("/v1/incidents/{incident_id}/checklist/{item_id}", tags=["owner"])
-def tick_item(incident_id: str, item_id: str, body: TickIn, caller: Caller, db: Tx,
+@router.put("/v1/incidents/{incident_id}/checklist/{item_id}", tags=["owner", "staff"])
+def tick_item(incident_id: str, item_id: str, body: TickIn, caller: OwnerOrAgent, db: Tx,
               now: Now) -> dict[str, Any]:
     incidents.tick_checklist_item(db, actor=caller, incident_id=incident_id, item_id=item_id,
                                   done=body.done, now=now)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from walletguard.audit import service as audit
 from walletguard.auth import throttle
-from walletguard.auth.principal import Principal, Role
+from walletguard.auth.principal import SYSTEM, Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.crypto import Keyring
 from walletguard.db import new_id
@@ -54,34 +54,92 @@ class ReportAnswer:
     incident_id: str | None
 
 
+# The public reporter as restrictions, devices and the audit log name it: never the
+# reporter's address, which every holder of the owner's session would otherwise read in
+# ``placed_by``. The address is kept for staff in the audit event's data only.
+PUBLIC_REPORTER = Principal(role=Role.PUBLIC, id="lost_phone_report")
+GUESSING_TOPIC = "lost_phone.guessing"
+STAFF_SECURITY = ("staff", "security")
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who reported, in the words the owner is told (never an address or a key id)."""
+
+    words: str
+    contact: dict[str, str] | None = None
+
+
 def report_lost_phone(
     db: Session, *, keys: Keyring, policy: Policy, report: LostPhoneReport,
     reporter_ip: str | None, now: datetime,
 ) -> ReportAnswer:
-    """The public report "from a friend's browser". Rate-limited per IP and per phone;
-    the answer never says whether an account exists."""
+    """The public report "from a friend's browser"; the answer never says whether an
+    account exists or the details matched.
+
+    Counted before judging, matching or not: every report from the address, and every
+    report naming this phone from this address. Nothing counted across addresses refuses:
+    a thief holding the SIM who floods the form from elsewhere burns only his own
+    allowance, and the owner's correct report from any other address still freezes.
+    Misses naming a phone from any address are counted too, to tell the owner and staff
+    that someone is guessing."""
     _validate(report)
+    rules = policy.lost_phone
     hour = timedelta(hours=1)
-    per_ip = throttle.hit(db, key=f"lost:ip:{reporter_ip or 'unknown'}", window=hour, now=now)
-    per_phone = throttle.hit(db, key="lost:phone:" + keys.vault.blind_index(
-        "phone", _phone_key(report.phone)), window=hour, now=now)
-    if (per_ip > policy.lost_phone.reports_per_ip_per_hour
-            or per_phone > policy.lost_phone.reports_per_phone_per_hour):
-        raise RateLimited("too many reports; try again later or call the hotline").kept()
+    address = reporter_ip or "unknown"
+    phone = _phone_key(report.phone)
+    limits = (
+        (f"lost:ip:{address}", rules.reports_per_ip_per_hour),
+        # Keyed, so the table holds no phone number next to an address.
+        ("lost:pa:" + keys.vault.blind_index("lost_report", f"{phone}|{address}"),
+         rules.reports_per_phone_per_ip_per_hour),
+    )
+    full = [key for key, limit in limits
+            if throttle.hit(db, key=key, window=hour, now=now) > limit]
+    if full:
+        wait = max(throttle.seconds_left(db, key=key, window=hour, now=now) for key in full)
+        raise RateLimited("too many reports from this address; try again later, from "
+                          "another network, or call the hotline", retry_after=wait).kept()
     user = identity.find_by_phone(db, vault=keys.vault, phone=report.phone)
     matched = user is not None and identity.details_match(
         user, vault=keys.vault, real_name=report.real_name,
         id_number_last4=report.id_number_last4)
     if user is None or not matched:
+        _count_miss(db, policy=policy, phone_index=keys.vault.blind_index("phone", phone),
+                    user=user, now=now)
         # A reference shaped like a real one, so the answer cannot tell a match from a miss.
         return ReportAnswer(message=PUBLIC_MESSAGE, incident_id=new_id("inc"))
     incident, opened = _open_or_join(
-        db, policy=policy, user=user, reported_via="public",
-        actor=Principal(role=Role.PUBLIC, id=reporter_ip or "unknown"), now=now,
-        lost_device_id=None)
+        db, policy=policy, user=user, reported_via="public", actor=PUBLIC_REPORTER,
+        reporter=Reporter(words="public report"), now=now, lost_device_id=None,
+        forensics={"reporter_ip": address})
     # A repeat names no incident: the same id twice would tell a stranger the details match.
     return ReportAnswer(message=PUBLIC_MESSAGE,
                         incident_id=incident.id if opened else new_id("inc"))
+
+
+def _count_miss(
+    db: Session, *, policy: Policy, phone_index: str, user: User | None, now: datetime
+) -> None:
+    """Count a non-matching report naming this phone, from any address. It never refuses
+    (that would let a thief jam the owner's report); the one miss that reaches the
+    threshold in a window tells the owner's channels and staff that someone is guessing
+    (the upsert gives exactly one request that count, so once per window)."""
+    misses = throttle.hit(db, key=f"lost:miss:{phone_index}", window=timedelta(hours=1),
+                          now=now)
+    if user is None or misses != policy.lost_phone.guessing_alert_failures_per_hour:
+        return
+    payload = {"failures": misses, "window_hours": 1,
+               "advice": "someone is trying to report your phone lost with wrong details; "
+                         "if you did not, nothing has changed — your wallet is not frozen"}
+    notifications.notify_owner(db, topic=GUESSING_TOPIC, user_id=user.id, now=now,
+                               payload=payload)
+    notifications.enqueue(db, topic=GUESSING_TOPIC, user_id=user.id, now=now,
+                          recipients=[STAFF_SECURITY], payload=payload)
+    # The owner's chain is appended under the wallet lock (audit/service.py).
+    ledger.lock_wallet(db, user.id)
+    audit.append(db, actor=SYSTEM.ref, action="incident.lost_phone_guessing", subject=user.id,
+                 at=now, chain=user.id, data={"failures": misses, "window_hours": 1})
 
 
 def _phone_key(phone: str) -> str:
@@ -110,14 +168,18 @@ def report_for_owner(
     """A lost phone reported by an agent on the hotline, or by the owner from another
     signed-in device (which stays signed in; ``device_id`` names the lost one). Any session
     of the owner may report, trusted or not (easy to stop); an untrusted one gains
-    nothing by it and ends with the next lift."""
+    nothing by it and ends with the next lift. No public traffic touches this path: it is
+    the fallback when the public form is flooded."""
     actor.require(Role.AGENT, Role.OWNER, untrusted_ok=True)
     if actor.role == Role.OWNER and actor.user_id != user_id:
         raise Forbidden("owners report their own phone")
     user = identity.get_user(db, user_id)
-    via = "hotline" if actor.role == Role.AGENT else "owner"
-    return open_lost_phone_incident(db, policy=policy, user=user, reported_via=via, actor=actor,
-                                    now=now, lost_device_id=device_id)
+    via, words = (("hotline", "agent (hotline)") if actor.role == Role.AGENT
+                  else ("owner", "the owner"))
+    incident, _opened = _open_or_join(db, policy=policy, user=user, reported_via=via,
+                                      actor=actor, reporter=Reporter(words=words), now=now,
+                                      lost_device_id=device_id)
+    return incident
 
 
 def report_for_contact(
@@ -125,51 +187,73 @@ def report_for_contact(
     now: datetime,
 ) -> Incident:
     """A trusted contact, signed in as themselves, reports the phone of an owner who named
-    them. Anyone else gets ``not_found``, whether or not the phone has an account."""
+    them. Anyone else gets ``not_found``, whether or not the phone has an account.
+
+    Each contact has ``trusted_contacts.reports_per_contact_per_day`` reports per owner,
+    repeats that join the standing incident included: a contact turned hostile can
+    re-freeze, but not again and again after every lift. The owner is told which contact
+    reported."""
     actor.require(Role.OWNER, untrusted_ok=True)
     user = identity.find_by_phone(db, vault=keys.vault, phone=phone)
-    named = user is not None and db.execute(
-        select(TrustedContact.id).where(TrustedContact.user_id == user.id,
-                                        TrustedContact.contact_user_id == actor.user_id)
-    ).first() is not None
-    if user is None or not named:
+    named = None if user is None else db.execute(
+        select(TrustedContact).where(TrustedContact.user_id == user.id,
+                                     TrustedContact.contact_user_id == actor.user_id)
+    ).scalar_one_or_none()
+    if user is None or named is None:
         raise NotFound("you are not a trusted contact of an owner with this phone",
                        field="phone")
-    return open_lost_phone_incident(db, policy=policy, user=user,
-                                    reported_via="trusted_contact", actor=actor, now=now)
-
-
-def open_lost_phone_incident(
-    db: Session, *, policy: Policy, user: User, reported_via: str, actor: Principal,
-    now: datetime, lost_device_id: str | None = None,
-) -> Incident:
-    """Open the incident, or join the standing one if the wallet is still frozen for an
-    earlier report of the same loss."""
-    incident, _opened = _open_or_join(db, policy=policy, user=user, reported_via=reported_via,
-                                      actor=actor, now=now, lost_device_id=lost_device_id)
+    day = timedelta(days=1)
+    key = f"lost:contact:{named.contact_user_id}:{user.id}"
+    if (throttle.hit(db, key=key, window=day, now=now)
+            > policy.trusted_contacts.reports_per_contact_per_day):
+        raise RateLimited("you have reported this phone too often today; the owner can "
+                          "call the hotline",
+                          retry_after=throttle.seconds_left(db, key=key, window=day,
+                                                            now=now)).kept()
+    contact = identity.get_user(db, named.contact_user_id)
+    name_masked = validation.mask_name(keys.vault.open("real_name", contact.real_name_sealed))
+    reporter = Reporter(words=f"trusted contact {name_masked} ({named.relation})",
+                        contact={"user_id": contact.id, "name_masked": name_masked,
+                                 "relation": named.relation})
+    incident, _opened = _open_or_join(db, policy=policy, user=user,
+                                      reported_via="trusted_contact", actor=actor,
+                                      reporter=reporter, now=now, lost_device_id=None)
     return incident
 
 
 def _open_or_join(
     db: Session, *, policy: Policy, user: User, reported_via: str, actor: Principal,
-    now: datetime, lost_device_id: str | None,
+    reporter: Reporter, now: datetime, lost_device_id: str | None,
+    forensics: dict[str, Any] | None = None,
 ) -> tuple[Incident, bool]:
+    """Open the incident, or join the standing one if the wallet is still frozen for an
+    earlier report of the same loss. ``forensics`` goes to the audit event's data only
+    (staff read it; the owner's views and the timeline never show it)."""
     # The one lock order: the wallet row first. Everything below commits together, so
     # the freeze takes effect with the rest; the lost devices end before the freeze is
     # announced, so no notice goes to the phone in the wrong hands.
     ledger.lock_wallet(db, user.id)
+    told_of = {"reported_by": reporter.words,
+               **({"reporting_contact": reporter.contact} if reporter.contact else {})}
     standing = _standing_incident(db, user_id=user.id, now=now)
     if standing is not None:
         # The wallet is already frozen for this loss: one incident, one freeze to lift.
-        _event(db, standing, now, "reported_again", {"via": reported_via, "by": actor.ref})
+        _event(db, standing, now, "reported_again", {"via": reported_via, "by": reporter.words})
+        if reporter.contact is not None:
+            # A contact's repeat is still news to the owner: who is worried, and when.
+            notifications.notify_owner(db, topic="incident.lost_phone_reported_again",
+                                       user_id=user.id, now=now,
+                                       payload={"incident_id": standing.id, **told_of})
         audit.append(db, actor=actor.ref, action="incident.lost_phone_reported_again",
                      subject=user.id, at=now, chain=user.id,
-                     data={"incident_id": standing.id, "via": reported_via})
+                     data={"incident_id": standing.id, "via": reported_via,
+                           **(forensics or {})})
         return standing, False
     incident = Incident(id=new_id("inc"), user_id=user.id, kind="lost_phone",
                         reported_via=reported_via, reported_by=actor.ref, reported_at=now)
     db.add(incident)
     db.flush()
+    _event(db, incident, now, "reported", {"via": reported_via, "by": reporter.words})
     reporting_from_own_device = actor.role == Role.OWNER and actor.user_id == user.id
     keep_session = actor.session_id if reporting_from_own_device else None
     lost = _lost_devices(db, user_id=user.id, lost_device_id=lost_device_id,
@@ -194,7 +278,7 @@ def _open_or_join(
     sent = notifications.notify_owner(
         db, topic="incident.lost_phone", user_id=user.id, now=now, contacts=True,
         exclude_device=actor.device_id if reporting_from_own_device else None,
-        payload={"incident_id": incident.id, "restriction_id": freeze.id})
+        payload={"incident_id": incident.id, "restriction_id": freeze.id, **told_of})
     partners = notifications.enqueue(
         db, topic="partner.lost_phone", user_id=user.id, now=now,
         recipients=[("webhook", p.key) for p in policy.incidents.linked_platforms
@@ -206,7 +290,7 @@ def _open_or_join(
     _event(db, incident, now, "checklist.created", {"items": items})
     audit.append(db, actor=actor.ref, action="incident.lost_phone_reported", subject=user.id,
                  at=now, chain=user.id,
-                 data={"incident_id": incident.id, "via": reported_via})
+                 data={"incident_id": incident.id, "via": reported_via, **(forensics or {})})
     return incident, True
 
 
@@ -255,11 +339,13 @@ def _checklist(db: Session, *, policy: Policy, incident: Incident, now: datetime
 
 
 def _visible(db: Session, *, actor: Principal, incident_id: str) -> Incident:
+    # The role is judged before the id is looked up: a teller, institution or operator
+    # key gets the same refusal for a real incident id and a made-up one, so it cannot
+    # learn which references (the public report hands out decoys) name real incidents.
+    actor.require(Role.OWNER, Role.AGENT, untrusted_ok=True)
     incident = db.get(Incident, incident_id)
     if incident is None or (actor.role == Role.OWNER and incident.user_id != actor.user_id):
         raise NotFound("no such incident")
-    if actor.role not in (Role.OWNER, Role.AGENT):
-        raise Forbidden("only the owner or an agent sees an incident")
     return incident
 
 
@@ -296,7 +382,7 @@ def incident_view(
 def tick_checklist_item(
     db: Session, *, actor: Principal, incident_id: str, item_id: str, done: bool, now: datetime
 ) -> ChecklistItem:
-    actor.require(Role.OWNER, Role.AGENT)
+    actor.require(Role.OWNER, Role.AGENT)  # changing the checklist needs a trusted session
     incident = _visible(db, actor=actor, incident_id=incident_id)
     item = db.get(ChecklistItem, item_id)
     if item is None or item.incident_id != incident.id:

@@ -52,10 +52,13 @@ class LiftIn(Strict):
     document: DocumentIn | None = Field(None, description="required for tellers (seed 004)")
 
 
-def restriction_body(r: Restriction) -> dict[str, Any]:
+def restriction_body(r: Restriction, *, for_owner: bool = False) -> dict[str, Any]:
+    """A restriction as staff see it (``placed_by`` is the actor ref), or as its owner
+    does (``for_owner``: ``placed_by`` in words, never an address or a key id)."""
+    placed_by = restrictions.placed_by_label(r) if for_owner else r.placed_by
     return {
         "id": r.id, "user_id": r.user_id, "kind": r.kind, "scope": r.scope, "source": r.source,
-        "reason": r.reason, "placed_by": r.placed_by, "placed_at": r.placed_at.isoformat(),
+        "reason": r.reason, "placed_by": placed_by, "placed_at": r.placed_at.isoformat(),
         "expires_at": r.expires_at.isoformat() if r.expires_at else None,
         "lifted_at": r.lifted_at.isoformat() if r.lifted_at else None,
         "cancellable_until": r.cancellable_until.isoformat() if r.cancellable_until else None,
@@ -68,7 +71,8 @@ def freeze_own_wallet(body: FreezeIn, owner: AnyOwner, db: Tx, now: Now,
     """Freeze payments at once. When this returns, no later payment can pass."""
     return once(db, caller=owner, key=key, route="freeze", payload=body.model_dump(), now=now,
                 status=201, run=lambda: restriction_body(
-                    restrictions.owner_freeze(db, actor=owner, reason=body.reason, now=now)))
+                    restrictions.owner_freeze(db, actor=owner, reason=body.reason, now=now),
+                    for_owner=True))
 
 
 @router.post("/v1/admin/users/{user_id}/restrictions", status_code=201, tags=["staff"])
@@ -96,10 +100,12 @@ def lift_restriction(restriction_id: str, body: LiftIn, staff: Staff, platform: 
 def cancel_lift(restriction_id: str, owner: Owner, db: Tx, now: Now) -> dict[str, Any]:
     """"That was not me": within the cooling-off window, undo a lift."""
     return restriction_body(restrictions.cancel_lift(db, actor=owner,
-                                                     restriction_id=restriction_id, now=now))
+                                                     restriction_id=restriction_id, now=now),
+                            for_owner=True)
 
 
 @router.get("/v1/restrictions/{restriction_id}", tags=["owner"])
 def get_restriction(restriction_id: str, owner: AnyOwner, db: Tx) -> dict[str, Any]:
     return restriction_body(restrictions.get_for_owner(db, owner=owner,
-                                                       restriction_id=restriction_id))
+                                                       restriction_id=restriction_id),
+                            for_owner=True)

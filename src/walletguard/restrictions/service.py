@@ -355,6 +355,22 @@ def cancel_lift(
     return again
 
 
+def placed_by_label(restriction: Restriction) -> str:
+    """Who placed ``restriction``, in the words its owner is shown. Owner views never
+    carry the actor ref: a public report's ref once held the reporter's address, and a
+    key id means nothing to an owner. Staff views keep the ref."""
+    role, _, actor_id = restriction.placed_by.partition(":")
+    if role == Role.OWNER:
+        # Another owner places a freeze only as a trusted contact reporting a lost phone.
+        return "you" if actor_id == restriction.user_id else "trusted contact"
+    return _PLACED_BY_WORDS.get(role, "system")
+
+
+_PLACED_BY_WORDS = {Role.PUBLIC.value: "public report", Role.AGENT.value: "agent",
+                    Role.TELLER.value: "teller", Role.INSTITUTION.value: "institution",
+                    Role.OPERATOR.value: "operator"}
+
+
 def get_for_owner(db: Session, *, owner: Principal, restriction_id: str) -> Restriction:
     found = db.get(Restriction, restriction_id)
     if found is None or (owner.role == Role.OWNER and found.user_id != owner.user_id):
