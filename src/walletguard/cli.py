@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from walletguard import schema
+from walletguard import schema, text
 from walletguard.audit import service as audit
 from walletguard.auth import service as auth
 from walletguard.auth import throttle
@@ -116,6 +116,9 @@ def keys_create(
 ) -> None:
     """Create an API key. It is printed once and stored only as a keyed digest."""
     try:
+        # Checked here as well as where keys are made: the name shows in every key list
+        # and audit row, where a bidi override would disguise which key is which.
+        name = text.free_text(name, field="name", max_length=100)
         with _platform() as platform, platform.db.transaction() as db:
             key, secret = auth.create_api_key(db, keys=platform.keys, role=role, name=name,
                                               actor=CLI_ACTOR, now=platform.clock.now())

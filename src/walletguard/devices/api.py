@@ -9,7 +9,7 @@ from walletguard.auth import service as auth
 from walletguard.devices import service as devices
 from walletguard.errors import Unauthenticated
 from walletguard.http.deps import ClientIp, Now, Owner, PlatformDep, Tx, bearer_token
-from walletguard.http.schema import Out, Strict
+from walletguard.http.schema import Out, Strict, Text
 
 router = APIRouter(tags=["owner"])
 
@@ -69,7 +69,7 @@ class CommandIn(Strict):
         {"type": "ring"}, {"type": "wipe"}]})
 
     type: Literal["ring", "lost_mode", "wipe"]
-    message: Annotated[str, StringConstraints(max_length=500)] | None = None
+    message: Text | None = None
     contact_number: Annotated[str, StringConstraints(max_length=32)] | None = None
 
 

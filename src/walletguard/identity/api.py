@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.http.deps import ClientIp, Now, Owner, PlatformDep, Tx
-from walletguard.http.schema import Out, Strict
+from walletguard.http.schema import Label, Out, RealName, Strict
 from walletguard.identity import service as identity
 from walletguard.restrictions import service as restrictions
 from walletguard.restrictions.models import Restriction
@@ -19,8 +19,7 @@ class RegisterIn(Strict):
         examples=["+8613912345678"])
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
         examples=["Plum-Blossom-88"])
-    real_name: Annotated[str, StringConstraints(min_length=1, max_length=100,
-                                                strip_whitespace=True)] = Field(examples=["陈静"])
+    real_name: RealName = Field(examples=["陈静"])
     id_number: Annotated[str, StringConstraints(min_length=15, max_length=18)] = Field(
         examples=["11010519880512001X"])
 
@@ -79,7 +78,7 @@ def restriction_out(r: Restriction) -> RestrictionOut:
 class ContactIn(Strict):
     phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] = Field(
         examples=["+8613900139000"])
-    relation: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+    relation: Label = Field(
         examples=["sister"])
 
 

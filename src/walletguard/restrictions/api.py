@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.http.deps import Agent, IdempotencyKey, Now, Owner, PlatformDep, Staff, Tx
 from walletguard.http.replay import once
-from walletguard.http.schema import Strict, Text
+from walletguard.http.schema import Name, Strict, Text
 from walletguard.restrictions import service as restrictions
 from walletguard.restrictions.models import Restriction
 
@@ -27,7 +27,7 @@ class AgentRestrictionIn(Strict):
 class DocumentIn(Strict):
     document_type: Literal["resident_id", "passport", "drivers_licence", "electronic_id"]
     document_number: Annotated[str, StringConstraints(min_length=4, max_length=40)]
-    branch: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    branch: Name
 
 
 class LiftIn(Strict):
