@@ -26,7 +26,8 @@ class AgentRestrictionIn(Strict):
 
 class DocumentIn(Strict):
     document_type: Literal["resident_id", "passport", "drivers_licence", "electronic_id"]
-    document_number: Annotated[str, StringConstraints(min_length=4, max_length=40)]
+    # Judged by type in the service (restrictions.DocumentEvidence), which names the field.
+    document_number: Annotated[str, StringConstraints(max_length=40)]
     branch: Name
 
 
