@@ -279,3 +279,28 @@ def test_a_teller_lift_records_the_normalised_number_and_its_type(
 
     assert lifted.status_code == 200, lifted.text
     assert documents_of(platform) == [(document_type, recorded)]
+
+
+# ---- 4. out-of-range datetimes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("since", "9999-12-31T23:59:59-14:00"),
+    ("until", "9999-12-31T23:59:59-00:01"),
+    ("since", "0001-01-01T00:00:00+14:00"),
+    ("until", "0001-01-01T00:00:00+00:01"),
+])
+def test_a_time_outside_the_utc_calendar_is_invalid_input_and_the_connection_stays(
+    http: httpx.Client, platform: Platform, owner: factories.Owner, merchant: str, field: str,
+    value: str,
+) -> None:
+    factories.pay(platform, owner, merchant, 1_250)
+    before = snapshot(platform)
+
+    refused = http.get("/v1/transactions", params={field: value}, headers=owner.headers)
+
+    refused_as_invalid(refused, field)
+    assert refused.headers.get("connection") != "close"
+    listed = http.get("/v1/transactions", headers=owner.headers)  # same keep-alive connection
+    assert [t["amount"] for t in listed.json()["items"]] == [-1_250, 100_000]
+    assert snapshot(platform) == before
