@@ -304,3 +304,82 @@ def test_a_time_outside_the_utc_calendar_is_invalid_input_and_the_connection_sta
     listed = http.get("/v1/transactions", headers=owner.headers)  # same keep-alive connection
     assert [t["amount"] for t in listed.json()["items"]] == [-1_250, 100_000]
     assert snapshot(platform) == before
+
+
+# ---- 5. duplicate JSON keys -------------------------------------------------------------
+
+JSON = {"Content-Type": "application/json"}
+
+
+def duplicate_key_attacks(owner: factories.Owner, merchant: str,
+                          contacts: list[factories.Owner]) -> list[tuple[str, str, bytes, str]]:
+    """(method, path, raw body, the field named twice): each parses, last key winning, to a
+    request the attacker wanted to slip past whatever read the first key."""
+    pin = factories.PIN
+    listed = ",".join(f'{{"phone":"{c.phone}","relation":"friend"}}' for c in contacts)
+    return [
+        ("POST", "/v1/payments", f'{{"merchant_id":"{merchant}","amount":1,"amount":99999,'
+         f'"auth":{{"method":"pin","pin":"{pin}"}}}}'.encode(), "amount"),
+        ("POST", "/v1/payments", f'{{"merchant_id":"{merchant}","amount":100,'
+         f'"auth":{{"method":"pin","pin":"000000","pin":"{pin}"}}}}'.encode(), "auth.pin"),
+        ("POST", "/v1/freeze", b'{"reason":"lost","reason":"lost"}', "reason"),
+        ("PUT", "/v1/payment-pin", f'{{"pin":"111111","current_pin":"{pin}",'
+         f'"\\u0070in":"222222"}}'.encode(), "pin"),
+        ("PUT", "/v1/trusted-contacts", f'{{"contacts":[{listed},'
+         f'{{"phone":"{contacts[0].phone}","relation":"x","relation":"y"}}]}}'.encode(),
+         "contacts.3.relation"),
+        ("PUT", "/v1/settings/limits", b'{"daily_limit":100,"daily_limit":10000000}',
+         "daily_limit"),
+    ]
+
+
+def test_a_body_naming_a_key_twice_is_refused_on_every_route_and_changes_nothing(
+    http: httpx.Client, platform: Platform, owner: factories.Owner, merchant: str,
+) -> None:
+    contacts = [factories.register_owner(platform, device=f"c{i}") for i in range(3)]
+    before = snapshot(platform)
+
+    for method, path, body, field in duplicate_key_attacks(owner, merchant, contacts):
+        response = http.request(method, path, content=body,
+                                headers={**owner.headers, **JSON})
+        problem = refused_as_invalid(response, field)
+        assert problem["errors"] == [{"field": field,
+                                      "problem": "is given more than once in the same object"}]
+    assert snapshot(platform) == before
+    # the same bodies with the key once still work: the check refuses only repeats
+    paid = http.post("/v1/payments", headers=owner.headers, json={
+        "merchant_id": merchant, "amount": 100,
+        "auth": {"method": "pin", "pin": factories.PIN}})
+    assert paid.status_code == 201, paid.text
+
+
+def test_a_public_or_staff_route_refuses_repeated_keys_too(
+    http: httpx.Client, platform: Platform, owner: factories.Owner, agent: dict[str, str],
+) -> None:
+    placed = agent_freeze(http, agent, owner)
+    before = snapshot(platform)
+
+    attempts = [
+        http.post("/v1/users", headers=JSON, content=(
+            f'{{"phone":"{factories.phone()}","password":"{factories.PASSWORD}",'
+            f'"real_name":"陈静","real_name":"王芳","id_number":"{factories.resident_id()}"}}'
+        ).encode()),
+        http.request("DELETE", f"/v1/admin/restrictions/{placed}", headers={**agent, **JSON},
+                     content=b'{"reason":"ok","evidence":{"call_id":"1","call_id":"2"}}'),
+    ]
+
+    assert [refused_as_invalid(r, f)["code"] for r, f in
+            zip(attempts, ["real_name", "evidence.call_id"], strict=True)] == [
+        "invalid_input", "invalid_input"]
+    assert snapshot(platform) == before
+
+
+def test_the_body_limit_is_judged_before_repeated_keys(
+    http: httpx.Client, platform: Platform, owner: factories.Owner,
+) -> None:
+    padding = "x" * 70_000
+    body = f'{{"reason":"{padding}","reason":"lost"}}'.encode()
+
+    response = http.post("/v1/freeze", content=body, headers={**owner.headers, **JSON})
+
+    factories.assert_problem(response, 413, "payload_too_large")
