@@ -383,3 +383,61 @@ def test_the_body_limit_is_judged_before_repeated_keys(
     response = http.post("/v1/freeze", content=body, headers={**owner.headers, **JSON})
 
     factories.assert_problem(response, 413, "payload_too_large")
+
+
+# ---- 6. every 429 says when to retry ----------------------------------------------------
+
+
+def retry_after_of(response: httpx.Response, *, at_most: int) -> int:
+    problem = factories.assert_problem(response, 429, "rate_limited")
+    seconds = int(response.headers["Retry-After"])
+    assert 1 <= seconds <= at_most
+    assert problem["retry_after"] == seconds
+    return seconds
+
+
+def test_a_registration_flood_is_told_when_its_hour_ends(
+    http: httpx.Client, platform: Platform,
+) -> None:
+    limit = platform.policy.login.registrations_per_ip_per_hour
+    taken = {"phone": factories.phone(), "password": factories.PASSWORD, "real_name": "陈静",
+             "id_number": factories.resident_id()}
+    assert http.post("/v1/users", json=taken).status_code == 201
+    answers = [http.post("/v1/users", json=taken).status_code for _ in range(limit - 1)]
+    assert answers == [409] * (limit - 1)
+
+    flooded = http.post("/v1/users", json={**taken, "phone": factories.phone()})
+
+    retry_after_of(flooded, at_most=3600)
+    with platform.db.transaction() as db:
+        assert db.execute(select(func.count()).select_from(User)).scalar_one() == 1
+
+
+def test_a_password_guessing_flood_is_told_when_its_window_ends(
+    http: httpx.Client, platform: Platform, owner: factories.Owner,
+) -> None:
+    limit = platform.policy.login.max_failures_per_account
+    guess = {"phone": owner.phone, "password": "Wrong-Guess-00",
+             "device": {"id": "thief", "name": "thief", "platform": "android",
+                        "fingerprint": {"model": "x"}}}
+    answers = [http.post("/v1/sessions", json=guess).status_code for _ in range(limit)]
+    assert answers == [401] * limit
+
+    flooded = http.post("/v1/sessions", json=guess)
+
+    retry_after_of(flooded, at_most=platform.policy.login.window_minutes * 60)
+
+
+@pytest.mark.xfail(reason="incidents/service.py raises RateLimited without retry_after "
+                          "(TypeError, so 500) until its owner passes the window; remove "
+                          "this mark once merged", strict=False)
+def test_a_lost_phone_report_flood_is_told_when_its_hour_ends(
+    http: httpx.Client, platform: Platform,
+) -> None:
+    limit = platform.policy.lost_phone.reports_per_phone_per_hour
+    report = {"phone": factories.phone(), "real_name": "陈静", "id_number_last4": "0018"}
+    answers = [http.post("/v1/lost-phone-reports", json=report).status_code
+               for _ in range(limit)]
+    assert answers == [202] * limit
+
+    retry_after_of(http.post("/v1/lost-phone-reports", json=report), at_most=3600)

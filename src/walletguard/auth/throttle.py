@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,6 +28,16 @@ def hit(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
         },
     ).returning(ThrottleBucket.count)
     return int(db.execute(upsert).scalar_one())
+
+
+def retry_after(db: Session, *, key: str, window: timedelta, now: datetime) -> timedelta:
+    """How long until the window counting ``key`` ends and the count starts again: the
+    truthful ``Retry-After`` for a refusal by this counter."""
+    started = db.execute(select(ThrottleBucket.window_start)
+                         .where(ThrottleBucket.key == key)).scalar_one_or_none()
+    if started is None:
+        return window
+    return max(started + window - now, timedelta(0))
 
 
 def count(db: Session, *, key: str, window: timedelta, now: datetime) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
-from walletguard.errors import Conflict, DomainError, InvalidInput, PayloadTooLarge
+from walletguard.errors import Conflict, DomainError, InvalidInput, PayloadTooLarge, Unavailable
 
 log = logging.getLogger("walletguard.http")
 PROBLEM = "application/problem+json"
@@ -31,13 +31,23 @@ def problem_response(error: DomainError, headers: dict[str, str] | None = None) 
                     headers=headers)
 
 
+def retry_after_header(error: DomainError) -> dict[str, str] | None:
+    """``Retry-After`` for a refusal that says when to come back, and for every 429 and
+    503 (a replayed refusal stored before the field existed falls back to one second)."""
+    seconds = error.problem().get("retry_after")
+    if seconds is None and error.status not in (429, 503):
+        return None
+    return {"Retry-After": str(seconds if seconds is not None else 1)}
+
+
 async def send_problem(send: Send, error: DomainError,
                        headers: dict[str, str] | None = None) -> None:
     """Answer with ``error`` from ASGI middleware, before any route has run."""
     body = problem_bytes(error)
+    extra = headers if headers is not None else retry_after_header(error)
     raw = [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode()),
            *((k.lower().encode("latin-1"), v.encode("latin-1"))
-             for k, v in (headers or {}).items())]
+             for k, v in (extra or {}).items())]
     await send({"type": "http.response.start", "status": error.status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 
@@ -57,10 +67,7 @@ def _validation_detail(errors: list[Any]) -> tuple[str, list[dict[str, Any]]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> Response:
-        headers = None
-        if exc.status == 429 and "retry_after" in exc.extra:
-            headers = {"Retry-After": str(exc.extra["retry_after"])}
-        return problem_response(exc, headers)
+        return problem_response(exc, retry_after_header(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> Response:
@@ -107,6 +114,5 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def unavailable(_: Request, exc: OperationalError) -> Response:
         log.error("database unavailable: %s", type(exc.orig).__name__)
-        error = DomainError("the database is unavailable; retry shortly")
-        error.status, error.code, error.title = 503, "unavailable", "Service unavailable"
-        return problem_response(error, {"Retry-After": "1"})
+        error = Unavailable("the database is unavailable; retry shortly", retry_after=1)
+        return problem_response(error, retry_after_header(error))

@@ -41,11 +41,12 @@ def register(
     Sign-ups from one ``client_ip`` are counted (refusals too: a 409 tells whether a phone
     is registered, so probing for accounts is what the limit slows down)."""
     if client_ip is not None:
-        tried = throttle.hit(db, key=f"register:ip:{client_ip}", window=timedelta(hours=1),
-                             now=now)
+        key, hour = f"register:ip:{client_ip}", timedelta(hours=1)
+        tried = throttle.hit(db, key=key, window=hour, now=now)
         if tried > policy.login.registrations_per_ip_per_hour:
             raise RateLimited("too many sign-ups from this address; try again later",
-                              retry_after=3600).kept()
+                              retry_after=throttle.retry_after(db, key=key, window=hour,
+                                                               now=now)).kept()
     try:
         return _register(db, keys=keys, policy=policy, data=data, now=now)
     except DomainError as refusal:
