@@ -105,8 +105,13 @@ def serve(
     out.print(f"[green]✓[/] walletguard on http://{host}:{port}  "
               f"({workers} worker{'s' if workers > 1 else ''}, "
               f"{settings.resolved_database_url.split(':')[0]})")
+    # Only a proxy named in the setting may say who the client is: uvicorn would otherwise
+    # believe X-Forwarded-For from 127.0.0.1, so anything local (or a local reverse proxy
+    # passing the header through) could pick the address every per-IP limit counts.
+    allow = settings.forwarded_allow_ips.strip()
     uvicorn.run("walletguard.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level=settings.log_level.lower(), access_log=False)
+                workers=workers, log_level=settings.log_level.lower(), access_log=False,
+                proxy_headers=bool(allow), forwarded_allow_ips=allow or None)
 
 
 @keys_app.command("create")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import running_server
 from tests.restrictions.support import report_body, snapshot
+from walletguard.auth.models import ThrottleBucket
 from walletguard.identity.models import User
 from walletguard.restrictions.models import DocumentCheck, Restriction
 from walletguard.runtime import Platform
@@ -441,3 +444,60 @@ def test_a_lost_phone_report_flood_is_told_when_its_hour_ends(
     assert answers == [202] * limit
 
     retry_after_of(http.post("/v1/lost-phone-reports", json=report), at_most=3600)
+
+
+# ---- 7. X-Forwarded-For is believed only from a named proxy ----------------------------
+
+
+@pytest.fixture(scope="module")
+def behind_proxy(database_url: str, data_dir: Path) -> Iterator[str]:
+    """``serve --workers 2`` told that 127.0.0.1 is its reverse proxy."""
+    with running_server(database_url, data_dir,
+                        env={"WALLETGUARD_FORWARDED_ALLOW_IPS": "127.0.0.1"}) as base:
+        yield base
+
+
+def registration_buckets(platform: Platform) -> dict[str, int]:
+    with platform.db.transaction() as db:
+        return {b.key.removeprefix("register:ip:"): b.count for b in db.execute(
+            select(ThrottleBucket).where(ThrottleBucket.key.like("register:ip:%"))).scalars()}
+
+
+def sign_up(base: str, forwarded_for: str, body: dict[str, str]) -> httpx.Response:
+    return httpx.post(base + "/v1/users", json=body, timeout=30,
+                      headers={"X-Forwarded-For": forwarded_for})
+
+
+def new_registration() -> dict[str, str]:
+    return {"phone": factories.phone(), "password": factories.PASSWORD, "real_name": "陈静",
+            "id_number": factories.resident_id()}
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_per_address_limit(
+    server: str, platform: Platform,
+) -> None:
+    limit = platform.policy.login.registrations_per_ip_per_hour
+    taken = new_registration()
+    answers = [sign_up(server, f"203.0.113.{i}", taken).status_code for i in range(limit)]
+    assert answers == [201] + [409] * (limit - 1)
+
+    flooded = sign_up(server, "198.51.100.99", new_registration())
+
+    retry_after_of(flooded, at_most=3600)
+    assert registration_buckets(platform) == {"127.0.0.1": limit + 1}
+
+
+def test_behind_a_named_proxy_the_forwarded_address_is_the_one_counted(
+    behind_proxy: str, platform: Platform,
+) -> None:
+    limit = platform.policy.login.registrations_per_ip_per_hour
+    taken = new_registration()
+    answers = [sign_up(behind_proxy, "203.0.113.7", taken).status_code for _ in range(limit)]
+    assert answers == [201] + [409] * (limit - 1)
+
+    flooded = sign_up(behind_proxy, "203.0.113.7", new_registration())
+    other_client = sign_up(behind_proxy, "198.51.100.99", new_registration())
+
+    retry_after_of(flooded, at_most=3600)
+    assert other_client.status_code == 201, other_client.text
+    assert registration_buckets(platform) == {"203.0.113.7": limit + 1, "198.51.100.99": 1}
