@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from walletguard.crypto import Keyring
+from walletguard.crypto import Keyring, PasswordHashing
 from walletguard.errors import ConfigurationError
 from walletguard.policy import Policy, load_policy
 
@@ -88,7 +88,10 @@ class Settings(BaseSettings):
         hasher = PasswordHasher(time_cost=3, memory_cost=self.password_hash_memory_kib,
                                 parallelism=1)
         return Keyring(pii_key=keys.pii_key, pin_pepper=keys.pin_pepper,
-                       token_key=keys.token_key, password_hasher=hasher)
+                       token_key=keys.token_key,
+                       passwords=PasswordHashing(
+                           hasher, concurrency=self.password_hash_concurrency,
+                           wait_seconds=self.password_hash_wait_seconds))
 
 
 class Secrets:

@@ -8,7 +8,15 @@ from pydantic import ConfigDict, Field, StringConstraints
 from walletguard.auth import service as auth
 from walletguard.devices import service as devices
 from walletguard.errors import Unauthenticated
-from walletguard.http.deps import ClientIp, Now, Owner, PlatformDep, Tx, bearer_token
+from walletguard.http.deps import (
+    PASSWORD_SLOT,
+    ClientIp,
+    Now,
+    Owner,
+    PlatformDep,
+    Tx,
+    bearer_token,
+)
 from walletguard.http.schema import Out, Strict, Text
 
 router = APIRouter(tags=["owner"])
@@ -83,7 +91,8 @@ class CommandOut(Out):
     acknowledged_at: str | None
 
 
-@router.post("/v1/sessions", status_code=201, response_model=SessionOut)
+@router.post("/v1/sessions", status_code=201, response_model=SessionOut,
+             dependencies=[PASSWORD_SLOT])
 def log_in(body: SessionIn, platform: PlatformDep, db: Tx, now: Now,
            ip: ClientIp) -> SessionOut:
     context = body.context or ContextIn()

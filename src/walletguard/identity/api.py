@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field, StringConstraints
 
-from walletguard.http.deps import ClientIp, Now, Owner, PlatformDep, Tx
+from walletguard.http.deps import PASSWORD_SLOT, ClientIp, Now, Owner, PlatformDep, Tx
 from walletguard.http.schema import Label, Out, RealName, Strict
 from walletguard.identity import service as identity
 from walletguard.restrictions import service as restrictions
@@ -47,7 +47,8 @@ class MeOut(Out):
     restrictions: list[RestrictionOut]
 
 
-@router.post("/v1/users", status_code=201, response_model=CreatedOut)
+@router.post("/v1/users", status_code=201, response_model=CreatedOut,
+             dependencies=[PASSWORD_SLOT])
 def register_owner(body: RegisterIn, platform: PlatformDep, db: Tx, now: Now,
                    ip: ClientIp) -> CreatedOut:
     user = identity.register(
