@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -192,16 +193,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(database_url: str, data_dir: Path) -> Iterator[str]:
-    """A real ``walletguard serve --workers 2`` on loopback, on the test database."""
+@contextmanager
+def running_server(database_url: str, data_dir: Path, *, workers: int = 2,
+                   env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real ``walletguard serve`` on loopback, on the test database, with ``env``
+    added to ``server_env``; yields its base URL and stops it afterwards."""
     port = _free_port()
     exe = shutil.which("walletguard") or str(Path(sys.executable).parent / "walletguard")
     log = open(data_dir / f"server-{port}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=server_env(database_url, data_dir), stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env={**server_env(database_url, data_dir), **(env or {})}, stdout=log,
+        stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -225,3 +228,10 @@ def server(database_url: str, data_dir: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str, data_dir: Path) -> Iterator[str]:
+    """A real ``walletguard serve --workers 2`` on loopback, on the test database."""
+    with running_server(database_url, data_dir) as base:
+        yield base

@@ -20,7 +20,7 @@ from walletguard.config import Settings
 from walletguard.credentials.api import router as credentials_router
 from walletguard.devices.api import router as devices_router
 from walletguard.http import problems
-from walletguard.http.middleware import BodyLimit, CleanTarget, Metrics
+from walletguard.http.middleware import BodyLimit, CleanTarget, Metrics, UniqueKeys
 from walletguard.identity.api import router as identity_router
 from walletguard.incidents.api import router as incidents_router
 from walletguard.payments.api import router as payments_router
@@ -83,6 +83,7 @@ def create_app(
     def metrics() -> Response:
         return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(UniqueKeys)  # innermost: reads bodies BodyLimit has capped
     app.add_middleware(CleanTarget)
     app.add_middleware(Metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
-from walletguard import schema
+from walletguard import schema, text
 from walletguard.audit import service as audit
 from walletguard.auth import service as auth
 from walletguard.auth import throttle
@@ -168,8 +168,13 @@ def serve(
     out.print(f"[green]✓[/] walletguard on http://{host}:{port}  "
               f"({workers} worker{'s' if workers > 1 else ''}, "
               f"{settings.resolved_database_url.split(':')[0]})")
+    # Only a proxy named in the setting may say who the client is: uvicorn would otherwise
+    # believe X-Forwarded-For from 127.0.0.1, so anything local (or a local reverse proxy
+    # passing the header through) could pick the address every per-IP limit counts.
+    allow = settings.forwarded_allow_ips.strip()
     uvicorn.run("walletguard.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level=settings.log_level.lower(), access_log=False)
+                workers=workers, log_level=settings.log_level.lower(), access_log=False,
+                proxy_headers=bool(allow), forwarded_allow_ips=allow or None)
 
 
 @keys_app.command("create")
@@ -179,6 +184,9 @@ def keys_create(
 ) -> None:
     """Create an API key. It is printed once and stored only as a keyed digest."""
     try:
+        # Checked here as well as where keys are made: the name shows in every key list
+        # and audit row, where a bidi override would disguise which key is which.
+        name = text.free_text(name, field="name", max_length=100)
         with _platform() as platform, platform.db.transaction() as db:
             key, secret = auth.create_api_key(db, keys=platform.keys, role=role, name=name,
                                               actor=CLI_ACTOR, now=platform.clock.now())

@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from walletguard.crypto import Keyring
+from walletguard.crypto import Keyring, PasswordHashing
 from walletguard.errors import ConfigurationError
 from walletguard.policy import Policy, load_policy
 
@@ -60,6 +60,19 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(
         64 * 1024, description="argon2id memory cost for login passwords (RFC 9106 second choice)"
     )
+    password_hash_concurrency: int = Field(
+        1, ge=1, description="password hashes (login, sign-up) run at once per worker; "
+        "more wait (each takes a core for most of a second at the default cost)"
+    )
+    password_hash_wait_seconds: float = Field(
+        2.0, ge=0, description="how long a login waits for a hashing slot before it is "
+        "told 503 unavailable with Retry-After"
+    )
+    forwarded_allow_ips: str = Field(
+        "", description="comma-separated addresses of proxies whose X-Forwarded-For is "
+        "believed (the client address every per-IP limit counts); empty: none, the peer "
+        "address is the client"
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -92,7 +105,10 @@ class Settings(BaseSettings):
         hasher = PasswordHasher(time_cost=3, memory_cost=self.password_hash_memory_kib,
                                 parallelism=1)
         return Keyring(pii_key=keys.pii_key, pin_pepper=keys.pin_pepper,
-                       token_key=keys.token_key, password_hasher=hasher)
+                       token_key=keys.token_key,
+                       passwords=PasswordHashing(
+                           hasher, concurrency=self.password_hash_concurrency,
+                           wait_seconds=self.password_hash_wait_seconds))
 
 
 class Secrets:

@@ -9,6 +9,8 @@ instead of rolling back when it is set.
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from typing import Any
 
 
@@ -146,9 +148,47 @@ class IdempotencyConflict(DomainError):
 
 
 class RateLimited(DomainError):
+    """Every 429 says when to come back: ``retry_after`` (seconds, or a timedelta) is
+    required, rounded up to whole seconds, and sent as ``Retry-After`` and in the body.
+    Give the truthful value — the time until the counter that refused resets
+    (``auth.throttle.retry_after``) — not a guess."""
+
     code = "rate_limited"
     status = 429
     title = "Too many requests"
+
+    def __init__(self, detail: str | None = None, *,
+                 retry_after: float | timedelta | None = None, **extra: Any) -> None:
+        if retry_after is None:
+            # Not a default: a 429 without Retry-After makes clients retry at once, in a
+            # loop, which is what the limit is there to stop.
+            raise TypeError("RateLimited(detail, retry_after=seconds) needs retry_after: "
+                            "the time until the refusing counter resets")
+        super().__init__(detail, retry_after=retry_after_seconds(retry_after), **extra)
+
+
+class Unavailable(DomainError):
+    """Busy or down for a moment: the request did nothing and may be retried as it is
+    after ``retry_after`` seconds (sent as ``Retry-After``)."""
+
+    code = "unavailable"
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: float | timedelta,
+                 **extra: Any) -> None:
+        super().__init__(detail, retry_after=retry_after_seconds(retry_after), **extra)
+
+
+def retry_after_seconds(value: float | timedelta) -> int:
+    """Whole seconds, at least one, for ``Retry-After`` (RFC 9110 §10.2.3)."""
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError(f"retry_after must be seconds or a timedelta, not {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"retry_after must be a finite, non-negative delay, not {value!r}")
+    return max(1, math.ceil(value))
 
 
 class PayloadTooLarge(DomainError):

@@ -338,7 +338,8 @@ def test_teller_lift_records_the_document_check_with_the_number_sealed(
     client: TestClient, platform: Platform, clock: ManualClock, owner: factories.Owner,
     merchant_id: str, agent: dict[str, str], teller: dict[str, str], document_type: str,
 ) -> None:
-    number = owner.id_number if document_type == "resident_id" else f"G{document_type[:2]}4471902"
+    # A driving licence and the eID app carry the holder's resident ID number.
+    number = "E12345678" if document_type == "passport" else owner.id_number
     placed = freeze_by_agent(client, agent, owner)
     clock.advance(days=1)
 

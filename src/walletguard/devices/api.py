@@ -13,6 +13,7 @@ from walletguard.devices import challenges
 from walletguard.devices import service as devices
 from walletguard.errors import Unauthenticated
 from walletguard.http.deps import (
+    PASSWORD_SLOT,
     Agent,
     AnyOwner,
     ClientIp,
@@ -89,7 +90,7 @@ class CommandIn(Strict):
         {"type": "ring"}, {"type": "wipe"}]})
 
     type: Literal["ring", "lost_mode", "wipe"]
-    message: Annotated[str, StringConstraints(max_length=500)] | None = None
+    message: Text | None = None
     contact_number: Annotated[str, StringConstraints(max_length=32)] | None = None
 
 
@@ -103,7 +104,8 @@ class CommandOut(Out):
     acknowledged_at: str | None
 
 
-@router.post("/v1/sessions", status_code=201, response_model=SessionOut)
+@router.post("/v1/sessions", status_code=201, response_model=SessionOut,
+             dependencies=[PASSWORD_SLOT])
 def log_in(body: SessionIn, platform: PlatformDep, db: Tx, now: Now,
            ip: ClientIp) -> SessionOut:
     context = body.context or ContextIn()

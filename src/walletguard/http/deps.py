@@ -10,10 +10,12 @@ of handing each to the thread pool (a measurable cost on every request).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -52,6 +54,31 @@ async def client_ip(request: Request) -> str | None:
 
 
 ClientIp = Annotated[str | None, Depends(client_ip)]
+
+
+async def password_slot(platform: PlatformDep) -> AsyncIterator[None]:
+    """Reserve a password-hashing slot (``crypto.PasswordHashing``) before the request's
+    transaction opens, so a login waiting for its turn holds no database connection or
+    lock; after ``wait_seconds`` without one, 503 ``unavailable`` with Retry-After.
+
+    It polls instead of blocking on the semaphore: blocking would take a thread of the
+    pool every endpoint runs in, and a flood of logins would take them all."""
+    hashing = platform.keys.passwords
+    deadline = time.monotonic() + hashing.wait_seconds
+    pause = 0.002
+    while (reservation := hashing.try_reserve()) is None:
+        if time.monotonic() >= deadline:
+            raise hashing.busy()
+        await anyio.sleep(pause)
+        pause = min(pause * 2, 0.02)
+    try:
+        yield
+    finally:
+        reservation.release()
+
+
+# For the routes that hash a password; route-level, so it is solved before the transaction.
+PASSWORD_SLOT = Depends(password_slot, scope="function")
 
 
 BEARER = HTTPBearer(

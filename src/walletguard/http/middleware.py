@@ -1,5 +1,5 @@
-"""ASGI middleware: a body-size cap, a check on the request target, and Prometheus
-request metrics."""
+"""ASGI middleware: a body-size cap, a check on the request target, a refusal of JSON
+bodies with repeated keys, and Prometheus request metrics."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from urllib.parse import unquote_to_bytes
 from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from walletguard.errors import InvalidInput, PayloadTooLarge
+from walletguard.http.problems import send_problem
 
 REQUESTS = Counter("walletguard_http_requests_total", "HTTP requests",
                    ["method", "route", "status"])
@@ -61,15 +64,8 @@ class BodyLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({
-            "type": "https://walletguard.dev/problems/payload_too_large",
-            "title": "The request body is too large", "status": 413,
-            "code": "payload_too_large",
-            "detail": f"request bodies are limited to {self.max_bytes} bytes"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/problem+json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(send, PayloadTooLarge(
+            f"request bodies are limited to {self.max_bytes} bytes"))
 
 
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
@@ -89,17 +85,95 @@ class CleanTarget:
             query = scope.get("query_string", b"")
             if _CONTROL.search(unquote_to_bytes(target)) or _CONTROL.search(
                     unquote_to_bytes(query.replace(b"+", b" "))):
-                body = json.dumps({
-                    "type": "https://walletguard.dev/problems/invalid_input",
-                    "title": "The request is not valid", "status": 422,
-                    "code": "invalid_input",
-                    "detail": "the URL must not contain control characters"}).encode()
-                await send({"type": "http.response.start", "status": 422,
-                            "headers": [(b"content-type", b"application/problem+json"),
-                                        (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
+                await send_problem(send, InvalidInput(
+                    "the URL must not contain control characters"))
                 return
         await self.app(scope, receive, send)
+
+
+class UniqueKeys:
+    """Refuse a JSON body that names one key twice in an object, at any depth, with 422.
+
+    JSON parsers disagree on ``{"amount": 1, "amount": 999}`` (Python keeps the last,
+    others the first or refuse it), so a body that a proxy, a signature check or a log
+    reads one way could be acted on here another way. The body is read whole (inside
+    ``BodyLimit``, which has already capped it), checked, and replayed to the app; a body
+    that is not JSON at all passes unchanged, for the framework to refuse."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away mid-body
+                await self.app(scope, _replay([], message, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        duplicate = _duplicate_key(body) if body else None
+        if duplicate is not None:
+            problem = "is given more than once in the same object"
+            await send_problem(send, InvalidInput(
+                f"{duplicate}: {problem}", errors=[{"field": duplicate, "problem": problem}]))
+            return
+        await self.app(scope, _replay([body], None, receive), send)
+
+
+def _replay(chunks: list[bytes], pending: Message | None, receive: Receive) -> Receive:
+    """A ``receive`` that gives the body read so far as one message, then whatever
+    else was received, then defers to the client (a disconnect, later)."""
+    queue: list[Message] = [{"type": "http.request", "body": b"".join(chunks),
+                             "more_body": False}] if pending is None else [pending]
+
+    async def replayed() -> Message:
+        if queue:
+            return queue.pop(0)
+        return await receive()
+
+    return replayed
+
+
+class _Repeated(list[tuple[str, Any]]):
+    """An object whose pairs name a key twice, kept as pairs to find where it is."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> Any:
+    found = dict(pairs)
+    return found if len(found) == len(pairs) else _Repeated(pairs)
+
+
+def _duplicate_key(body: bytes) -> str | None:
+    """The dotted path of the first key given twice in one object of ``body``, if it is
+    JSON with such a key."""
+    try:
+        parsed = json.loads(body, object_pairs_hook=_pairs)
+    except (ValueError, RecursionError):
+        return None  # not JSON (or too deep): the framework answers for it
+    return _find_repeated(parsed, ())
+
+
+def _find_repeated(value: Any, path: tuple[str, ...]) -> str | None:
+    if isinstance(value, _Repeated):
+        seen: set[str] = set()
+        for key, _item in value:
+            if key in seen:
+                return ".".join((*path, key))
+            seen.add(key)
+    items: Any = (value.items() if isinstance(value, dict) else
+                  value if isinstance(value, _Repeated) else
+                  enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        found = _find_repeated(item, (*path, str(key)))
+        if found is not None:
+            return found
+    return None
 
 
 class _TooLarge(HTTPException):

@@ -9,8 +9,17 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from walletguard import text
 
 # C0 controls except tab, line feed and carriage return; DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -63,5 +72,39 @@ class Out(BaseModel):
 
 Amount = Annotated[int, Field(gt=0, le=10**11, description="minor units (fen)",
                               examples=[1250])]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
+def free_text(max_length: int) -> AfterValidator:
+    """``text.clean_text`` as a validator: NFKC, something visible, no bidi controls."""
+
+    def check(value: str) -> str:
+        try:
+            return text.clean_text(value, max_length=max_length)
+        except text.TextRefused as exc:
+            raise PydanticCustomError("text", str(exc)) from None
+
+    return AfterValidator(check)
+
+
+def person_name(max_length: int) -> AfterValidator:
+    """``text.clean_name`` as a validator: NFC, something visible, no controls."""
+
+    def check(value: str) -> str:
+        try:
+            return text.clean_name(value, max_length=max_length)
+        except text.TextRefused as exc:
+            raise PydanticCustomError("text", str(exc)) from None
+
+    return AfterValidator(check)
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True),
+                 free_text(500)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+                 free_text(200)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True),
+                  free_text(40)]
+"""A short free-text label: a merchant category, a trusted contact's relation."""
+RealName = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True),
+                     person_name(100)]
+"""A person's legal name, in NFC (compared later with what a reporter types)."""

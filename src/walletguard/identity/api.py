@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field, StringConstraints
 
-from walletguard.http.deps import AnyOwner, ClientIp, Now, Owner, PlatformDep, Tx
-from walletguard.http.schema import Out, Strict
+from walletguard.http.deps import PASSWORD_SLOT, AnyOwner, ClientIp, Now, Owner, PlatformDep, Tx
+from walletguard.http.schema import Label, Out, RealName, Strict
 from walletguard.identity import service as identity
 from walletguard.restrictions import service as restrictions
 from walletguard.restrictions.models import Restriction
@@ -19,8 +19,7 @@ class RegisterIn(Strict):
         examples=["+8613912345678"])
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
         examples=["Plum-Blossom-88"])
-    real_name: Annotated[str, StringConstraints(min_length=1, max_length=100,
-                                                strip_whitespace=True)] = Field(examples=["陈静"])
+    real_name: RealName = Field(examples=["陈静"])
     id_number: Annotated[str, StringConstraints(min_length=15, max_length=18)] = Field(
         examples=["11010519880512001X"])
 
@@ -49,7 +48,8 @@ class MeOut(Out):
     restrictions: list[RestrictionOut]
 
 
-@router.post("/v1/users", status_code=201, response_model=CreatedOut)
+@router.post("/v1/users", status_code=201, response_model=CreatedOut,
+             dependencies=[PASSWORD_SLOT])
 def register_owner(body: RegisterIn, platform: PlatformDep, db: Tx, now: Now,
                    ip: ClientIp) -> CreatedOut:
     user = identity.register(
@@ -80,7 +80,7 @@ def restriction_out(r: Restriction) -> RestrictionOut:
 class ContactIn(Strict):
     phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] = Field(
         examples=["+8613900139000"])
-    relation: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+    relation: Label = Field(
         examples=["sister"])
 
 

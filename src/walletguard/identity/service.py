@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from walletguard import text
 from walletguard.audit import service as audit
 from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
@@ -40,11 +41,12 @@ def register(
     Sign-ups from one ``client_ip`` are counted (refusals too: a 409 tells whether a phone
     is registered, so probing for accounts is what the limit slows down)."""
     if client_ip is not None:
-        tried = throttle.hit(db, key=f"register:ip:{client_ip}", window=timedelta(hours=1),
-                             now=now)
+        key, hour = f"register:ip:{client_ip}", timedelta(hours=1)
+        tried = throttle.hit(db, key=key, window=hour, now=now)
         if tried > policy.login.registrations_per_ip_per_hour:
             raise RateLimited("too many sign-ups from this address; try again later",
-                              retry_after=3600).kept()
+                              retry_after=throttle.retry_after(db, key=key, window=hour,
+                                                               now=now)).kept()
     try:
         return _register(db, keys=keys, policy=policy, data=data, now=now)
     except DomainError as refusal:
@@ -58,7 +60,7 @@ def _register(
     vault = keys.vault
     phone = validation.normalize_phone(data.phone)
     id_number = validation.normalize_resident_id(data.id_number, today=now.date())
-    real_name = data.real_name.strip()
+    real_name = text.person_name(data.real_name, field="real_name", max_length=100)
     validation.check_password(data.password, context=(phone[-8:], id_number[-6:]))
     phone_index = vault.blind_index("phone", phone)
     if db.execute(select(User.id).where(User.phone_index == phone_index)).first():
@@ -131,8 +133,10 @@ def profile(db: Session, *, vault: PiiVault, user_id: str) -> Profile:
 def details_match(
     user: User, *, vault: PiiVault, real_name: str, id_number_last4: str
 ) -> bool:
-    """For the public lost-phone report: name and the last four ID characters."""
-    name_ok = vault.open("real_name", user.real_name_sealed) == real_name.strip()
+    """For the public lost-phone report: name and the last four ID characters. Names
+    are compared in NFC, so "é" typed as one character or as "e" plus an accent is one
+    name, whichever way it was registered (rows from before NFC-on-register included)."""
+    name_ok = text.same_name(vault.open("real_name", user.real_name_sealed), real_name)
     last4 = vault.open("id_number", user.id_number_sealed)[-4:]
     return name_ok and last4 == id_number_last4.strip().upper()
 
@@ -169,10 +173,8 @@ def set_trusted_contacts(
                            "trusted contacts", field="contacts")
     chosen: dict[str, str] = {}
     for index, entry in enumerate(contacts):
-        relation = entry.relation.strip()
-        if not 1 <= len(relation) <= 40:
-            raise InvalidInput("relation must be 1-40 characters",
-                               field=f"contacts.{index}.relation")
+        relation = text.free_text(entry.relation, field=f"contacts.{index}.relation",
+                                  max_length=40)
         contact = find_by_phone(db, vault=keys.vault, phone=entry.phone)
         if contact is None:
             raise InvalidInput("a trusted contact must be a walletguard owner",

@@ -3,6 +3,7 @@ and NIST SP 800-63B passwords (length and a blocklist, no composition rules)."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from functools import lru_cache
 
@@ -11,6 +12,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
 
+from walletguard import text
 from walletguard.errors import InvalidInput
 
 PASSWORD_MIN = 8
@@ -81,4 +83,8 @@ def mask_phone(e164: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
+    """The first visible character, then one star per further one. Characters that draw
+    nothing (bidi overrides, zero-width spaces) are dropped first: a name stored before
+    registration refused them must not reorder or hide what the owner is shown."""
+    shown = text.visible_only(unicodedata.normalize("NFC", name)).strip()
+    return shown[0] + "*" * (len(shown) - 1) if len(shown) > 1 else "*"

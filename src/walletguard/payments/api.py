@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.http.deps import IdempotencyKey, Now, Operator, Owner, PlatformDep, Tx
 from walletguard.http.replay import once
-from walletguard.http.schema import Amount, Name, Out, Strict
+from walletguard.http.schema import Amount, Label, Name, Out, Strict, Text
 from walletguard.payments import service as payments
 
 router = APIRouter()
@@ -72,7 +72,7 @@ class LimitsIn(Strict):
 
 class MerchantIn(Strict):
     name: Name = Field(examples=["便利店"])
-    category: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+    category: Label = Field(
         examples=["retail"])
 
 
@@ -87,7 +87,7 @@ class RefundIn(Strict):
                      {"reason": "order cancelled"}]})
 
     amount: Amount | None = Field(None, description="omit to refund what is left")
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    reason: Text
 
 
 @router.post("/v1/payments", status_code=201, response_model=MoneyOut, tags=["owner"])

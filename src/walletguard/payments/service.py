@@ -500,9 +500,18 @@ def transactions(
     """Everything that touched the owner's wallet account, newest first."""
     owner.require(Role.OWNER)
     for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            continue
+        if value.tzinfo is None:
             raise InvalidInput(f"{name} needs a time zone (e.g. 2025-01-31T00:00:00+08:00)",
                                field=name)
+        try:
+            # Stored times are UTC; a time near year 1 or 9999 may not be (9999-12-31
+            # 23:59:59-14:00 is in year 10000 in UTC), and the database layer would fail.
+            value.replace(tzinfo=None) - (value.utcoffset() or timedelta(0))
+        except OverflowError:
+            raise InvalidInput(f"{name} is out of range (years 1-9999 in UTC)",
+                               field=name) from None
     wallet = ledger.get_wallet(db, str(owner.user_id))
     query = (
         select(LedgerTransfer, LedgerEntry.amount)

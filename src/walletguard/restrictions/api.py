@@ -16,7 +16,7 @@ from walletguard.http.deps import (
     Tx,
 )
 from walletguard.http.replay import once
-from walletguard.http.schema import Strict, Text
+from walletguard.http.schema import Name, Strict, Text
 from walletguard.restrictions import service as restrictions
 from walletguard.restrictions.models import Restriction
 
@@ -35,8 +35,9 @@ class AgentRestrictionIn(Strict):
 
 class DocumentIn(Strict):
     document_type: Literal["resident_id", "passport", "drivers_licence", "electronic_id"]
-    document_number: Annotated[str, StringConstraints(min_length=4, max_length=40)]
-    branch: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    # Judged by type in the service (restrictions.DocumentEvidence), which names the field.
+    document_number: Annotated[str, StringConstraints(max_length=40)]
+    branch: Name
 
 
 class LiftIn(Strict):

@@ -11,15 +11,18 @@ cancelled by the owner within the cooling-off window.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from walletguard import text
 from walletguard.audit import service as audit
 from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal, Role
@@ -35,6 +38,7 @@ from walletguard.errors import (
     NotFound,
     PinLocked,
 )
+from walletguard.identity import validation
 from walletguard.identity.models import User
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import Wallet
@@ -63,6 +67,15 @@ class Action(StrEnum):
 
 PIN_LOCK_SOURCE = "pin"
 DOCUMENT_TYPES = ("resident_id", "passport", "drivers_licence", "electronic_id")
+# A Chinese driving licence number is the holder's resident ID number, and the eID app
+# shows the resident ID number too: all three can be checked against the one on file.
+RESIDENT_ID_DOCUMENTS = ("resident_id", "drivers_licence", "electronic_id")
+# ICAO 9303 machine-readable document number: up to nine upper-case letters and digits.
+# Chinese passports (E + 8 digits, E + letter + 7 digits, G/D/S/P + 7-8 digits) are all of
+# this form; a foreign owner's passport may be any of it.
+_PASSPORT_NUMBER = re.compile(r"[A-Z0-9]{6,9}")
+REASON_MAX = 500
+BRANCH_MAX = 200
 _SEVERITY = {Kind.FREEZE: 0, Kind.LOCK: 1, Kind.OBSERVATION: 2}
 
 
@@ -126,9 +139,7 @@ def _new(
     *, user_id: str, kind: Kind, scope: Scope, source: str, reason: str, placed_by: str,
     now: datetime, expires_at: datetime | None = None, incident_id: str | None = None,
 ) -> Restriction:
-    reason = reason.strip()
-    if not reason or len(reason) > 500:
-        raise InvalidInput("reason must be 1-500 characters", field="reason")
+    reason = text.free_text(reason, field="reason", max_length=REASON_MAX)
     return Restriction(
         id=new_id("rst"), user_id=user_id, kind=kind.value, scope=scope.value, source=source,
         reason=reason, placed_by=placed_by, placed_at=now, expires_at=expires_at,
@@ -227,16 +238,29 @@ class DocumentEvidence:
     document_number: str
     branch: str
 
-    def validated(self) -> DocumentEvidence:
+    def validated(self, *, today: date) -> DocumentEvidence:
+        """The evidence with its number in normal form (upper case, no spaces, full-width
+        digits made ASCII), checked as its type demands, or ``invalid_input``. A refusal
+        never repeats the number."""
         if self.document_type not in DOCUMENT_TYPES:
             raise InvalidInput(f"document_type must be one of {', '.join(DOCUMENT_TYPES)}",
                                field="evidence.document_type")
-        if not 4 <= len(self.document_number.strip()) <= 40:
-            raise InvalidInput("document_number must be 4-40 characters",
+        number = unicodedata.normalize("NFKC", self.document_number).strip().upper()
+        if self.document_type in RESIDENT_ID_DOCUMENTS:
+            try:
+                number = validation.normalize_resident_id(number, today=today)
+            except InvalidInput:
+                raise InvalidInput(
+                    f"document_number is not a valid resident ID number (GB 11643), which "
+                    f"a {self.document_type.replace('_', ' ')} carries",
+                    field="evidence.document_number") from None
+        elif not _PASSPORT_NUMBER.fullmatch(number):
+            raise InvalidInput("document_number is not a passport number (ICAO 9303: 6-9 "
+                               "letters and digits, no punctuation)",
                                field="evidence.document_number")
-        if not 1 <= len(self.branch.strip()) <= 200:
-            raise InvalidInput("branch must be 1-200 characters", field="evidence.branch")
-        return self
+        branch = text.free_text(self.branch, field="evidence.branch", max_length=BRANCH_MAX)
+        return DocumentEvidence(document_type=self.document_type, document_number=number,
+                                branch=branch)
 
 
 def _lockable(db: Session, restriction_id: str) -> tuple[Restriction, Wallet]:
@@ -250,16 +274,16 @@ def _lockable(db: Session, restriction_id: str) -> tuple[Restriction, Wallet]:
 
 def _matches_owner(db: Session, *, keys: Keyring, user_id: str,
                    document: DocumentEvidence) -> None:
-    """A resident ID shown at the counter must be the account holder's own: the one
-    document type whose number the wallet holds (sealed) and can compare."""
-    if document.document_type != "resident_id":
+    """A document carrying a resident ID number must carry the account holder's own: the
+    one number the wallet holds (sealed) and can compare. ``document`` is validated."""
+    if document.document_type not in RESIDENT_ID_DOCUMENTS:
         return
     # The model, not identity's service: identity's use cases ask this module's guard.
     user = db.get_one(User, user_id)
     on_file = keys.vault.open("id_number", user.id_number_sealed)
-    if document.document_number.strip().upper() != on_file:
-        raise InvalidInput("the resident ID shown is not the account holder's",
-                           field="evidence.document_number")
+    if document.document_number != on_file:
+        raise InvalidInput(f"the {document.document_type.replace('_', ' ')} shown is not "
+                           "the account holder's", field="evidence.document_number")
 
 
 def lift(
@@ -274,9 +298,9 @@ def lift(
     if actor.role == Role.TELLER and document is None:
         raise InvalidInput("a teller records the in-person document check before a lift",
                            field="evidence")
-    reason = reason.strip()
-    if not reason or len(reason) > 500:
-        raise InvalidInput("reason must be 1-500 characters", field="reason")
+    reason = text.free_text(reason, field="reason", max_length=REASON_MAX)
+    if document is not None:
+        document = document.validated(today=now.date())
     restriction, _wallet = _lockable(db, restriction_id)
     if restriction.lifted_at is not None or (
         restriction.expires_at is not None and restriction.expires_at <= now
@@ -284,14 +308,13 @@ def lift(
         raise Conflict("this restriction is no longer in force")
     check_id = None
     if document is not None:
-        document = document.validated()
         _matches_owner(db, keys=keys, user_id=restriction.user_id, document=document)
         check = DocumentCheck(
             id=new_id("doc"), user_id=restriction.user_id, restriction_id=restriction.id,
             document_type=document.document_type,
             document_number_sealed=keys.vault.seal("document_number",
-                                                   document.document_number.strip()),
-            branch=document.branch.strip(), teller=actor.ref, checked_at=now,
+                                                   document.document_number),
+            branch=document.branch, teller=actor.ref, checked_at=now,
         )
         db.add(check)
         check_id = check.id
@@ -339,7 +362,10 @@ def cancel_lift(
         raise Conflict("the cooling-off window has passed; freeze the wallet instead")
     again = _new(user_id=restriction.user_id, kind=Kind(restriction.kind),
                  scope=Scope(restriction.scope), source=restriction.source,
-                 reason=f"lift cancelled by the owner: {restriction.reason}"[:500],
+                 # visible_only: a reason stored before free text was checked must not
+                 # stop the owner from undoing a lift.
+                 reason=("lift cancelled by the owner: "
+                         + text.visible_only(restriction.reason))[:REASON_MAX],
                  placed_by=actor.ref, now=now, expires_at=restriction.expires_at,
                  incident_id=restriction.incident_id)
     _place(db, wallet, again)
