@@ -101,11 +101,11 @@ def start_session(
     if user is None or not _trusted_device_presented(db, keys=keys, user_id=user.id,
                                                      info=device):
         keys_and_limits.append((f"login:acct:{account}", rules.max_failures_per_account))
-    over = [throttle.hit(db, key=key, window=window, now=now) > limit
-            for key, limit in keys_and_limits]
-    if any(over):
-        raise RateLimited("too many login attempts; try again later",
-                          retry_after=int(window.total_seconds())).kept()
+    full = [key for key, limit in keys_and_limits
+            if throttle.hit(db, key=key, window=window, now=now) > limit]
+    if full:
+        wait = max(throttle.seconds_left(db, key=key, window=window, now=now) for key in full)
+        raise RateLimited("too many login attempts; try again later", retry_after=wait).kept()
     if not identity.check_password(keys, user, password) or user is None:
         raise Unauthenticated("phone or password is wrong").kept()
     # The right password ends the run of failures on the account (NIST: consecutive
