@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from walletguard import text
 from walletguard.audit import service as audit
 from walletguard.auth.models import ApiKey
 from walletguard.auth.principal import STAFF_ROLES, Principal, Role
@@ -35,10 +36,9 @@ def create_api_key(
         raise InvalidInput(f"role must be one of {allowed} (API keys are for staff), "
                            f"not {role[:40]!r}", field="role")
     staff_role = Role(role)
-    if not name.strip() or len(name) > 100:
-        raise InvalidInput("name must be 1-100 characters", field="name")
+    name = text.free_text(name, field="name", max_length=100)
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(id=new_id("key"), name=name.strip(), role=staff_role.value,
+    key = ApiKey(id=new_id("key"), name=name, role=staff_role.value,
                  key_digest=keys.token_digest(secret), created_at=now)
     db.add(key)
     audit.append(db, actor=actor.ref, action="api_key.created", subject=key.id, at=now,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from walletguard import text
 from walletguard.audit import service as audit
 from walletguard.auth import service as auth
 from walletguard.auth import throttle
@@ -306,10 +307,9 @@ def issue_command(
         raise NotFound("no such device")
     if device.status in ("wiped", "unbound"):
         raise InvalidInput("this device is no longer bound", field="device_id")
-    message = (message or "").strip() or None
+    message = (text.free_text(message, field="message", max_length=500)
+               if message and message.strip() else None)
     contact_number = (contact_number or "").strip() or None
-    if message is not None and len(message) > 500:
-        raise InvalidInput("message must be at most 500 characters", field="message")
     if type == "lost_mode" and message is None:
         raise InvalidInput("lost_mode shows a message on the lost phone; give one",
                            field="message")

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from walletguard import text
 from walletguard.audit import service as audit
 from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
@@ -539,11 +540,8 @@ def create_merchant(
     db: Session, *, actor: Principal, policy: Policy, name: str, category: str, now: datetime
 ) -> Merchant:
     actor.require(Role.OPERATOR)
-    name, category = name.strip(), category.strip()
-    if not 1 <= len(name) <= 200:
-        raise InvalidInput("name must be 1-200 characters", field="name")
-    if not 1 <= len(category) <= 40:
-        raise InvalidInput("category must be 1-40 characters", field="category")
+    name = text.free_text(name, field="name", max_length=200)
+    category = text.free_text(category, field="category", max_length=40)
     merchant_id = new_id("mer")
     account = ledger.open_account(db, kind="merchant", owner_id=merchant_id,
                                   currency=policy.currency, now=now)
