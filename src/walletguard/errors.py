@@ -151,7 +151,7 @@ class RateLimited(DomainError):
     """Every 429 says when to come back: ``retry_after`` (seconds, or a timedelta) is
     required, rounded up to whole seconds, and sent as ``Retry-After`` and in the body.
     Give the truthful value — the time until the counter that refused resets
-    (``auth.throttle.retry_after``) — not a guess."""
+    (``auth.throttle.seconds_left``) — not a guess."""
 
     code = "rate_limited"
     status = 429

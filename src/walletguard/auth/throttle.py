@@ -31,16 +31,6 @@ def hit(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
     return int(db.execute(upsert).scalar_one())
 
 
-def retry_after(db: Session, *, key: str, window: timedelta, now: datetime) -> timedelta:
-    """How long until the window counting ``key`` ends and the count starts again: the
-    truthful ``Retry-After`` for a refusal by this counter."""
-    started = db.execute(select(ThrottleBucket.window_start)
-                         .where(ThrottleBucket.key == key)).scalar_one_or_none()
-    if started is None:
-        return window
-    return max(started + window - now, timedelta(0))
-
-
 def count(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
     bucket = db.get(ThrottleBucket, key)
     if bucket is None or bucket.window_start < now - window:

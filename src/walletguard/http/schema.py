@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import (
@@ -74,28 +75,26 @@ Amount = Annotated[int, Field(gt=0, le=10**11, description="minor units (fen)",
                               examples=[1250])]
 
 
-def free_text(max_length: int) -> AfterValidator:
-    """``text.clean_text`` as a validator: NFKC, something visible, no bidi controls."""
+def _refusing(clean: Callable[..., str], max_length: int) -> AfterValidator:
+    """A ``walletguard.text`` cleaner as a validator: its refusal becomes a 422 entry."""
 
     def check(value: str) -> str:
         try:
-            return text.clean_text(value, max_length=max_length)
+            return clean(value, max_length=max_length)
         except text.TextRefused as exc:
             raise PydanticCustomError("text", str(exc)) from None
 
     return AfterValidator(check)
+
+
+def free_text(max_length: int) -> AfterValidator:
+    """``text.clean_text`` as a validator: NFKC, something visible, no bidi controls."""
+    return _refusing(text.clean_text, max_length)
 
 
 def person_name(max_length: int) -> AfterValidator:
     """``text.clean_name`` as a validator: NFC, something visible, no controls."""
-
-    def check(value: str) -> str:
-        try:
-            return text.clean_name(value, max_length=max_length)
-        except text.TextRefused as exc:
-            raise PydanticCustomError("text", str(exc)) from None
-
-    return AfterValidator(check)
+    return _refusing(text.clean_name, max_length)
 
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True),

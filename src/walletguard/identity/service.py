@@ -45,8 +45,8 @@ def register(
         tried = throttle.hit(db, key=key, window=hour, now=now)
         if tried > policy.login.registrations_per_ip_per_hour:
             raise RateLimited("too many sign-ups from this address; try again later",
-                              retry_after=throttle.retry_after(db, key=key, window=hour,
-                                                               now=now)).kept()
+                              retry_after=throttle.seconds_left(db, key=key, window=hour,
+                                                                now=now)).kept()
     try:
         return _register(db, keys=keys, policy=policy, data=data, now=now)
     except DomainError as refusal:
