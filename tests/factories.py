@@ -13,6 +13,8 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.devices import service as devices
 from walletguard.identity import service as identity
+from walletguard.payments import operator as operations
+from walletguard.payments import owner as wallets
 from walletguard.payments import service as payments
 from walletguard.runtime import Platform
 
@@ -91,13 +93,13 @@ def log_in(platform: Platform, *, user_id: str, phone_number: str,
 
 def top_up(platform: Platform, user_id: str, amount: int) -> None:
     with platform.db.transaction() as db:
-        payments.top_up(db, actor=OPERATOR, user_id=user_id, amount=amount,
+        operations.top_up(db, actor=OPERATOR, user_id=user_id, amount=amount,
                         idempotency_key=None, now=platform.clock.now())
 
 
 def merchant(platform: Platform, name: str = "便利店") -> str:
     with platform.db.transaction() as db:
-        return payments.create_merchant(db, actor=OPERATOR, policy=platform.policy, name=name,
+        return operations.create_merchant(db, actor=OPERATOR, policy=platform.policy, name=name,
                                         category="retail", now=platform.clock.now()).id
 
 
@@ -191,7 +193,7 @@ def enable_password_free(platform: Platform, owner: Owner, *,
                          per_payment_limit: int | None = None,
                          daily_limit: int | None = None) -> None:
     with platform.db.transaction() as db:
-        payments.set_password_free(db, path=platform.money, owner=owner.principal,
+        wallets.set_password_free(db, path=platform.money, owner=owner.principal,
                                    enabled=True, per_payment_limit=per_payment_limit,
                                    daily_limit=daily_limit, now=platform.clock.now(), pin=PIN)
 

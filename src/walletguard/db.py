@@ -11,6 +11,14 @@ Book-keeping writes that a request makes before its use case runs (refreshing a
 session's last-use time) are deferred with ``defer_until_commit``, so they come after
 the use case's locks and never invert this order.
 
+Refusals. The part of a use case that can be refused runs in ``judged`` — a savepoint
+opened *after* the use case has taken its lock (and claimed its idempotency key, counted its
+throttles: what must stand whatever the judgement). A refusal rolls the savepoint back, so
+nothing the judged work wrote survives, writes what it keeps (``DomainError.keeping``),
+and the edge commits. Row locks taken before the savepoint are held throughout; locks
+taken inside it are released by the rollback on PostgreSQL, which is why the one lock
+comes first.
+
 PostgreSQL takes row locks with ``SELECT … FOR UPDATE``. SQLite has no row locks: every
 writing transaction starts with ``BEGIN IMMEDIATE``, which takes the database write lock
 up front, so the same order holds trivially.
@@ -18,6 +26,7 @@ up front, so the same order holds trivially.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,6 +49,8 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from walletguard.errors import DomainError
+
+_log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -141,6 +152,23 @@ def _run_deferred(session: Session) -> None:
         work(session)
 
 
+@contextmanager
+def judged(session: Session) -> Iterator[None]:
+    """Run the refusable part of a use case in a savepoint (see the module docstring)."""
+    savepoint = session.begin_nested()
+    try:
+        yield
+    except DomainError as refusal:
+        savepoint.rollback()
+        # Nested judged parts each undo their own work and re-apply the keeps, so the
+        # outermost rollback cannot erase them.
+        for write in refusal.keeps:
+            write(session)
+        refusal.judged = True
+        raise
+    savepoint.commit()
+
+
 class Database:
     """One per process: the engine and the session factory."""
 
@@ -156,24 +184,40 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """The edge's unit of work: commit on success, roll back on error — except a
-        refusal marked ``keep_changes`` (a counted wrong PIN, a remembered decline)."""
+        refusal that was ``judged``: its judged work is already undone, and what remains
+        (what the use case wrote before judging, what the refusal keeps) is committed.
+
+        Once the commit has succeeded the answer is the success: a failure while closing
+        (the connection died just after COMMIT) is not the caller's concern."""
         session = self.sessions()
         try:
-            yield session
-            _run_deferred(session)
-            session.commit()
-        except DomainError as exc:
-            if exc.keep_changes:
+            try:
+                yield session
+                _run_deferred(session)
+            except DomainError as exc:
+                if exc.keeps and not exc.judged:
+                    raise RuntimeError(f"refusal {exc.code!r} has writes to keep but was "
+                                       "raised outside judged()") from exc
+                if not exc.judged:
+                    raise
                 _run_deferred(session)
                 session.commit()
-            else:
-                session.rollback()
-            raise
+                raise
+            session.commit()
         except BaseException:
-            session.rollback()
+            _quietly(session.rollback)
             raise
         finally:
-            session.close()
+            _quietly(session.close)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _quietly(release: Callable[[], object]) -> None:
+    """Give a connection back. After a failure the connection may be dead; the error the
+    caller sees is the first one (or the success already committed), never this."""
+    try:
+        release()
+    except Exception:
+        _log.debug("releasing a session failed", exc_info=True)

@@ -23,6 +23,8 @@ from walletguard.errors import DomainError, Forbidden, InvalidInput, StepUpRequi
 from walletguard.identity import service as identity
 from walletguard.incidents import service as incidents
 from walletguard.ledger import service as ledger
+from walletguard.payments import operator as operations
+from walletguard.payments import owner as wallets
 from walletguard.payments import service as payments
 from walletguard.restrictions import service as restrictions
 from walletguard.runtime import Platform
@@ -79,7 +81,7 @@ def _owner_session(platform: Platform, owner: DemoOwner, now: datetime) -> tuple
     except (InvalidInput, StepUpRequired):
         pass  # the PIN is set already, or this re-run signed in on a device not yet trusted
     with platform.db.transaction() as db:
-        payments.top_up(db, actor=OPERATOR, user_id=user_id, amount=500_000,
+        operations.top_up(db, actor=OPERATOR, user_id=user_id, amount=500_000,
                         idempotency_key=None, now=now)
     return user_id, token
 
@@ -104,7 +106,7 @@ def _log_in(platform: Platform, owner: DemoOwner, now: datetime) -> devices.Star
 def seed(platform: Platform) -> DemoData:
     now = platform.clock.now()
     with platform.db.transaction() as db:
-        merchant = payments.create_merchant(db, actor=OPERATOR, policy=platform.policy,
+        merchant = operations.create_merchant(db, actor=OPERATOR, policy=platform.policy,
                                             name="便利店 Corner Shop", category="retail", now=now)
         _, operator_key = auth.create_api_key(db, keys=platform.keys, role="operator",
                                               name="demo operator", actor=OPERATOR, now=now)
@@ -170,7 +172,7 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
     console.rule("[bold]walletguard — the lost-phone story")
     clock, keys, policy = platform.clock, platform.keys, platform.policy
     with platform.db.transaction() as db:
-        merchant_id = payments.create_merchant(
+        merchant_id = operations.create_merchant(
             db, actor=OPERATOR, policy=policy, name="便利店 Corner Shop", category="retail",
             now=clock.now()).id
     chen = _fresh_story_owner(platform)
@@ -213,7 +215,7 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
 
     stolen_device = str(principal(stolen_token).device_id)
     with platform.db.transaction() as db:
-        payments.set_password_free(db, path=platform.money, owner=principal(stolen_token),
+        wallets.set_password_free(db, path=platform.money, owner=principal(stolen_token),
                                    enabled=True, per_payment_limit=None, daily_limit=None,
                                    now=clock.now(), pin=PIN)
 
@@ -369,7 +371,7 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
     console.print("[bold]11.[/] Back, under observation for "
                   f"{policy.restrictions.observation_days} days")
     with platform.db.transaction() as db:
-        wallet = payments.wallet_view(db, path=platform.money, owner=principal(new_token),
+        wallet = wallets.wallet_view(db, path=platform.money, owner=principal(new_token),
                                       now=clock.now())
     _check(wallet["under_observation"], "no observation after a lost-phone freeze")
     console.print(f"  • daily limit ¥{wallet['daily_limit'] / 100:,.2f} (halved), "

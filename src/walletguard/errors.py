@@ -1,17 +1,27 @@
 """One error family. Each error has a stable ``code`` (API.md) and an HTTP status;
 the HTTP layer turns any of them into problem+json in one handler.
 
-``keep_changes`` marks a refusal whose consequences must be committed even though
-the request is refused: a wrong PIN counts toward the lock, a declined payment is
-remembered under its idempotency key. The edge that owns the transaction commits
-instead of rolling back when it is set.
+A refusal never commits half a change. The part of a use case that can be refused runs
+inside ``walletguard.db.judged`` (a savepoint): a refusal rolls it back, then writes what
+the refusal asked to keep (``keeping``: a counted wrong PIN, a spent WebAuthn challenge)
+and marks itself ``judged``; only then does the edge commit — what the use case wrote
+*before* the judged part (its lock, its idempotency claim, its throttle counts) and those
+kept writes. A refusal raised outside a judged part commits nothing.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+#: A write a refusal keeps: run after the judged part is rolled back, in the same
+#: transaction and under the locks the use case took before it.
+Keep = Callable[["Session"], object]
 
 
 class DomainError(Exception):
@@ -23,11 +33,13 @@ class DomainError(Exception):
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.extra: dict[str, Any] = extra
-        self.keep_changes = False
+        self.keeps: list[Keep] = []
+        self.judged = False
 
-    def kept(self) -> DomainError:
-        """Ask the edge to commit what the service wrote before refusing."""
-        self.keep_changes = True
+    def keeping(self, *writes: Keep) -> Self:
+        """Writes this refusal must keep although the judged work is undone. Raise it
+        inside ``judged``: the writes run after the savepoint is rolled back."""
+        self.keeps.extend(writes)
         return self
 
     def problem(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from tests import conftest, factories
 from walletguard.errors import DomainError
 from walletguard.ledger import service as ledger
+from walletguard.payments import operator as money_ops
 from walletguard.payments import service as payments
 from walletguard.runtime import Platform
 
@@ -114,7 +115,7 @@ class World:
 
     def _topup(self, who: int, amount: int, idem: str | None) -> dict[str, Any]:
         with self.platform.db.transaction() as db:
-            return payments.top_up(db, actor=factories.OPERATOR,
+            return money_ops.top_up(db, actor=factories.OPERATOR,
                                    user_id=self.owners[who].user_id, amount=amount,
                                    idempotency_key=idem, now=self.platform.clock.now())
 
@@ -137,9 +138,9 @@ class World:
 
     def _refund(self, payment_id: str, amount: int | None, idem: str | None) -> dict[str, Any]:
         with self.platform.db.transaction() as db:
-            return payments.refund_payment(db, actor=factories.OPERATOR, payment_id=payment_id,
-                                           amount=amount, reason="returned",
-                                           idempotency_key=idem, now=self.platform.clock.now())
+            return money_ops.refund_payment(db, actor=factories.OPERATOR, payment_id=payment_id,
+                                    amount=amount, reason="returned",
+                                    idempotency_key=idem, now=self.platform.clock.now())
 
     # ---- the book ------------------------------------------------------------------------
 
@@ -240,7 +241,7 @@ class World:
                     + book.refunded[who])
             paid = sum(amount for _, amount, _ in book.payments.values())
             refunded = sum(back for _, _, back in book.payments.values())
-            assert payments.merchant_balance(db, merchant_id=self.merchant) == paid - refunded
+            assert money_ops.merchant_balance(db, merchant_id=self.merchant) == paid - refunded
 
 
 @settings(max_examples=30, deadline=None,

@@ -17,7 +17,7 @@ from tests import factories
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import LedgerTransfer
 from walletguard.notifications.models import OutboxMessage
-from walletguard.payments import service as payments
+from walletguard.payments import operator as operations
 from walletguard.runtime import Platform
 
 PIN_AUTH = {"method": "pin", "pin": factories.PIN}
@@ -78,7 +78,7 @@ def test_forty_concurrent_payments_never_overdraw_a_balance_for_twenty(
     with platform.db.transaction() as db:
         assert ledger.get_wallet(db, owner.user_id).balance == 0
         assert ledger.check_conservation(db).ok
-        assert payments.merchant_balance(db, merchant_id=merchant) == price * affordable
+        assert operations.merchant_balance(db, merchant_id=merchant) == price * affordable
         assert db.execute(select(func.count()).select_from(LedgerTransfer).where(
             LedgerTransfer.user_id == owner.user_id,
             LedgerTransfer.kind == "payment")).scalar_one() == affordable

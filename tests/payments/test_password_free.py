@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests import factories
 from walletguard.errors import DomainError
+from walletguard.payments import owner as wallets
 from walletguard.payments import service as payments
 from walletguard.policy import Policy
 from walletguard.runtime import Platform
@@ -146,7 +147,7 @@ def test_under_eu_psd2_rts_the_exemption_is_30_a_payment_and_100_cumulative(
     eu = payments.MoneyPath(keys=platform.keys, policy=Policy(regulatory_profile="eu-psd2-rts"),
                             rp=platform.money.rp)
     with platform.db.transaction() as db:
-        payments.set_password_free(db, path=eu, owner=owner.principal, enabled=True,
+        wallets.set_password_free(db, path=eu, owner=owner.principal, enabled=True,
                                    per_payment_limit=None, daily_limit=None,
                                    now=platform.clock.now(), pin=factories.PIN)
 
@@ -155,7 +156,7 @@ def test_under_eu_psd2_rts_the_exemption_is_30_a_payment_and_100_cumulative(
         _free(platform, owner, merchant, amount, eu)
     assert _refused(platform, owner, merchant, 1, eu).code == "step_up_required"
     with platform.db.transaction() as db:
-        view = payments.wallet_view(db, path=eu, owner=owner.principal,
+        view = wallets.wallet_view(db, path=eu, owner=owner.principal,
                                     now=platform.clock.now())
     assert view["password_free"]["per_payment_limit"] == 3_000
     assert view["password_free"]["daily_limit"] == 10_000

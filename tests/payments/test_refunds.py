@@ -14,7 +14,7 @@ from tests import factories
 from walletguard.errors import DomainError
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import LedgerEntry, LedgerTransfer
-from walletguard.payments import service as payments
+from walletguard.payments import operator as operations
 from walletguard.runtime import Platform
 
 
@@ -58,7 +58,7 @@ def test_a_payment_is_refunded_in_parts_then_whole_as_new_entries(
             LedgerTransfer.refund_of == payment_id)).scalars().all()
         assert sorted(r.amount for r in refunds) == [1_000, 2_000]
         assert all(r.kind == "refund" and r.user_id == owner.user_id for r in refunds)
-        assert payments.merchant_balance(db, merchant_id=merchant) == 0
+        assert operations.merchant_balance(db, merchant_id=merchant) == 0
         assert ledger.check_conservation(db).ok
     kinds = [i["kind"] for i in client.get("/v1/transactions",
                                            headers=owner.headers).json()["items"]]
@@ -134,7 +134,7 @@ def test_concurrent_full_refunds_of_one_payment_pay_back_once(
         barrier.wait()
         try:
             with platform.db.transaction() as db:
-                payments.refund_payment(db, actor=factories.OPERATOR, payment_id=payment_id,
+                operations.refund_payment(db, actor=factories.OPERATOR, payment_id=payment_id,
                                         amount=None, reason="cancelled", idempotency_key=None,
                                         now=platform.clock.now())
             return "refunded"

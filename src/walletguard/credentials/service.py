@@ -33,7 +33,7 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import pin as pin_rules
 from walletguard.credentials.models import BiometricBinding, PaymentPin, WebAuthnChallenge
 from walletguard.crypto import Keyring
-from walletguard.db import new_id, rowcount
+from walletguard.db import judged, new_id, rowcount
 from walletguard.devices.models import Device
 from walletguard.errors import (
     Forbidden,
@@ -47,6 +47,7 @@ from walletguard.errors import (
 from walletguard.identity import validation
 from walletguard.identity.models import User
 from walletguard.ledger import service as ledger
+from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
@@ -72,7 +73,17 @@ def set_pin(
     toward the PIN lock like a wrong payment PIN)."""
     owner.require(Role.OWNER)
     user_id = str(owner.user_id)
-    ledger.lock_wallet(db, user_id)
+    wallet = ledger.lock_wallet(db, user_id)
+    with judged(db):
+        _set_pin(db, keys=keys, policy=policy, owner=owner, wallet=wallet, pin=pin,
+                 current_pin=current_pin, now=now)
+
+
+def _set_pin(
+    db: Session, *, keys: Keyring, policy: Policy, owner: Principal, wallet: LockedWallet,
+    pin: str, current_pin: str | None, now: datetime,
+) -> None:
+    user_id = wallet.user_id
     active = restrictions.active(db, user_id=user_id, now=now)
     restrictions.guard(active, restrictions.Action.SETTINGS)
     user = db.get(User, user_id)
@@ -84,7 +95,8 @@ def set_pin(
             raise InvalidInput("current_pin is needed to change the PIN", field="current_pin")
         restrictions.guard([r for r in active if r.source == restrictions.PIN_LOCK_SOURCE],
                            restrictions.Action.PAY)
-        judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=current_pin, now=now)
+        judge_pin(db, keys=keys, policy=policy, wallet=wallet, pin=current_pin,
+                  now=now)
     pin_rules.check_new_pin(pin, length=policy.pin.length, birth=birth)
     salt = pin_rules.new_salt()
     digest = pin_rules.pin_digest(keys.pin_pepper, salt, user_id, pin)
@@ -98,12 +110,16 @@ def set_pin(
 
 
 def judge_pin(
-    db: Session, *, keys: Keyring, policy: Policy, user_id: str, pin: str, now: datetime,
-    offer_biometric: Callable[[], bool] | None = None,
+    db: Session, *, keys: Keyring, policy: Policy, wallet: LockedWallet, pin: str,
+    now: datetime, offer_biometric: Callable[[], bool] | None = None,
 ) -> None:
-    """Judge one PIN. The caller holds the owner's wallet lock, so attempts are judged one
-    at a time and the counter cannot be raced; the last allowed failure places the lock.
-    Refusals keep their changes (the counted failure, the lock)."""
+    """Judge one PIN, inside the caller's ``judged`` part and under its wallet lock (the
+    ``LockedWallet`` proves it), so attempts are judged one at a time. A wrong PIN is a
+    refusal that keeps its count — one conditional UPDATE that never counts past the
+    limit — and the last allowed failure keeps the lock it places."""
+    if not db.in_nested_transaction():
+        raise RuntimeError("judge_pin runs inside judged(): its refusal keeps the count")
+    user_id = wallet.user_id
     record = db.get(PaymentPin, user_id)
     if record is None:
         raise PinNotSet("set a payment PIN first")
@@ -111,27 +127,38 @@ def judge_pin(
         if record.failures:
             record.failures = 0
         return
-    record.failures += 1
-    left = policy.pin.max_consecutive_failures - record.failures
-    if left <= 0:
-        record.failures = 0
-        lock = restrictions.place_lock(
-            db, user_id=user_id, scope=restrictions.Scope.PAYMENTS,
-            source=restrictions.PIN_LOCK_SOURCE, reason="too many wrong payment PINs",
-            expires_at=now + policy.pin.lock_duration, now=now,
-            actor=Principal(role=Role.SYSTEM, id="pin-guard"),
-        )
+    limit = policy.pin.max_consecutive_failures
+    left = limit - (record.failures + 1)
+    locks = left <= 0
+    lock_id, until = new_id("rst"), now + policy.pin.lock_duration
+
+    def count_failure(db: Session) -> None:
+        counted = db.execute(
+            update(PaymentPin)
+            .where(PaymentPin.user_id == user_id, PaymentPin.failures < limit)
+            .values(failures=PaymentPin.failures + 1)
+            .returning(PaymentPin.failures)
+        ).scalar_one_or_none()
+        if counted is None or counted >= limit:
+            db.execute(update(PaymentPin).where(PaymentPin.user_id == user_id)
+                       .values(failures=0))
+            restrictions.place_lock(
+                db, wallet=wallet, scope=restrictions.Scope.PAYMENTS,
+                source=restrictions.PIN_LOCK_SOURCE, reason="too many wrong payment PINs",
+                expires_at=until, now=now, restriction_id=lock_id,
+                actor=Principal(role=Role.SYSTEM, id="pin-guard"))
+
+    if locks:
         # attempts_left 0 marks the refusal that judged the last allowed PIN and placed
         # the lock; later attempts are refused by the guard without being judged.
-        raise PinLocked("too many wrong PINs; the PIN is locked", restriction_id=lock.id,
-                        until=lock.expires_at.isoformat() if lock.expires_at else None,
-                        attempts_left=0).kept()
+        raise PinLocked("too many wrong PINs; the PIN is locked", restriction_id=lock_id,
+                        until=until.isoformat(), attempts_left=0).keeping(count_failure)
     extra: dict[str, Any] = {"attempts_left": left}
-    if (record.failures >= policy.pin.offer_biometric_after_failures
+    if (record.failures + 1 >= policy.pin.offer_biometric_after_failures
             and offer_biometric is not None and offer_biometric()):
         extra["biometric_available"] = True
         extra["methods"] = ["biometric"]
-    raise InvalidPin(f"wrong payment PIN; {left} attempts left", **extra).kept()
+    raise InvalidPin(f"wrong payment PIN; {left} attempts left", **extra).keeping(count_failure)
 
 
 # ---- biometric (WebAuthn) ----------------------------------------------------------
@@ -176,7 +203,14 @@ def _use_challenge(db: Session, *, owner: Principal, purpose: str, client_data: 
         challenge = parse_client_data_json(client_data).challenge
     except Exception as exc:
         raise InvalidBiometric("clientDataJSON is not valid") from exc
-    used = rowcount(db.execute(
+    if _spend_challenge(db, owner=owner, purpose=purpose, challenge=challenge, now=now) != 1:
+        raise InvalidBiometric("the challenge is unknown, used or expired")
+    return challenge
+
+
+def _spend_challenge(db: Session, *, owner: Principal, purpose: str, challenge: bytes,
+                     now: datetime) -> int:
+    return rowcount(db.execute(
         update(WebAuthnChallenge)
         .where(WebAuthnChallenge.challenge == challenge,
                WebAuthnChallenge.user_id == owner.user_id,
@@ -186,9 +220,6 @@ def _use_challenge(db: Session, *, owner: Principal, purpose: str, client_data: 
                WebAuthnChallenge.expires_at > now)
         .values(used_at=now)
     ))
-    if used != 1:
-        raise InvalidBiometric("the challenge is unknown, used or expired")
-    return challenge
 
 
 def _client_data(credential: dict[str, Any]) -> bytes:
@@ -222,10 +253,20 @@ def finish_biometric_registration(
     """Bind the device's platform authenticator. The payment PIN confirms it is the owner."""
     owner.require(Role.OWNER)
     user_id = str(owner.user_id)
-    ledger.lock_wallet(db, user_id)
+    wallet = ledger.lock_wallet(db, user_id)
+    with judged(db):
+        return _bind_biometric(db, keys=keys, policy=policy, rp=rp, owner=owner,
+                               wallet=wallet, credential=credential, pin=pin, now=now)
+
+
+def _bind_biometric(
+    db: Session, *, keys: Keyring, policy: Policy, rp: RelyingParty, owner: Principal,
+    wallet: LockedWallet, credential: dict[str, Any], pin: str, now: datetime,
+) -> BiometricBinding:
+    user_id = wallet.user_id
     active = restrictions.active(db, user_id=user_id, now=now)
     restrictions.guard(active, restrictions.Action.PAY)
-    judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=pin, now=now)
+    judge_pin(db, keys=keys, policy=policy, wallet=wallet, pin=pin, now=now)
     challenge = _use_challenge(db, owner=owner, purpose="register",
                                client_data=_client_data(credential), now=now)
     try:
@@ -280,7 +321,10 @@ def verify_biometric(
             expected_origin=list(rp.origins), credential_public_key=binding.public_key,
             credential_current_sign_count=binding.sign_count, require_user_verification=True)
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise InvalidBiometric(f"assertion not accepted: {exc}").kept() from exc
+        # The challenge stays spent: a rejected assertion cannot be tried again.
+        raise InvalidBiometric(f"assertion not accepted: {exc}").keeping(
+            lambda db: _spend_challenge(db, owner=owner, purpose="payment",
+                                        challenge=challenge, now=now)) from exc
     binding.sign_count = verified.new_sign_count
 
 

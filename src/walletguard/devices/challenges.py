@@ -30,6 +30,7 @@ from walletguard.audit import service as audit
 from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.crypto import Keyring, keyed_digest
+from walletguard.db import judged
 from walletguard.devices import service as devices
 from walletguard.devices.models import Device, DeviceChallenge, DeviceSession
 from walletguard.errors import (
@@ -43,6 +44,7 @@ from walletguard.errors import (
 )
 from walletguard.identity import service as identity
 from walletguard.ledger import service as ledger
+from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
@@ -172,13 +174,14 @@ def approve(
     wrong PIN counts toward the PIN lock)."""
     owner.require(Role.OWNER)
     user_id = str(owner.user_id)
-    ledger.lock_wallet(db, user_id)
+    wallet = ledger.lock_wallet(db, user_id)
     challenge = _load(db, user_id=user_id, challenge_id=challenge_id)
     if challenge.device_id == owner.device_id:
         raise Forbidden("a device cannot approve itself")
     _pending(challenge, now)
-    _judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=pin, now=now)
-    return _trust(db, challenge, via="device_approval", by=owner, now=now)
+    with judged(db):
+        _judge_pin(db, keys=keys, policy=policy, wallet=wallet, pin=pin, now=now)
+        return _trust(db, challenge, via="device_approval", by=owner, now=now)
 
 
 def deny(db: Session, *, owner: Principal, challenge_id: str, now: datetime) -> DeviceChallenge:
@@ -257,7 +260,7 @@ def verify_code(
     judged only after a right code."""
     owner.require(Role.OWNER, untrusted_ok=True)
     user_id = str(owner.user_id)
-    ledger.lock_wallet(db, user_id)
+    wallet = ledger.lock_wallet(db, user_id)
     challenge = _own(db, owner=owner, challenge_id=challenge_id)
     _pending(challenge, now)
     void = _sms_void_reason(db, keys=keys, policy=policy, carrier=carrier, sms=sms,
@@ -276,13 +279,15 @@ def verify_code(
     ).one_or_none()
     if counted is None:
         raise InvalidCode("no code is open: it expired or was tried too often; ask for a "
-                          "new one", attempts_left=0).kept()
-    if not hmac.compare_digest(str(counted.code_digest),
-                               _code_digest(keys, challenge.id, code.strip())):
-        raise InvalidCode("wrong code", attempts_left=limit - counted.code_submissions).kept()
-    _judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=pin, now=now)
-    db.refresh(challenge)
-    return _trust(db, challenge, via="sms_code_and_pin", by=owner, now=now)
+                          "new one", attempts_left=0)
+    # The submission is counted above, before the savepoint: a refusal below keeps it.
+    with judged(db):
+        if not hmac.compare_digest(str(counted.code_digest),
+                                   _code_digest(keys, challenge.id, code.strip())):
+            raise InvalidCode("wrong code", attempts_left=limit - counted.code_submissions)
+        _judge_pin(db, keys=keys, policy=policy, wallet=wallet, pin=pin, now=now)
+        db.refresh(challenge)
+        return _trust(db, challenge, via="sms_code_and_pin", by=owner, now=now)
 
 
 def trust_device_by_staff(
@@ -334,12 +339,12 @@ def _pending(challenge: DeviceChallenge, now: datetime) -> None:
         raise Conflict(f"this challenge is {status}", status_of_challenge=status)
 
 
-def _judge_pin(db: Session, *, keys: Keyring, policy: Policy, user_id: str, pin: str,
+def _judge_pin(db: Session, *, keys: Keyring, policy: Policy, wallet: LockedWallet, pin: str,
                now: datetime) -> None:
-    active = restrictions.active(db, user_id=user_id, now=now)
+    active = restrictions.active(db, user_id=wallet.user_id, now=now)
     restrictions.guard([r for r in active if r.source == restrictions.PIN_LOCK_SOURCE],
                        restrictions.Action.PAY)
-    credentials.judge_pin(db, keys=keys, policy=policy, user_id=user_id, pin=pin, now=now)
+    credentials.judge_pin(db, keys=keys, policy=policy, wallet=wallet, pin=pin, now=now)
 
 
 def _code_digest(keys: Keyring, challenge_id: str, code: str) -> str:

@@ -20,11 +20,12 @@ from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.crypto import Keyring, keyed_digest
-from walletguard.db import new_id, rowcount
+from walletguard.db import judged, new_id, rowcount
 from walletguard.devices.models import Device, DeviceChallenge, DeviceCommand, DeviceSession
 from walletguard.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from walletguard.identity import service as identity
 from walletguard.identity import validation
+from walletguard.identity.models import User
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
@@ -104,15 +105,26 @@ def start_session(
         keys_and_limits.append((f"login:acct:{account}", rules.max_failures_per_account))
     full = [key for key, limit in keys_and_limits
             if throttle.hit(db, key=key, window=window, now=now) > limit]
-    if full:
-        wait = max(throttle.seconds_left(db, key=key, window=window, now=now) for key in full)
-        raise RateLimited("too many login attempts; try again later", retry_after=wait).kept()
-    if not identity.check_password(keys, user, password) or user is None:
-        raise Unauthenticated("phone or password is wrong").kept()
+    # The attempt is counted above, before the savepoint: a refusal below keeps the count.
+    with judged(db):
+        if full:
+            wait = max(throttle.seconds_left(db, key=key, window=window, now=now)
+                       for key in full)
+            raise RateLimited("too many login attempts; try again later", retry_after=wait)
+        if not identity.check_password(keys, user, password) or user is None:
+            raise Unauthenticated("phone or password is wrong")
+        return _open_session(db, keys=keys, policy=policy, user=user, device=device,
+                             context=context, now=now, throttled=keys_and_limits)
+
+
+def _open_session(
+    db: Session, *, keys: Keyring, policy: Policy, user: User, device: DeviceInfo,
+    context: LoginContext, now: datetime, throttled: list[tuple[str, int]],
+) -> StartedSession:
     # The right password ends the run of failures on the account (NIST: consecutive
     # failures); the address keeps what it tried elsewhere.
-    throttle.refund(db, key=keys_and_limits[0][0])
-    for key, _limit in keys_and_limits[1:]:
+    throttle.refund(db, key=throttled[0][0])
+    for key, _limit in throttled[1:]:
         throttle.clear(db, key=key)
     restrictions.check(db, user_id=user.id, action=restrictions.Action.LOGIN, now=now)
     bound, is_new, trusted = _bind_device(db, keys=keys, user_id=user.id, info=device,

@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from walletguard import text
+from walletguard.payments.limits import MAX_AMOUNT
 
 # C0 controls except tab, line feed and carriage return; DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -71,7 +72,7 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-Amount = Annotated[int, Field(gt=0, le=10**11, description="minor units (fen)",
+Amount = Annotated[int, Field(gt=0, le=MAX_AMOUNT, description="minor units (fen)",
                               examples=[1250])]
 
 

@@ -14,8 +14,8 @@ from walletguard.audit import service as audit
 from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
 from walletguard.crypto import Keyring, PiiVault
-from walletguard.db import new_id
-from walletguard.errors import Conflict, DomainError, InvalidInput, NotFound, RateLimited
+from walletguard.db import judged, new_id
+from walletguard.errors import Conflict, InvalidInput, NotFound, RateLimited
 from walletguard.identity import validation
 from walletguard.identity.models import TrustedContact, User
 from walletguard.ledger import service as ledger
@@ -40,18 +40,17 @@ def register(
 
     Sign-ups from one ``client_ip`` are counted (refusals too: a 409 tells whether a phone
     is registered, so probing for accounts is what the limit slows down)."""
+    tried = 0
     if client_ip is not None:
         key, hour = f"register:ip:{client_ip}", timedelta(hours=1)
         tried = throttle.hit(db, key=key, window=hour, now=now)
+    # The sign-up is counted above, before the savepoint: a refusal below keeps the count.
+    with judged(db):
         if tried > policy.login.registrations_per_ip_per_hour:
             raise RateLimited("too many sign-ups from this address; try again later",
                               retry_after=throttle.seconds_left(db, key=key, window=hour,
-                                                                now=now)).kept()
-    try:
+                                                                now=now))
         return _register(db, keys=keys, policy=policy, data=data, now=now)
-    except DomainError as refusal:
-        # Every refusal is raised before anything is written: only the count is kept.
-        raise refusal.kept() if client_ip is not None else refusal from None
 
 
 def _register(

@@ -22,7 +22,7 @@ from walletguard.auth import throttle
 from walletguard.auth.principal import SYSTEM, Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.crypto import Keyring
-from walletguard.db import new_id
+from walletguard.db import judged, new_id
 from walletguard.devices import service as devices
 from walletguard.devices.models import Device
 from walletguard.errors import Forbidden, InvalidInput, NotFound, RateLimited
@@ -96,10 +96,21 @@ def report_lost_phone(
     )
     full = [key for key, limit in limits
             if throttle.hit(db, key=key, window=hour, now=now) > limit]
-    if full:
-        wait = max(throttle.seconds_left(db, key=key, window=hour, now=now) for key in full)
-        raise RateLimited("too many reports from this address; try again later, from "
-                          "another network, or call the hotline", retry_after=wait).kept()
+    # The report is counted above, before the savepoint: a refusal below keeps the count.
+    with judged(db):
+        if full:
+            wait = max(throttle.seconds_left(db, key=key, window=hour, now=now)
+                       for key in full)
+            raise RateLimited("too many reports from this address; try again later, from "
+                              "another network, or call the hotline", retry_after=wait)
+        return _judge_public_report(db, keys=keys, policy=policy, report=report, phone=phone,
+                                    address=address, now=now)
+
+
+def _judge_public_report(
+    db: Session, *, keys: Keyring, policy: Policy, report: LostPhoneReport, phone: str,
+    address: str, now: datetime,
+) -> ReportAnswer:
     user = identity.find_by_phone(db, vault=keys.vault, phone=report.phone)
     matched = user is not None and identity.details_match(
         user, vault=keys.vault, real_name=report.real_name,
@@ -204,12 +215,22 @@ def report_for_contact(
                        field="phone")
     day = timedelta(days=1)
     key = f"lost:contact:{named.contact_user_id}:{user.id}"
-    if (throttle.hit(db, key=key, window=day, now=now)
-            > policy.trusted_contacts.reports_per_contact_per_day):
-        raise RateLimited("you have reported this phone too often today; the owner can "
-                          "call the hotline",
-                          retry_after=throttle.seconds_left(db, key=key, window=day,
-                                                            now=now)).kept()
+    reports = throttle.hit(db, key=key, window=day, now=now)
+    # The report is counted above, before the savepoint: a refusal below keeps the count.
+    with judged(db):
+        if reports > policy.trusted_contacts.reports_per_contact_per_day:
+            raise RateLimited("you have reported this phone too often today; the owner can "
+                              "call the hotline",
+                              retry_after=throttle.seconds_left(db, key=key, window=day,
+                                                                now=now))
+        return _contact_reports(db, keys=keys, policy=policy, actor=actor, user=user,
+                                named=named, now=now)
+
+
+def _contact_reports(
+    db: Session, *, keys: Keyring, policy: Policy, actor: Principal, user: User,
+    named: TrustedContact, now: datetime,
+) -> Incident:
     contact = identity.get_user(db, named.contact_user_id)
     name_masked = validation.mask_name(keys.vault.open("real_name", contact.real_name_sealed))
     reporter = Reporter(words=f"trusted contact {name_masked} ({named.relation})",
@@ -232,7 +253,7 @@ def _open_or_join(
     # The one lock order: the wallet row first. Everything below commits together, so
     # the freeze takes effect with the rest; the lost devices end before the freeze is
     # announced, so no notice goes to the phone in the wrong hands.
-    ledger.lock_wallet(db, user.id)
+    wallet = ledger.lock_wallet(db, user.id)
     told_of = {"reported_by": reporter.words,
                **({"reporting_contact": reporter.contact} if reporter.contact else {})}
     standing = _standing_incident(db, user_id=user.id, now=now)
@@ -267,7 +288,7 @@ def _open_or_join(
     revoked += devices.revoke_all_sessions(db, user_id=user.id, reason="phone reported lost",
                                            now=now, except_session=keep_session)
     freeze = restrictions.place_freeze(
-        db, actor=actor, user_id=user.id, scope=restrictions.Scope.PAYMENTS,
+        db, actor=actor, wallet=wallet, scope=restrictions.Scope.PAYMENTS,
         reason="phone reported lost", source="lost_phone", now=now, incident_id=incident.id)
     _event(db, incident, now, "wallet.frozen", {"restriction_id": freeze.id,
                                                 "scope": "payments"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NewType
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,11 @@ from walletguard.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer
 from walletguard.policy import Policy
 
 CLEARING_ACCOUNT = "acc_platform_clearing"
+
+#: A wallet whose row this transaction has locked: only ``lock_wallet`` makes one. Code
+#: that must run under the wallet lock (judging a PIN, placing a restriction, moving money)
+#: takes it as an argument, so the type checker proves the lock was taken — once.
+LockedWallet = NewType("LockedWallet", Wallet)
 
 
 def open_wallet(db: Session, *, user_id: str, policy: Policy, now: datetime) -> Wallet:
@@ -41,19 +47,20 @@ def open_account(db: Session, *, kind: str, owner_id: str, currency: str,
     return account
 
 
-def lock_wallet(db: Session, user_id: str) -> Wallet:
+def lock_wallet(db: Session, user_id: str) -> LockedWallet:
     """Lock the owner's wallet row: the first lock of every money movement and every
-    restriction change (see the lock order in ``walletguard.db``)."""
+    restriction change (see the lock order in ``walletguard.db``). A use case takes it
+    once and hands the ``LockedWallet`` on."""
     wallet = db.execute(
         select(Wallet).where(Wallet.user_id == user_id).with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if wallet is None:
         raise NotFound("no such wallet")
-    return wallet
+    return LockedWallet(wallet)
 
 
-def lock_wallets(db: Session, user_ids: list[str]) -> dict[str, Wallet]:
+def lock_wallets(db: Session, user_ids: list[str]) -> dict[str, LockedWallet]:
     """Lock several wallets in ascending id order (a transfer locks payer and payee)."""
     return {uid: lock_wallet(db, uid) for uid in sorted(set(user_ids))}
 
@@ -101,7 +108,7 @@ def post(
     return LedgerTransfer(**row)
 
 
-def debit_wallet(wallet: Wallet, amount: int, now: datetime) -> None:
+def debit_wallet(wallet: LockedWallet, amount: int, now: datetime) -> None:
     """Take ``amount`` from a locked wallet; available balance is balance − holds."""
     if amount <= 0:
         raise InvalidInput("amount must be positive", field="amount")
@@ -113,22 +120,20 @@ def debit_wallet(wallet: Wallet, amount: int, now: datetime) -> None:
     wallet.updated_at = now
 
 
-def credit_wallet(wallet: Wallet, amount: int, now: datetime) -> None:
+def credit_wallet(wallet: LockedWallet, amount: int, now: datetime) -> None:
     wallet.balance += amount
     wallet.updated_at = now
 
 
-def top_up(db: Session, *, user_id: str, amount: int, now: datetime) -> tuple[LedgerTransfer,
-                                                                               Wallet]:
+def top_up(db: Session, *, wallet: LockedWallet, amount: int, now: datetime) -> LedgerTransfer:
     """Money in from the platform clearing account (the operator's bank side)."""
     if amount <= 0:
         raise InvalidInput("amount must be positive", field="amount")
-    wallet = lock_wallet(db, user_id)
-    transfer = post(db, kind="topup", user_id=user_id, counterparty_id=CLEARING_ACCOUNT,
+    transfer = post(db, kind="topup", user_id=wallet.user_id, counterparty_id=CLEARING_ACCOUNT,
                     currency=wallet.currency, now=now,
                     legs=[Leg(CLEARING_ACCOUNT, -amount), Leg(wallet.account_id, amount)])
     credit_wallet(wallet, amount, now)
-    return transfer, wallet
+    return transfer
 
 
 def account_balance(db: Session, account_id: str) -> int:

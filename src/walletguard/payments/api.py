@@ -9,13 +9,16 @@ from pydantic import ConfigDict, Field, StringConstraints
 from walletguard.http.deps import IdempotencyKey, Now, Operator, Owner, PlatformDep, Tx
 from walletguard.http.replay import once
 from walletguard.http.schema import Amount, Label, Name, Out, Strict, Text
+from walletguard.payments import operator as operations
+from walletguard.payments import owner as wallets
 from walletguard.payments import service as payments
+from walletguard.payments.limits import MAX_AMOUNT
 
 router = APIRouter()
 
 
 class AuthIn(Strict):
-    method: Literal["pin", "biometric", "password_free", "emergency_code"]
+    method: payments.Method
     pin: Annotated[str, StringConstraints(max_length=12)] | None = None
     assertion: dict[str, Any] | None = None
     code: Annotated[str, StringConstraints(max_length=40)] | None = None
@@ -65,7 +68,7 @@ class LimitsIn(Strict):
     model_config = ConfigDict(json_schema_extra={
         "examples": [{"daily_limit": 200000}, {"daily_limit": 800000, "pin": "730264"}]})
 
-    daily_limit: Annotated[int, Field(ge=0, le=10**11)]
+    daily_limit: Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
     pin: Annotated[str, StringConstraints(max_length=12)] | None = Field(
         None, description="needed when raising the limit")
 
@@ -110,7 +113,7 @@ def transfer(body: TransferIn, owner: Owner, platform: PlatformDep, db: Tx, now:
 
 @router.get("/v1/wallet", tags=["owner"])
 def wallet(owner: Owner, platform: PlatformDep, db: Tx, now: Now) -> dict[str, Any]:
-    return payments.wallet_view(db, path=platform.money, owner=owner, now=now)
+    return wallets.wallet_view(db, path=platform.money, owner=owner, now=now)
 
 
 @router.get("/v1/transactions", tags=["owner"])
@@ -118,17 +121,17 @@ def transactions(
     owner: Owner, db: Tx, since: datetime | None = None, until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    return {"items": payments.transactions(db, owner=owner, since=since, until=until,
+    return {"items": wallets.transactions(db, owner=owner, since=since, until=until,
                                            limit=limit)}
 
 
 @router.put("/v1/settings/password-free", tags=["owner"])
 def set_password_free(body: PasswordFreeIn, owner: Owner, platform: PlatformDep, db: Tx,
                       now: Now) -> dict[str, Any]:
-    payments.set_password_free(db, path=platform.money, owner=owner, enabled=body.enabled,
+    wallets.set_password_free(db, path=platform.money, owner=owner, enabled=body.enabled,
                                per_payment_limit=body.per_payment_limit,
                                daily_limit=body.daily_limit, pin=body.pin, now=now)
-    settings: dict[str, Any] = payments.wallet_view(db, path=platform.money, owner=owner,
+    settings: dict[str, Any] = wallets.wallet_view(db, path=platform.money, owner=owner,
                                                     now=now)["password_free"]
     return settings
 
@@ -136,16 +139,16 @@ def set_password_free(body: PasswordFreeIn, owner: Owner, platform: PlatformDep,
 @router.put("/v1/settings/limits", tags=["owner"])
 def set_limits(body: LimitsIn, owner: Owner, platform: PlatformDep, db: Tx,
                now: Now) -> dict[str, Any]:
-    payments.set_daily_limit(db, path=platform.money, owner=owner,
+    wallets.set_daily_limit(db, path=platform.money, owner=owner,
                              daily_limit=body.daily_limit, pin=body.pin, now=now)
-    return payments.wallet_view(db, path=platform.money, owner=owner, now=now)
+    return wallets.wallet_view(db, path=platform.money, owner=owner, now=now)
 
 
 @router.post("/v1/merchants", status_code=201, tags=["operator"])
 def create_merchant(body: MerchantIn, operator: Operator, platform: PlatformDep, db: Tx,
                     now: Now, key: IdempotencyKey) -> dict[str, Any]:
     def run() -> dict[str, Any]:
-        merchant = payments.create_merchant(db, actor=operator, policy=platform.policy,
+        merchant = operations.create_merchant(db, actor=operator, policy=platform.policy,
                                             name=body.name, category=body.category, now=now)
         return {"id": merchant.id, "name": merchant.name, "category": merchant.category}
 
@@ -156,14 +159,14 @@ def create_merchant(body: MerchantIn, operator: Operator, platform: PlatformDep,
 @router.post("/v1/topups", status_code=201, tags=["operator"])
 def top_up(body: TopUpIn, operator: Operator, db: Tx, now: Now,
            key: IdempotencyKey) -> dict[str, Any]:
-    return payments.top_up(db, actor=operator, user_id=body.user_id, amount=body.amount,
+    return operations.top_up(db, actor=operator, user_id=body.user_id, amount=body.amount,
                            idempotency_key=key, now=now)
 
 
 @router.post("/v1/payments/{payment_id}/refunds", status_code=201, tags=["operator"])
 def refund(payment_id: str, body: RefundIn, operator: Operator, db: Tx, now: Now,
            key: IdempotencyKey) -> dict[str, Any]:
-    return payments.refund_payment(db, actor=operator, payment_id=payment_id,
+    return operations.refund_payment(db, actor=operator, payment_id=payment_id,
                                    amount=body.amount, reason=body.reason,
                                    idempotency_key=key, now=now)
 
@@ -171,4 +174,4 @@ def refund(payment_id: str, body: RefundIn, operator: Operator, db: Tx, now: Now
 @router.get("/v1/merchants/{merchant_id}/balance", tags=["operator"])
 def merchant_balance(merchant_id: str, operator: Operator, db: Tx) -> dict[str, Any]:
     return {"merchant_id": merchant_id,
-            "balance": payments.merchant_balance(db, merchant_id=merchant_id)}
+            "balance": operations.merchant_balance(db, merchant_id=merchant_id)}

@@ -41,7 +41,7 @@ from walletguard.errors import (
 from walletguard.identity import validation
 from walletguard.identity.models import User
 from walletguard.ledger import service as ledger
-from walletguard.ledger.models import Wallet
+from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions.models import DocumentCheck, Restriction
@@ -138,23 +138,24 @@ def check(db: Session, *, user_id: str, action: Action, now: datetime) -> None:
 def _new(
     *, user_id: str, kind: Kind, scope: Scope, source: str, reason: str, placed_by: str,
     now: datetime, expires_at: datetime | None = None, incident_id: str | None = None,
+    restriction_id: str | None = None,
 ) -> Restriction:
     reason = text.free_text(reason, field="reason", max_length=REASON_MAX)
     return Restriction(
-        id=new_id("rst"), user_id=user_id, kind=kind.value, scope=scope.value, source=source,
-        reason=reason, placed_by=placed_by, placed_at=now, expires_at=expires_at,
-        incident_id=incident_id,
+        id=restriction_id or new_id("rst"), user_id=user_id, kind=kind.value,
+        scope=scope.value, source=source, reason=reason, placed_by=placed_by, placed_at=now,
+        expires_at=expires_at, incident_id=incident_id,
     )
 
 
-def _place(db: Session, wallet: Wallet, restriction: Restriction) -> None:
+def _place(db: Session, wallet: LockedWallet, restriction: Restriction) -> None:
     """Every restriction enters here: the wallet row (locked by the caller) is marked, so
     the money path knows to read the restrictions table (see ``active_for_payment``)."""
     db.add(restriction)
     wallet.may_be_restricted = True
 
 
-def active_for_payment(db: Session, *, wallet: Wallet, now: datetime) -> list[Restriction]:
+def active_for_payment(db: Session, *, wallet: LockedWallet, now: datetime) -> list[Restriction]:
     """``active`` for a locked wallet, skipping the read when no restriction was ever
     placed since the mark was last cleared. The mark is set under the same wallet lock
     by every placement and cleared here only when nothing is in force, so it can be
@@ -168,12 +169,13 @@ def active_for_payment(db: Session, *, wallet: Wallet, now: datetime) -> list[Re
 
 
 def place_freeze(
-    db: Session, *, actor: Principal, user_id: str, scope: Scope, reason: str, source: str,
-    now: datetime, incident_id: str | None = None,
+    db: Session, *, actor: Principal, wallet: LockedWallet, scope: Scope, reason: str,
+    source: str, now: datetime, incident_id: str | None = None,
 ) -> Restriction:
-    """Freeze a wallet. Once the caller's transaction commits, no payment that locks the
-    wallet afterwards can pass the guard. A freeze also turns password-free payments off."""
-    wallet = ledger.lock_wallet(db, user_id)
+    """Freeze a wallet whose row the caller has locked. Once the caller's transaction
+    commits, no payment that locks the wallet afterwards can pass the guard. A freeze also
+    turns password-free payments off."""
+    user_id = wallet.user_id
     restriction = _new(user_id=user_id, kind=Kind.FREEZE, scope=scope, source=source,
                        reason=reason, placed_by=actor.ref, now=now, incident_id=incident_id)
     _place(db, wallet, restriction)
@@ -188,21 +190,24 @@ def place_freeze(
     return restriction
 
 
-def _password_free_off(wallet: Wallet, now: datetime) -> None:
+def _password_free_off(wallet: LockedWallet, now: datetime) -> None:
     wallet.password_free_enabled = False
     wallet.password_free_in_a_row = 0
     wallet.updated_at = now
 
 
 def place_lock(
-    db: Session, *, user_id: str, scope: Scope, source: str, reason: str,
+    db: Session, *, wallet: LockedWallet, scope: Scope, source: str, reason: str,
     expires_at: datetime | None, now: datetime, actor: Principal,
+    restriction_id: str | None = None,
 ) -> Restriction:
-    """A lock placed by the system (PIN failures, risk, repeated declines). The caller
-    holds the wallet lock already (locks are placed on the money path)."""
-    wallet = ledger.lock_wallet(db, user_id)
+    """A lock placed by the system (PIN failures, risk, repeated declines) on a wallet the
+    caller has locked (locks are placed on the money path). ``restriction_id`` lets a
+    refusal name the lock it is about to keep."""
+    user_id = wallet.user_id
     restriction = _new(user_id=user_id, kind=Kind.LOCK, scope=scope, source=source,
-                       reason=reason, placed_by=actor.ref, now=now, expires_at=expires_at)
+                       reason=reason, placed_by=actor.ref, now=now, expires_at=expires_at,
+                       restriction_id=restriction_id)
     _place(db, wallet, restriction)
     audit.append(db, actor=actor.ref, action="restriction.lock_placed", subject=user_id,
                  reason=reason, at=now, chain=user_id,
@@ -214,10 +219,11 @@ def place_lock(
 
 
 def start_observation(
-    db: Session, *, user_id: str, reason: str, policy: Policy, now: datetime, actor: Principal,
+    db: Session, *, wallet: LockedWallet, reason: str, policy: Policy, now: datetime,
+    actor: Principal,
 ) -> Restriction:
     """Lower limits and no password-free payments for the observation period."""
-    wallet = ledger.lock_wallet(db, user_id)
+    user_id = wallet.user_id
     until = now + timedelta(days=policy.restrictions.observation_days)
     restriction = _new(user_id=user_id, kind=Kind.OBSERVATION, scope=Scope.NONE,
                        source="system", reason=reason, placed_by=actor.ref, now=now,
@@ -263,7 +269,7 @@ class DocumentEvidence:
                                 branch=branch)
 
 
-def _lockable(db: Session, restriction_id: str) -> tuple[Restriction, Wallet]:
+def _lockable(db: Session, restriction_id: str) -> tuple[Restriction, LockedWallet]:
     found = db.get(Restriction, restriction_id)
     if found is None:
         raise NotFound("no such restriction")
@@ -301,7 +307,7 @@ def lift(
     reason = text.free_text(reason, field="reason", max_length=REASON_MAX)
     if document is not None:
         document = document.validated(today=now.date())
-    restriction, _wallet = _lockable(db, restriction_id)
+    restriction, wallet = _lockable(db, restriction_id)
     if restriction.lifted_at is not None or (
         restriction.expires_at is not None and restriction.expires_at <= now
     ):
@@ -341,7 +347,7 @@ def lift(
                  "how_to_cancel": f"DELETE /v1/restrictions/{restriction.id}/lift"},
     )
     if restriction.source == "lost_phone":
-        start_observation(db, user_id=restriction.user_id, policy=policy, now=now, actor=actor,
+        start_observation(db, wallet=wallet, policy=policy, now=now, actor=actor,
                           reason="wallet returned after a lost-phone report")
     return restriction
 
@@ -409,8 +415,8 @@ def agent_freeze(
 ) -> Restriction:
     """A hotline freeze: the whole account by default (seed 000)."""
     actor.require(Role.AGENT)
-    return place_freeze(db, actor=actor, user_id=user_id, scope=scope, reason=reason,
-                        source="agent", now=now)
+    return place_freeze(db, actor=actor, wallet=ledger.lock_wallet(db, user_id), scope=scope,
+                        reason=reason, source="agent", now=now)
 
 
 def owner_freeze(db: Session, *, actor: Principal, reason: str, now: datetime) -> Restriction:
@@ -418,5 +424,5 @@ def owner_freeze(db: Session, *, actor: Principal, reason: str, now: datetime) -
     actor.require(Role.OWNER, untrusted_ok=True)
     if actor.user_id is None:
         raise Forbidden("an owner session is needed")
-    return place_freeze(db, actor=actor, user_id=actor.user_id, scope=Scope.PAYMENTS,
-                        reason=reason, source="owner", now=now)
+    return place_freeze(db, actor=actor, wallet=ledger.lock_wallet(db, actor.user_id),
+                        scope=Scope.PAYMENTS, reason=reason, source="owner", now=now)
