@@ -100,7 +100,7 @@ def top_up(platform: Platform, user_id: str, amount: int) -> None:
 def merchant(platform: Platform, name: str = "便利店") -> str:
     with platform.db.transaction() as db:
         return operations.create_merchant(db, actor=OPERATOR, policy=platform.policy, name=name,
-                                        category="retail", now=platform.clock.now()).id
+                                          category="retail", now=platform.clock.now()).id
 
 
 def api_key(platform: Platform, role: str) -> str:

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from tests import factories
 from walletguard.auth.principal import SYSTEM
 from walletguard.errors import DomainError
+from walletguard.ledger import service as ledger
 from walletguard.restrictions import service as restrictions
 from walletguard.runtime import Platform
 
@@ -107,7 +108,8 @@ def test_observation_halves_the_daily_limit_and_turns_password_free_off(
 ) -> None:
     factories.enable_password_free(platform, owner)
     with platform.db.transaction() as db:
-        restrictions.start_observation(db, user_id=owner.user_id, reason="recovered",
+        restrictions.start_observation(db, wallet=ledger.lock_wallet(db, owner.user_id),
+                                       reason="recovered",
                                        policy=platform.policy, now=platform.clock.now(),
                                        actor=SYSTEM)
 

@@ -39,4 +39,6 @@ def test_a_payment_is_a_constant_number_of_statements(platform: Platform) -> Non
     with counted_statements(platform) as later:
         factories.pay(platform, owner, merchant, 100, key="after-200")
     assert later == first
-    assert len(first) <= 8, first  # lock, claim+answer, PIN, wallet, transfer, entries, alert
+    # lock, claim+answer, SAVEPOINT, PIN, wallet, transfer, entries, alert, RELEASE: the
+    # judged part's savepoint costs two round trips (docs/decisions/0004).
+    assert len(first) <= 10, first

@@ -342,16 +342,17 @@ def _move_money(
     """Debit the locked wallet and post the balanced transfer, together; count the day;
     tell the payer."""
     ledger.debit_wallet(wallet, amount, now)
-    transfer = ledger.post(
-        db, kind=kind, user_id=wallet.user_id, counterparty_id=counterparty_id,
-        currency=wallet.currency, now=now, auth_method=auth.method, category=category,
-        transfer_id=transfer_id,
-        legs=[ledger.Leg(wallet.account_id, -amount), ledger.Leg(to_account, amount)])
     wallet.spent_today += amount
     if auth.method == "password_free":
         wallet.password_free_spent_today += amount
         wallet.password_free_in_a_row += 1
     wallet.declines_in_a_row = 0
+    # The wallet's changes are flushed as one UPDATE ahead of the ledger's inserts.
+    transfer = ledger.post(
+        db, kind=kind, user_id=wallet.user_id, counterparty_id=counterparty_id,
+        currency=wallet.currency, now=now, auth_method=auth.method, category=category,
+        transfer_id=transfer_id,
+        legs=[ledger.Leg(wallet.account_id, -amount), ledger.Leg(to_account, amount)])
     notifications.enqueue(db, topic="transaction.alert", user_id=wallet.user_id, now=now,
                           recipients=[("alert", wallet.user_id)],
                           payload={"transfer_id": transfer.id, "kind": transfer.kind,
