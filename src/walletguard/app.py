@@ -20,7 +20,13 @@ from walletguard.config import Settings
 from walletguard.credentials.api import router as credentials_router
 from walletguard.devices.api import router as devices_router
 from walletguard.http import problems
-from walletguard.http.middleware import BodyLimit, CleanTarget, Metrics, UniqueKeys
+from walletguard.http.middleware import (
+    BodyLimit,
+    CleanTarget,
+    InstanceHeader,
+    Metrics,
+    UniqueKeys,
+)
 from walletguard.identity.api import router as identity_router
 from walletguard.incidents.api import router as incidents_router
 from walletguard.payments.api import router as payments_router
@@ -87,6 +93,7 @@ def create_app(
     app.add_middleware(CleanTarget)
     app.add_middleware(Metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InstanceHeader)  # outermost: even a 413 says who answered
     return app
 
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests import factories
+from tests import factories, races
 from walletguard.credentials.models import PaymentPin
 from walletguard.devices.models import Device
 from walletguard.identity.models import TrustedContact
@@ -301,21 +301,23 @@ def test_parallel_code_guesses_are_counted_before_they_are_compared(
     [code] = sms_codes(data_dir, owner.phone)
     guesses = [f"{(int(code) + i) % 10**6:06d}" for i in range(1, 21)]
     barrier = threading.Barrier(len(guesses))
+    served = races.Served()
 
-    def guess(value: str) -> tuple[int, Any]:
-        with httpx.Client(base_url=server, timeout=60) as client:
-            barrier.wait()
-            answer = client.post(f"{base}/verify", headers=bearer(laptop["token"]),
-                                 json={"code": value, "pin": factories.PIN})
+    def guess(value: str, client: httpx.Client) -> tuple[int, Any]:
+        barrier.wait()
+        answer = served.saw(client.post(f"{base}/verify", headers=bearer(laptop["token"]),
+                                        json={"code": value, "pin": factories.PIN}))
         return answer.status_code, answer.json().get("attempts_left")
 
-    with ThreadPoolExecutor(len(guesses)) as pool:
-        outcomes = Counter(pool.map(guess, guesses))
+    with (races.clients_on_both_workers(server, len(guesses)) as clients,
+          ThreadPoolExecutor(len(guesses)) as pool):
+        outcomes = Counter(pool.map(guess, guesses, clients))
 
     # Five submissions were judged (attempts_left 4..0), the other fifteen found no code.
     judged = sorted(left for (status, left), n in outcomes.items() for _ in range(n)
                     if status == 403)
     assert judged == [0] * 16 + [1, 2, 3, 4], outcomes
+    served.assert_both_workers()
     with httpx.Client(base_url=server, timeout=60) as http:
         late = http.post(f"{base}/verify", headers=bearer(laptop["token"]),
                          json={"code": code, "pin": factories.PIN})

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests import factories
+from tests import factories, races
 from tests.http import openapi_walk
 from tests.http.openapi_walk import Operation
 from walletguard.audit.models import AuditEvent
@@ -200,7 +200,8 @@ def test_a_revoked_key_is_refused_by_every_worker(
         key_id = db.execute(select(ApiKey.id).where(ApiKey.role == "agent")).scalar_one()
         auth.revoke_api_key(db, key_id=key_id, actor=factories.OPERATOR,
                             now=platform.clock.now())
-    for _ in range(8):
-        with httpx.Client(base_url=server, timeout=30) as http:
-            assert http.get("/v1/admin/audit?user_id=usr_x",
-                            headers=headers).status_code == 401
+    with races.clients_on_both_workers(server, 8, timeout=30) as clients:
+        refusals = [http.get("/v1/admin/audit?user_id=usr_x", headers=headers)
+                    for http in clients]
+    assert [r.status_code for r in refusals] == [401] * 8
+    races.assert_both_workers_served(refusals)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from sqlalchemy import select
 
-from tests import factories
+from tests import factories, races
 from walletguard.audit.models import AuditEvent
 from walletguard.credentials.models import PaymentPin
 from walletguard.ledger import service as ledger
@@ -30,17 +30,17 @@ def test_thirty_concurrent_wrong_pins_are_judged_at_most_five_times(
     contenders = 30
     barrier = threading.Barrier(contenders)
 
-    def guess(i: int) -> httpx.Response:
-        with httpx.Client(base_url=server, timeout=90) as http:
-            http.get("/healthz")
-            barrier.wait()
-            return http.post("/v1/payments", headers={**owner.headers,
-                                                      "Idempotency-Key": f"guess-{i}"},
-                             json={"merchant_id": merchant, "amount": 100,
-                                   "auth": {"method": "pin", "pin": WRONG_PIN}})
+    def guess(i: int, http: httpx.Client) -> httpx.Response:
+        barrier.wait()
+        return http.post("/v1/payments", headers={**owner.headers,
+                                                  "Idempotency-Key": f"guess-{i}"},
+                         json={"merchant_id": merchant, "amount": 100,
+                               "auth": {"method": "pin", "pin": WRONG_PIN}})
 
-    with ThreadPoolExecutor(contenders) as pool:
-        responses = list(pool.map(guess, range(contenders)))
+    with (races.clients_on_both_workers(server, contenders, timeout=90) as clients,
+          ThreadPoolExecutor(contenders) as pool):
+        responses = list(pool.map(guess, range(contenders), clients))
+    races.assert_both_workers_served(responses)
 
     problems = [factories.assert_problem(r, 403, str(r.json()["code"])) for r in responses]
     codes = Counter(p["code"] for p in problems)

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests import factories
+from tests import factories, races
 from walletguard.app import create_app
 from walletguard.auth.models import ThrottleBucket
 from walletguard.auth.principal import Principal, Role
@@ -213,12 +213,14 @@ def test_unbinding_through_one_worker_stops_the_token_in_every_worker(
             assert http.get("/v1/me", headers=bearer(a["token"])).status_code == 200
         assert http.delete(f"/v1/devices/{a['device_id']}",
                            headers=bearer(b["token"])).status_code == 204
-    # fresh connections, so the requests spread over both worker processes
-    for _ in range(12):
-        with httpx.Client(base_url=server, timeout=30) as http:
-            refused = http.get("/v1/me", headers=bearer(a["token"]))
+    # connections to both worker processes
+    served = races.Served()
+    with races.clients_on_both_workers(server, 12, timeout=30) as clients:
+        for http in clients:
+            refused = served.saw(http.get("/v1/me", headers=bearer(a["token"])))
             assert refused.status_code == 401, refused.text
             assert refused.json()["code"] == "unauthenticated"
+    served.assert_both_workers()
 
 
 def test_parallel_wrong_passwords_are_judged_at_most_the_account_limit(
@@ -229,18 +231,20 @@ def test_parallel_wrong_passwords_are_judged_at_most_the_account_limit(
     with httpx.Client(base_url=server, timeout=30) as http:
         phone = registered(http)
     barrier = threading.Barrier(attempts)
+    served = races.Served()
 
-    def guess(i: int) -> tuple[int, str]:
-        with httpx.Client(base_url=server, timeout=60) as http:
-            barrier.wait()
-            response = http.post("/v1/sessions", json=login_body(
-                phone, password=f"wrong-guess-{i:03d}"))
+    def guess(i: int, http: httpx.Client) -> tuple[int, str]:
+        barrier.wait()
+        response = served.saw(http.post("/v1/sessions", json=login_body(
+            phone, password=f"wrong-guess-{i:03d}")))
         return response.status_code, response.json().get("code", "")
 
-    with ThreadPoolExecutor(attempts) as pool:
-        outcomes = Counter(pool.map(guess, range(attempts)))
+    with (races.clients_on_both_workers(server, attempts) as clients,
+          ThreadPoolExecutor(attempts) as pool):
+        outcomes = Counter(pool.map(guess, range(attempts), clients))
     assert outcomes[(401, "unauthenticated")] == limit, outcomes
     assert outcomes[(429, "rate_limited")] == attempts - limit, outcomes
+    served.assert_both_workers()
     # and now even the right password waits for the window, from this address
     with httpx.Client(base_url=server, timeout=30) as http:
         locked = http.post("/v1/sessions", json=login_body(phone))

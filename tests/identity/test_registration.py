@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from stdnum.cn import ric
 
-from tests import factories
+from tests import factories, races
 from tests.http.state import row_counts
 from walletguard.clock import ManualClock
 from walletguard.identity.models import User
@@ -176,19 +176,21 @@ def test_concurrent_duplicate_registrations_make_exactly_one_owner(
     contenders = 8
     phone = factories.phone()
     barrier = threading.Barrier(contenders)
+    served = races.Served()
 
-    def register(_: int) -> int:
+    def register(http: httpx.Client) -> int:
         body = registration(phone=phone)  # same phone, each with its own ID number
-        with httpx.Client(base_url=server, timeout=60) as http:
-            barrier.wait()
-            response = http.post("/v1/users", json=body)
+        barrier.wait()
+        response = served.saw(http.post("/v1/users", json=body))
         if response.status_code >= 400:
             assert response.headers["content-type"].startswith("application/problem+json")
         return response.status_code
 
-    with ThreadPoolExecutor(contenders) as pool:
-        statuses = sorted(pool.map(register, range(contenders)))
+    with (races.clients_on_both_workers(server, contenders) as clients,
+          ThreadPoolExecutor(contenders) as pool):
+        statuses = sorted(pool.map(register, clients))
     assert statuses == [201] + [409] * (contenders - 1), statuses
+    served.assert_both_workers()
     counts = row_counts(platform)
     assert counts["users"] == 1
     assert counts["wallets"] == 1

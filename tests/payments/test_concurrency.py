@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests import factories
+from tests import factories, races
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import LedgerTransfer
 from walletguard.notifications.models import OutboxMessage
@@ -25,17 +25,20 @@ PIN_AUTH = {"method": "pin", "pin": factories.PIN}
 
 def race(server: str, contenders: int,
          request: Callable[[httpx.Client, int], httpx.Response]) -> list[httpx.Response]:
-    """Run ``request`` on ``contenders`` threads released together."""
+    """Run ``request`` on ``contenders`` threads released together; both worker processes
+    must have answered some of them."""
     barrier = threading.Barrier(contenders)
 
-    def contender(i: int) -> httpx.Response:
-        with httpx.Client(base_url=server, timeout=90) as http:
-            http.get("/healthz")  # connect before the line-up
-            barrier.wait()
-            return request(http, i)
+    def contender(i: int, http: httpx.Client) -> httpx.Response:
+        barrier.wait()
+        return request(http, i)
 
-    with ThreadPoolExecutor(contenders) as pool:
-        return list(pool.map(contender, range(contenders)))
+    # connected before the line-up, half to each worker process
+    with (races.clients_on_both_workers(server, contenders, timeout=90) as clients,
+          ThreadPoolExecutor(contenders) as pool):
+        responses = list(pool.map(contender, range(contenders), clients))
+    races.assert_both_workers_served(responses)
+    return responses
 
 
 def _merchant(server: str, operator: dict[str, str]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import func, select
 
-from tests import factories
+from tests import factories, races
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import LedgerTransfer
 from walletguard.runtime import Platform
@@ -30,6 +30,7 @@ class Attempt:
     amount: int
     status: int
     code: str | None
+    instance: str  # the worker process that answered
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def _race(server: str, owner: factories.Owner, merchant_id: str,
                               "auth": {"method": "pin", "pin": factories.PIN}})
                     code = None if response.status_code == 201 else response.json().get("code")
                     attempts.append(Attempt(started, time.monotonic(), amount,
-                                            response.status_code, code))
+                                            response.status_code, code,
+                                            races.instance_of(response)))
         except BaseException as exc:  # surfaced below: an unknown outcome fails the test
             errors.append(exc)
             stop.set()
@@ -112,6 +114,10 @@ def test_freeze_stops_every_payment_started_after_it_returned(
         attempts, freeze = _race(server, owner, merchant_id, amount_base=100 + 50 * round_)
 
         assert freeze.status == 201
+        races.assert_both_workers(a.instance for a in attempts)
+        # ... and on both sides of the freeze, so the worker that did not serve it is
+        # shown to see it too.
+        races.assert_both_workers(a.instance for a in attempts if a.started > freeze.returned)
         paid = [a for a in attempts if a.status == 201]
         late = [a for a in attempts if a.started > freeze.returned]
         assert len(paid) >= PAID_BEFORE_FREEZE, "no payment got in before the freeze"

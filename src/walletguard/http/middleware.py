@@ -1,10 +1,12 @@
 """ASGI middleware: a body-size cap, a check on the request target, a refusal of JSON
-bodies with repeated keys, and Prometheus request metrics."""
+bodies with repeated keys, Prometheus request metrics, and the serving instance's id."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import secrets
 import time
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -205,3 +207,37 @@ class Metrics:
             path = getattr(route, "path", "unmatched")
             REQUESTS.labels(scope["method"], path, str(status[0])).inc()
             LATENCY.labels(scope["method"], path).observe(time.perf_counter() - start)
+
+
+_instance: tuple[int, str] | None = None
+
+
+def instance_id() -> str:
+    """A random id for this process, made on first use. Keyed on the pid only to notice
+    a fork: a forked worker would otherwise inherit its parent's id. Random rather than
+    the pid, so it says nothing about the host and two machines cannot collide."""
+    global _instance
+    if _instance is None or _instance[0] != os.getpid():
+        _instance = (os.getpid(), secrets.token_hex(8))
+    return _instance[1]
+
+
+class InstanceHeader:
+    """``X-Walletguard-Instance`` on every response, refusals included: operators (and
+    the race tests) see which worker process answered, so load balancing is visible."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = (b"x-walletguard-instance", instance_id().encode())
+
+        async def tagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        await self.app(scope, receive, tagged)
