@@ -84,6 +84,8 @@ def _classify(exc: BaseException) -> Failure | None:
     errors = sys.modules.get("walletguard.errors")
     if errors is not None and isinstance(exc, errors.ConfigurationError):
         return Failure(ExitCode.CONFIG, f"configuration error: {_one_line(str(exc))}")
+    if errors is not None and isinstance(exc, errors.DomainError):  # a service said no
+        return Failure(ExitCode.REFUSED, f"{exc.code}: {_one_line(exc.detail)}")
     sa_exc = sys.modules.get("sqlalchemy.exc")
     if sa_exc is not None and isinstance(exc, sa_exc.DBAPIError):
         return _database_failure(exc)
