@@ -160,7 +160,6 @@ def tour_lines(data: DemoData, *, base: str, database: str) -> list[str]:
         "",
         "and try:",
         'curl -s $B/v1/wallet -H "Authorization: Bearer $T"',
-        "",
     ]
 
 
