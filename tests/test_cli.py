@@ -295,6 +295,19 @@ def test_a_failure_is_one_line_from_a_real_process_too(tmp_path: Path) -> None:
                                "check"), ExitCode.DATABASE_URL)
 
 
+def test_serve_on_a_port_in_use_is_one_line_and_its_exit_code(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = _one_line_failure(_run_env(_env_with(tmp_path), "serve", "--port", str(port)),
+                                 ExitCode.CANNOT_LISTEN)
+    assert f"cannot listen on 127.0.0.1:{port}" in line
+    assert not (tmp_path / "walletguard.db").exists()  # refused before touching anything
+
+
 def _read_only(url: str) -> str:
     """The same database, opened so that it refuses every write."""
     if url.startswith("sqlite"):

@@ -137,3 +137,16 @@ def test_the_readme_tour_runs_as_written(demo_server: DemoServer) -> None:
             checked += 1
     assert checked >= 10
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_demo_lost_phone_beside_the_server_writes_to_the_database_it_serves(
+    demo_server: DemoServer,
+) -> None:
+    """What the README says of ``demo lost-phone`` run from the same directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WALLETGUARD_")}
+    env["WALLETGUARD_PASSWORD_HASH_MEMORY_KIB"] = "1024"
+    run = subprocess.run([EXE, "demo", "lost-phone"], cwd=demo_server.directory, env=env,
+                         capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stdout + run.stderr
+    served = demo_server.printed[0].removeprefix("demo data written to ")
+    assert run.stdout.splitlines()[0].startswith(f"writing to {served}, ")

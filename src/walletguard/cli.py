@@ -45,6 +45,7 @@ class ExitCode(IntEnum):
     READ_ONLY = 6     # the database, or the data directory it lives in, cannot be written
     SCHEMA = 7        # the database is not at this release's schema (empty, behind, unknown,
                       # tables that differ): `walletguard migrate`, or the advice printed
+    CANNOT_LISTEN = 8  # `serve` cannot listen on --host/--port (in use, not an interface)
     INTERNAL = 70     # a bug: one line; WALLETGUARD_DEBUG=1 shows the traceback
 
 
@@ -58,6 +59,7 @@ EXIT_CODES_HELP = "\n".join([
     "5 the database cannot be reached or opened",
     "6 the database or its data directory cannot be written",
     "7 the database is not at this release's schema (run `walletguard migrate`)",
+    "8 serve cannot listen on --host/--port (in use, or not this machine's)",
     "70 an internal error (WALLETGUARD_DEBUG=1 shows the traceback)",
     "Every failure is one line on stderr. Details: docs/cli.md",
 ])
@@ -364,6 +366,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    _check_listen(host, port)
     _ensure_runnable(settings, first_run=settings.database_url is None or demo, write=True,
                      doing="start")
     if demo:
@@ -380,6 +383,20 @@ def serve(
     uvicorn.run("walletguard.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level=settings.log_level.lower(), access_log=False,
                 proxy_headers=bool(allow), forwarded_allow_ips=allow or None)
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Uvicorn would say so only after start-up, and exit 3 (our CONFIG): ask first."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        raise Failure(ExitCode.CANNOT_LISTEN, f"cannot listen on {host}:{port}: "
+                                              f"{exc.strerror or exc}") from None
 
 
 @keys_app.command("create")
