@@ -20,6 +20,7 @@ from tests.databases import fresh_database
 from tests.http.test_health_and_openapi import app_on
 from tests.test_cli import EXE, invoke
 from walletguard import schema
+from walletguard.cli import ExitCode
 from walletguard.db import make_engine
 
 
@@ -114,7 +115,7 @@ def test_serve_refuses_a_database_whose_tables_differ_from_the_models(tmp_path: 
     schema.upgrade(url)
     _drop_a_column(engine)
     result = _serve(conftest.server_env(url, tmp_path), tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == ExitCode.SCHEMA
     assert "refusing to start" in result.stderr
     assert "add_column api_keys.revoked_at" in result.stderr
     assert "Traceback" not in result.stderr
@@ -127,7 +128,7 @@ def test_serve_refuses_a_revision_it_does_not_know_and_leaves_it_alone(tmp_path:
     schema.upgrade(url)
     _set_revision(engine, "9999_from_a_newer_release")
     result = _serve(conftest.server_env(url, tmp_path), tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == ExitCode.SCHEMA
     assert "9999_from_a_newer_release" in result.stderr
     assert "does not know" in result.stderr
     assert schema.current_revision(engine) == "9999_from_a_newer_release"
@@ -137,7 +138,7 @@ def test_serve_refuses_a_revision_it_does_not_know_and_leaves_it_alone(tmp_path:
 def test_serve_does_not_create_tables_in_an_empty_configured_database(tmp_path: Path) -> None:
     url, engine = _sqlite(tmp_path, "configured.db")
     result = _serve(conftest.server_env(url, tmp_path), tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == ExitCode.SCHEMA
     assert "walletguard migrate" in result.stderr
     assert inspect(engine).get_table_names() == []
     engine.dispose()
@@ -151,7 +152,7 @@ def test_serve_does_not_upgrade_an_existing_embedded_database(tmp_path: Path) ->
     env = conftest.server_env(url, tmp_path)
     del env["WALLETGUARD_DATABASE_URL"]  # the embedded default: <data_dir>/walletguard.db
     result = _serve(env, tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == ExitCode.SCHEMA
     assert "back it up, then run `walletguard migrate`" in result.stderr
     assert schema.current_revision(engine) == older
     engine.dispose()
@@ -206,7 +207,7 @@ def test_migrate_refuses_a_revision_it_does_not_know(tmp_path: Path) -> None:
     schema.upgrade(url)
     _set_revision(engine, "9999_future")
     result = invoke(url, tmp_path, "migrate")
-    assert result.returncode == 1
+    assert result.returncode == ExitCode.SCHEMA
     assert "refusing to migrate" in result.stderr
     assert schema.current_revision(engine) == "9999_future"
     engine.dispose()

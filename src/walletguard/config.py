@@ -155,6 +155,15 @@ def _dev_secrets(data_dir: Path, names: list[str], *, first_try: bool = True) ->
     processes start together on an empty data dir, one file wins and both use it (a
     process that encrypted with a key nobody kept would lose that data)."""
     path = data_dir / "secrets.toml"
+    try:
+        return _stored_or_generated(data_dir, path, names, first_try=first_try)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write development secrets into {path}: "
+                                 f"{exc.strerror or type(exc).__name__}") from None
+
+
+def _stored_or_generated(data_dir: Path, path: Path, names: list[str], *,
+                         first_try: bool) -> dict[str, str]:
     stored = _read_secrets(path)
     absent = [n for n in names if n not in stored]
     if absent:

@@ -19,7 +19,7 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.devices import challenges
 from walletguard.devices import service as devices
-from walletguard.errors import DomainError, Forbidden, InvalidInput, StepUpRequired
+from walletguard.errors import DomainError
 from walletguard.identity import service as identity
 from walletguard.incidents import service as incidents
 from walletguard.ledger import service as ledger
@@ -53,58 +53,71 @@ OWNERS = (
 
 
 @dataclass(frozen=True)
+class SeededOwner:
+    owner: DemoOwner
+    user_id: str
+    token: str
+
+
+@dataclass(frozen=True)
 class DemoData:
     merchant_id: str
-    owners: dict[str, tuple[str, str]]  # phone -> (user id, token)
+    owners: tuple[SeededOwner, ...]  # 陈静, then 李雷
     operator_key: str
     agent_key: str
 
 
-def _owner_session(platform: Platform, owner: DemoOwner, now: datetime) -> tuple[str, str]:
+def documentation_address() -> str:
+    """A fresh client address for one demo run, from the IPv6 documentation prefix
+    2001:db8::/32 (RFC 3849), which no real client ever has. The demo's logins and
+    reports go through the same services and the same per-address limits as everyone
+    else's; they come from their own address, as a friend's browser would, so nothing
+    else sent from loopback (nor an earlier run) counts against them."""
+    return f"2001:db8:{secrets.randbits(16):x}:{secrets.randbits(16):x}::{secrets.randbits(16):x}"
+
+
+def _fresh_owner(platform: Platform, template: DemoOwner, prefix: str) -> DemoOwner:
+    """A new owner for each run, so every run starts from an untouched wallet (not one an
+    earlier tour froze, PIN-locked or put under observation)."""
     with platform.db.transaction() as db:
-        user = identity.find_by_phone(db, vault=platform.keys.vault, phone=owner.phone)
-        if user is None:
-            user = identity.register(
-                db, keys=platform.keys, policy=platform.policy, now=now,
-                data=identity.Registration(phone=owner.phone, password=PASSWORD,
-                                           real_name=owner.name, id_number=owner.id_number))
-        user_id = user.id
-    started = _log_in(platform, owner, now)
+        while True:
+            phone = f"+86{prefix}{secrets.randbelow(10**8):08d}"
+            if identity.find_by_phone(db, vault=platform.keys.vault, phone=phone) is None:
+                return DemoOwner(template.name, phone, template.id_number, template.device)
+
+
+def _owner_session(platform: Platform, owner: DemoOwner, now: datetime, *,
+                   address: str) -> tuple[str, str]:
+    """Register a new owner, sign in on the first (so trusted) phone, set the PIN, top up."""
+    with platform.db.transaction() as db:
+        user_id = identity.register(
+            db, keys=platform.keys, policy=platform.policy, now=now,
+            data=identity.Registration(phone=owner.phone, password=PASSWORD,
+                                       real_name=owner.name, id_number=owner.id_number)).id
+    with platform.db.transaction() as db:
+        started = devices.start_session(
+            db, keys=platform.keys, policy=platform.policy, phone=owner.phone,
+            password=PASSWORD, now=now,
+            context=devices.LoginContext(ip=address, peer_ip=address),
+            device=devices.DeviceInfo(id=owner.device, name=owner.device, platform="android",
+                                      fingerprint={"model": owner.device}))
+    _check(started.trusted, f"{owner.name}'s first phone was not trusted")
     principal = Principal(role=Role.OWNER, id=user_id, user_id=user_id,
                           device_id=started.device.id, session_id=started.session.id,
                           trusted=started.trusted)
-    token = started.token
-    try:
-        with platform.db.transaction() as db:
-            credentials.set_pin(db, keys=platform.keys, policy=platform.policy, owner=principal,
-                                pin=PIN, current_pin=None, now=now)
-    except (InvalidInput, StepUpRequired):
-        pass  # the PIN is set already, or this re-run signed in on a device not yet trusted
+    with platform.db.transaction() as db:
+        credentials.set_pin(db, keys=platform.keys, policy=platform.policy, owner=principal,
+                            pin=PIN, current_pin=None, now=now)
     with platform.db.transaction() as db:
         operations.top_up(db, actor=OPERATOR, user_id=user_id, amount=500_000,
                         idempotency_key=None, now=now)
-    return user_id, token
-
-
-def _log_in(platform: Platform, owner: DemoOwner, now: datetime) -> devices.StartedSession:
-    """Sign the owner in on their demo phone — or, if an earlier run (or the tour's
-    lost-phone ``curl``) reported that phone lost, on the next one."""
-    for n in range(1, 100):
-        device = owner.device if n == 1 else f"{owner.device}-{n}"
-        try:
-            with platform.db.transaction() as db:
-                return devices.start_session(
-                    db, keys=platform.keys, policy=platform.policy, phone=owner.phone,
-                    password=PASSWORD, now=now, context=devices.LoginContext(ip="127.0.0.1"),
-                    device=devices.DeviceInfo(id=device, name=device, platform="android",
-                                              fingerprint={"model": device}))
-        except Forbidden:
-            continue  # that phone was reported lost
-    raise StoryBrokenError(f"no phone left to sign {owner.name} in on")
+    return user_id, started.token
 
 
 def seed(platform: Platform) -> DemoData:
+    """Demo data for one run: a merchant, staff keys and two new owners with ¥5,000."""
     now = platform.clock.now()
+    address = documentation_address()
     with platform.db.transaction() as db:
         merchant = operations.create_merchant(db, actor=OPERATOR, policy=platform.policy,
                                             name="便利店 Corner Shop", category="retail", now=now)
@@ -113,37 +126,47 @@ def seed(platform: Platform) -> DemoData:
         _, agent_key = auth.create_api_key(db, keys=platform.keys, role="agent",
                                            name="demo agent", actor=OPERATOR, now=now)
         merchant_id = merchant.id
-    owners = {o.phone: _owner_session(platform, o, now) for o in OWNERS}
-    return DemoData(merchant_id=merchant_id, owners=owners, operator_key=operator_key,
+    owners = []
+    for template, prefix in zip(OWNERS, ("138", "139"), strict=True):
+        owner = _fresh_owner(platform, template, prefix)
+        user_id, token = _owner_session(platform, owner, now, address=address)
+        owners.append(SeededOwner(owner=owner, user_id=user_id, token=token))
+    return DemoData(merchant_id=merchant_id, owners=tuple(owners), operator_key=operator_key,
                     agent_key=agent_key)
 
 
-def print_tour(data: DemoData, console: Console, *, base: str) -> None:
-    chen = OWNERS[0]
-    user_id, token = data.owners[chen.phone]
-    table = Table(title="demo data", show_lines=False)
-    table.add_column("what")
-    table.add_column("value", overflow="fold")
-    table.add_row("merchant", data.merchant_id)
-    for owner in OWNERS:
-        uid, tok = data.owners[owner.phone]
-        table.add_row(f"owner {owner.name} {owner.phone}", f"{uid}  PIN {PIN}  ¥5,000.00")
-        table.add_row("  session token", tok)
-    table.add_row("operator key", data.operator_key)
-    table.add_row("agent key", data.agent_key)
-    console.print(table)
-    console.print(Panel.fit(
-        f'export T={token}\n'
-        f'curl -s {base}/v1/wallet -H "Authorization: Bearer $T"\n'
-        f"curl -s {base}/v1/payments -H \"Authorization: Bearer $T\" "
-        f"-H 'Content-Type: application/json' -H 'Idempotency-Key: try-1' "
-        f"-d '{{\"merchant_id\":\"{data.merchant_id}\",\"amount\":1250,"
-        f"\"auth\":{{\"method\":\"pin\",\"pin\":\"{PIN}\"}}}}'\n"
-        f"curl -s {base}/v1/lost-phone-reports -H 'Content-Type: application/json' "
-        f"-d '{{\"phone\":\"{chen.phone}\",\"real_name\":\"{chen.name}\","
-        f"\"id_number_last4\":\"{chen.id_number[-4:]}\"}}'",
-        title="try this", border_style="cyan"))
-    del user_id
+def tour_lines(data: DemoData, *, base: str, database: str) -> list[str]:
+    """What ``serve --demo`` and ``demo`` print: plain lines, nothing drawn around them,
+    so each pastes into a shell as it is (README.md shows the same lines)."""
+    chen, li = data.owners
+    return [
+        f"demo data written to {database}",
+        f"demo password (every demo owner): {PASSWORD}   payment PIN: {PIN}",
+        f"owner {chen.owner.name}: phone {chen.owner.phone}, user id {chen.user_id}, "
+        f"ID number ending {chen.owner.id_number[-4:]}, balance ¥5,000.00",
+        f"owner {li.owner.name}: phone {li.owner.phone}, user id {li.user_id}, "
+        f"ID number ending {li.owner.id_number[-4:]}, balance ¥5,000.00",
+        f"merchant 便利店 Corner Shop: {data.merchant_id}",
+        "",
+        "Paste these lines into a shell, then follow the tour in README.md "
+        "(\"A five-minute tour with curl\"):",
+        "",
+        f"export B={base}",
+        f"export PHONE={chen.owner.phone} NAME={chen.owner.name} "
+        f"LAST4={chen.owner.id_number[-4:]} PASSWORD={PASSWORD} PIN={PIN}",
+        f"export U={chen.user_id}    # {chen.owner.name}'s user id",
+        f"export T={chen.token}    # her session on her phone (trusted)",
+        f"export M={data.merchant_id}    # the corner shop",
+        f"export OP={data.operator_key}    # an operator key",
+        f"export AG={data.agent_key}    # an agent key",
+        "",
+        "and try:",
+        'curl -s $B/v1/wallet -H "Authorization: Bearer $T"',
+    ]
+
+
+def print_tour(data: DemoData, *, base: str, database: str) -> None:
+    print("\n".join(tour_lines(data, base=base, database=database)), flush=True)
 
 
 class StoryBrokenError(RuntimeError):
@@ -156,15 +179,6 @@ def _check(condition: bool, what: str) -> None:
         raise StoryBrokenError(what)
 
 
-def _fresh_story_owner(platform: Platform) -> DemoOwner:
-    """A new owner for each telling, so the story can be told again on the same data."""
-    with platform.db.transaction() as db:
-        while True:
-            phone = f"+86137{secrets.randbelow(10**8):08d}"
-            if identity.find_by_phone(db, vault=platform.keys.vault, phone=phone) is None:
-                return DemoOwner("陈静", phone, resident_id("11010519880512001"), "chen-mate60")
-
-
 def play_lost_phone(platform: Platform, console: Console) -> None:
     """Pay, lose the phone, report it from a friend's browser, watch payments fail, work
     the checklist, lock and wipe the phone remotely, get the wallet back at a bank
@@ -175,8 +189,12 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
         merchant_id = operations.create_merchant(
             db, actor=OPERATOR, policy=policy, name="便利店 Corner Shop", category="retail",
             now=clock.now()).id
-    chen = _fresh_story_owner(platform)
-    user_id, stolen_token = _owner_session(platform, chen, clock.now())
+    # Each place in the story is its own network, new on every telling (see
+    # documentation_address): her stolen phone, the friend's browser, her new phone and
+    # the thief's laptop.
+    phone_ip, friend_ip, new_phone_ip, laptop_ip = (documentation_address() for _ in range(4))
+    chen = _fresh_owner(platform, OWNERS[0], "137")
+    user_id, stolen_token = _owner_session(platform, chen, clock.now(), address=phone_ip)
 
     def principal(token: str) -> Principal:
         with platform.db.transaction() as db:
@@ -204,7 +222,7 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
     def report(last4: str) -> incidents.ReportAnswer:
         with platform.db.transaction() as db:
             return incidents.report_lost_phone(
-                db, keys=keys, policy=policy, reporter_ip="198.51.100.7", now=clock.now(),
+                db, keys=keys, policy=policy, reporter_ip=friend_ip, now=clock.now(),
                 report=incidents.LostPhoneReport(phone=chen.phone, real_name=chen.name,
                                                  id_number_last4=last4))
 
@@ -258,15 +276,15 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
     console.print("[bold]5.[/] She signs in on a new phone. A password alone is not the "
                   "owner: the session is untrusted until a step-up the thief cannot meet")
 
-    def sign_in(device: str) -> devices.StartedSession:
+    def sign_in(device: str, address: str) -> devices.StartedSession:
         with platform.db.transaction() as db:
             return devices.start_session(
                 db, keys=keys, policy=policy, phone=chen.phone, password=PASSWORD,
-                now=clock.now(), context=devices.LoginContext(ip="198.51.100.7"),
+                now=clock.now(), context=devices.LoginContext(ip=address, peer_ip=address),
                 device=devices.DeviceInfo(id=device, name=device, platform="android",
                                           fingerprint={"model": device}))
 
-    started = sign_in("chen-new-phone")
+    started = sign_in("chen-new-phone", new_phone_ip)
     new_token = started.token
     _check(not started.trusted and started.challenge is not None,
            "a new device was trusted on the password alone")
@@ -300,7 +318,7 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
         console.print(f"  [green]✓[/] {command.type} queued until the phone connects")
 
     console.print("[bold]7.[/] The thief knows her password and signs in from a laptop")
-    thief = sign_in("thief-laptop")
+    thief = sign_in("thief-laptop", laptop_ip)
     _check(not thief.trusted, "the thief's laptop was trusted")
     refused("thief names new trusted contacts", lambda db: identity.set_trusted_contacts(
         db, keys=keys, policy=policy, owner=principal(thief.token), contacts=[], now=clock.now()))
@@ -330,7 +348,7 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
             console.print(f"  [green]✓[/] the lift ended {label}'s untrusted session")
         else:
             raise StoryBrokenError(f"{label}'s untrusted session outlived the lift")
-    new_token = sign_in("chen-new-phone").token
+    new_token = sign_in("chen-new-phone", new_phone_ip).token
     with platform.db.transaction() as db:
         challenges.trust_device_by_staff(db, actor=teller, device_id=str(
             principal(new_token).device_id), reason="resident ID checked at the branch",
