@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -163,8 +162,10 @@ def serve(
     _ensure_runnable(settings, first_run=settings.database_url is None or demo)
     if demo:
         _seed_demo(settings, base=f"http://{host}:{port}")
+    from walletguard.observability import logs, metrics
+
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="walletguard-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics.multiprocess_dir(settings.data_dir))
     out.print(f"[green]✓[/] walletguard on http://{host}:{port}  "
               f"({workers} worker{'s' if workers > 1 else ''}, "
               f"{settings.resolved_database_url.split(':')[0]})")
@@ -174,6 +175,7 @@ def serve(
     allow = settings.forwarded_allow_ips.strip()
     uvicorn.run("walletguard.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level=settings.log_level.lower(), access_log=False,
+                log_config=logs.uvicorn_log_config(settings.log_level),
                 proxy_headers=bool(allow), forwarded_allow_ips=allow or None)
 
 
