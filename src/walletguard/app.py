@@ -54,8 +54,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        if tracer_provider is not None:
-            tracer_provider.shutdown()  # flushes the spans still batched
+        if app.state.tracing is not None:
+            app.state.tracing.shutdown()
         platform.db.dispose()
 
     app = FastAPI(title="walletguard", version="0.1.0", description=DESCRIPTION,
@@ -99,7 +99,7 @@ def create_app(
     app.add_middleware(CleanTarget)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Observe, pseudonym=pseudonym)  # outermost: sees every answer
-    tracer_provider = tracing.configure(app, platform.db.engine, pseudonym=pseudonym,
-                                        exporter=span_exporter)
+    app.state.tracing = tracing.configure(app, platform.db.engine, pseudonym=pseudonym,
+                                          exporter=span_exporter)
     return app
 

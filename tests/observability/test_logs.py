@@ -69,7 +69,7 @@ def test_no_log_line_of_real_traffic_holds_a_secret_or_pii(
                 assert value not in text, f"{what} in a log line: {line}"
 
     requests = [line for line in lines if line.get("event") == "request"]
-    assert requests and all(REQUEST_FIELDS <= set(line) for line in requests)
+    assert requests and all(set(line) >= REQUEST_FIELDS for line in requests)
     assert {line["request_id"] for line in requests} >= set(sent.request_ids)
     routes = {(line["method"], line["route"]) for line in requests}
     assert ("POST", "/v1/payments") in routes and ("GET", "/v1/me") in routes

@@ -67,7 +67,8 @@ def client_pseudonym(key: bytes, address: str | None, *, today: datetime | None 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line. Fields given as ``extra={"fields": {...}}`` are merged
     in; they are the caller's to keep clean (the request and event lines below are the
-    only callers that pass any)."""
+    only callers that pass any). Other records get the request and trace ids current
+    when they are formatted."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -77,15 +78,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "instance": instance(),
         }
-        rid = request_id.get()
-        if rid is not None:
-            line["request_id"] = rid
-        trace_id = _current_trace_id()
-        if trace_id is not None:
-            line["trace_id"] = trace_id
         fields = getattr(record, "fields", None)
-        if isinstance(fields, dict):
-            line.update(fields)
+        line.update(fields if isinstance(fields, dict) else _context())
         if record.exc_info and record.exc_info[0] is not None:
             line["exception"] = _exception(record.exc_info[0], record.exc_info[2])
         return json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -97,6 +91,19 @@ def _exception(kind: type[BaseException], tb: TracebackType | None) -> dict[str,
     frames = traceback.extract_tb(tb)[-8:]
     return {"type": f"{kind.__module__}.{kind.__qualname__}",
             "stack": [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in frames]}
+
+
+def _context() -> dict[str, str]:
+    """The request and trace the current code runs in, taken when a line is logged (a
+    handler may format it later, elsewhere)."""
+    found = {}
+    rid = request_id.get()
+    if rid is not None:
+        found["request_id"] = rid
+    trace_id = _current_trace_id()
+    if trace_id is not None:
+        found["trace_id"] = trace_id
+    return found
 
 
 def _current_trace_id() -> str | None:
@@ -142,7 +149,7 @@ events = logging.getLogger("walletguard.events")
 
 def request_line(*, method: str, route: str, status: int, duration_s: float, client: str,
                  code: str | None) -> None:
-    fields: dict[str, Any] = {"event": "request", "method": method, "route": route,
+    fields: dict[str, Any] = {**_context(), "event": "request", "method": method, "route": route,
                               "status": status, "duration_ms": round(duration_s * 1000, 3),
                               "client": client}
     if code is not None:
@@ -152,5 +159,5 @@ def request_line(*, method: str, route: str, status: int, duration_s: float, cli
 
 def event_line(*, action: str, outcome: str, labels: dict[str, str]) -> None:
     events.info("%s %s", action, outcome,
-                extra={"fields": {"event": "business", "action": action, "outcome": outcome,
-                                  **labels}})
+                extra={"fields": {**_context(), "event": "business", "action": action,
+                                  "outcome": outcome, **labels}})

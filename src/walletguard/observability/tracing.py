@@ -53,12 +53,25 @@ def exporter_names(environ: Mapping[str, str]) -> list[str]:
     return [n for n in names if n != "none"]
 
 
+class Tracing:
+    """Tracing as configured for one app: shut it down when the app stops."""
+
+    def __init__(self, provider: TracerProvider) -> None:
+        self.provider = provider
+
+    def shutdown(self) -> None:
+        from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+
+        EngineTracer.remove_all_event_listeners()  # type: ignore[no-untyped-call]
+        self.provider.shutdown()  # flushes the spans still batched
+
+
 def configure(
     app: Any, engine: Engine, *, pseudonym: Callable[[str | None], str],
     exporter: SpanExporter | None = None, environ: Mapping[str, str] | None = None,
-) -> TracerProvider | None:
+) -> Tracing | None:
     """Trace ``app``'s requests and ``engine``'s statements when the environment asks
-    (or into ``exporter``, which tests pass). Returns the provider to shut down at exit."""
+    (or into ``exporter``, which tests pass); ``None`` when tracing is off."""
     environ = os.environ if environ is None else environ
     names = exporter_names(environ)
     if exporter is None and not names:
@@ -99,7 +112,7 @@ def configure(
         excluded_urls=EXCLUDED_URLS, exclude_spans=["receive", "send"],
         http_capture_headers_sanitize_fields=[".*"])
     _trace_sql(engine, provider)
-    return provider
+    return Tracing(provider)
 
 
 def _exporter(name: str, environ: Mapping[str, str]) -> SpanExporter | None:
