@@ -78,7 +78,10 @@ def test_a_request_and_its_sql_are_one_trace_without_pii(
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]
-    logging.getLogger("walletguard.access").addHandler(handler)
+    access = logging.getLogger("walletguard.access")
+    level = access.level
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
     try:
         with TestClient(create_app(platform=platform, span_exporter=exporter)) as client:
             paid = client.post("/v1/payments", headers=owner.headers, json={
@@ -88,7 +91,8 @@ def test_a_request_and_its_sql_are_one_trace_without_pii(
             assert paid.status_code == 201, paid.text
             client.get("/healthz")  # not traced: probes would drown the rest
     finally:
-        logging.getLogger("walletguard.access").removeHandler(handler)
+        access.removeHandler(handler)
+        access.setLevel(level)
     spans = exporter.get_finished_spans()
     (server,) = [s for s in spans if s.kind.name == "SERVER"]
     assert server.name == "POST /v1/payments"

@@ -250,7 +250,7 @@ _TEE_LIMIT = 16 * 1024  # a payment body is well under this; past it, the method
 def _problem_code(body: bytes) -> str:
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
         return "unknown"
     return metrics.label(parsed.get("code")) if isinstance(parsed, dict) else "unknown"
 
@@ -258,7 +258,7 @@ def _problem_code(body: bytes) -> str:
 def _auth_method(body: bytes) -> str | None:
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
         return None
     auth = parsed.get("auth") if isinstance(parsed, dict) else None
     method = auth.get("method") if isinstance(auth, dict) else None

@@ -131,10 +131,11 @@ def uvicorn_log_config(level: str) -> dict[str, Any]:
 
 
 def configure(level: str = "INFO") -> None:
-    """JSON lines on stderr for the ``walletguard`` loggers, when nothing else (uvicorn's
-    log config above, an embedding application) has given them a handler."""
+    """JSON lines on stderr for the ``walletguard`` loggers, when nothing else has set
+    logging up: not uvicorn's config above, not an embedding application, not a test
+    run (whose capture on the root logger must go on seeing these records)."""
     root = logging.getLogger("walletguard")
-    if root.handlers:
+    if root.handlers or logging.getLogger().handlers:
         return
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
