@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 
 from walletguard import schema
@@ -18,20 +17,26 @@ from walletguard.audit.api import router as audit_router
 from walletguard.clock import Clock
 from walletguard.config import Settings
 from walletguard.credentials.api import router as credentials_router
+from walletguard.crypto import derive
 from walletguard.devices.api import router as devices_router
 from walletguard.http import problems
 from walletguard.http.middleware import (
     BodyLimit,
     CleanTarget,
     InstanceHeader,
-    Metrics,
+    Observe,
     UniqueKeys,
 )
 from walletguard.identity.api import router as identity_router
 from walletguard.incidents.api import router as incidents_router
+from walletguard.observability import logs, tracing
+from walletguard.observability import metrics as prometheus
 from walletguard.payments.api import router as payments_router
 from walletguard.restrictions.api import router as restrictions_router
 from walletguard.runtime import Platform
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 log = logging.getLogger("walletguard")
 
@@ -41,16 +46,22 @@ phone is lost or stolen. Errors are `application/problem+json` with a stable `co
 
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None,
-    platform: Platform | None = None,
+    platform: Platform | None = None, span_exporter: SpanExporter | None = None,
 ) -> FastAPI:
-    """The HTTP app. ``platform`` lets tests share one database and clock with it."""
+    """The HTTP app. ``platform`` lets tests share one database and clock with it;
+    ``span_exporter`` receives every span (tests), besides what ``OTEL_*`` asks for."""
     if platform is None:
         platform = Platform.build(settings or Settings(), clock=clock)
     settings = platform.settings
+    logs.configure(settings.log_level)
+    pseudonym = partial(logs.client_pseudonym,
+                        derive(platform.keys.token_key, "walletguard log client pseudonym v1"))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        if app.state.tracing is not None:
+            app.state.tracing.shutdown()
         platform.db.dispose()
 
     app = FastAPI(title="walletguard", version="0.1.0", description=DESCRIPTION,
@@ -87,24 +98,15 @@ def create_app(
 
     @app.get("/metrics", tags=["health"])
     def metrics() -> Response:
-        return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
+        body, content_type = prometheus.exposition()
+        return Response(body, media_type=content_type)
 
     app.add_middleware(UniqueKeys)  # innermost: reads bodies BodyLimit has capped
     app.add_middleware(CleanTarget)
-    app.add_middleware(Metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Observe, pseudonym=pseudonym)  # sees every answer
     app.add_middleware(InstanceHeader)  # outermost: even a 413 says who answered
+    app.state.tracing = tracing.configure(app, platform.db.engine, pseudonym=pseudonym,
+                                          exporter=span_exporter)
     return app
 
-
-def _registry() -> Any:
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if not directory:
-        from prometheus_client import REGISTRY
-
-        return REGISTRY
-    from prometheus_client import multiprocess
-
-    registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    return registry

@@ -361,7 +361,6 @@ def serve(
 
     A first run on the embedded SQLite default migrates by itself; any other database
     must be current (`walletguard migrate`)."""
-    import tempfile
 
     import uvicorn
 
@@ -371,8 +370,10 @@ def serve(
                      doing="start")
     if demo:
         _seed_demo(settings, base=f"http://{host}:{port}")
+    from walletguard.observability import logs, metrics
+
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="walletguard-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics.multiprocess_dir(settings.data_dir))
     _ok(f"walletguard on http://{host}:{port}  ({workers} worker{'s' if workers > 1 else ''}, "
         f"{_shown(settings.resolved_database_url)})")
     sys.stdout.flush()
@@ -382,6 +383,7 @@ def serve(
     allow = settings.forwarded_allow_ips.strip()
     uvicorn.run("walletguard.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level=settings.log_level.lower(), access_log=False,
+                log_config=logs.uvicorn_log_config(settings.log_level),
                 proxy_headers=bool(allow), forwarded_allow_ips=allow or None)
 
 

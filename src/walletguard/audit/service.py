@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from walletguard.audit.models import AuditChain, AuditEvent
+from walletguard.observability import events as business_events
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = "system"
@@ -52,6 +53,7 @@ def append(
     head.length = event.seq
     head.head_hash = event.hash
     db.add(event)
+    business_events.recorded(db, event)  # counted and logged once it commits
     return event
 
 

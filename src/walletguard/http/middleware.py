@@ -1,5 +1,6 @@
 """ASGI middleware: a body-size cap, a check on the request target, a refusal of JSON
-bodies with repeated keys, Prometheus request metrics, and the serving instance's id."""
+bodies with repeated keys, the request's id, log line and metrics, and the serving
+instance's id."""
 
 from __future__ import annotations
 
@@ -8,21 +9,16 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from walletguard.errors import InvalidInput, PayloadTooLarge
-from walletguard.http.problems import send_problem
-
-REQUESTS = Counter("walletguard_http_requests_total", "HTTP requests",
-                   ["method", "route", "status"])
-LATENCY = Histogram("walletguard_http_request_seconds", "HTTP request latency",
-                    ["method", "route"],
-                    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+from walletguard.http.problems import PROBLEM, send_problem
+from walletguard.observability import logs, metrics
 
 
 class BodyLimit:
@@ -184,29 +180,92 @@ class _TooLarge(HTTPException):
     the problem handler answers 413 (or, if it escapes the app, ``BodyLimit`` does)."""
 
 
-class Metrics:
-    def __init__(self, app: ASGIApp) -> None:
+class Observe:
+    """Outermost: gives each request its id (the caller's ``X-Request-Id`` when it has
+    an accepted shape, else a new one), echoes it in the response, and when the answer
+    is sent writes the request's log line and metrics.
+
+    A problem document's ``code`` is read from the response body, so refusals sent by
+    any layer (a middleware, a handler, a replayed idempotent refusal) count alike. On
+    the money path the payer's authentication method is read from the request body as
+    it passes; nothing else of either body is kept."""
+
+    def __init__(self, app: ASGIApp, *, pseudonym: Callable[[str | None], str]) -> None:
         self.app = app
+        self.pseudonym = pseudonym
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = [500]
+        given = dict(scope.get("headers", ())).get(b"x-request-id")
+        rid = logs.accept_request_id(given.decode("latin-1") if given is not None else None)
+        token = logs.request_id.set(rid)
+        status: int = 500
+        code: str | None = "internal_error"  # unless an answer is sent
+        problem: list[bytes] | None = None
+        money = (scope["method"], scope["path"]) in _MONEY_PATHS
+        body: list[bytes] = []
 
-        async def capture(message: Message) -> None:
+        async def teed() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and sum(map(len, body)) < _TEE_LIMIT:
+                body.append(message.get("body", b""))
+            return message
+
+        async def observed(message: Message) -> None:
+            nonlocal status, code, problem
             if message["type"] == "http.response.start":
-                status[0] = message["status"]
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                problem = [] if any(k.lower() == b"content-type" and v.startswith(_PROBLEM)
+                                    for k, v in headers) else None
+                code = None if problem is None else "unknown"
+                message = {**message, "headers": [
+                    *headers, (b"x-request-id", rid.encode("latin-1"))]}
+            elif message["type"] == "http.response.body" and problem is not None:
+                problem.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    code = _problem_code(b"".join(problem))
             await send(message)
 
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, teed if money else receive, observed)
         finally:
-            route: Any = scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            REQUESTS.labels(scope["method"], path, str(status[0])).inc()
-            LATENCY.labels(scope["method"], path).observe(time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+            route = getattr(scope.get("route"), "path", "unmatched")
+            client = scope.get("client")
+            metrics.observe_request(method=scope["method"], route=route, status=status,
+                                    seconds=seconds, code=code,
+                                    auth_method=_auth_method(b"".join(body)) if money else None)
+            logs.request_line(method=scope["method"], route=route, status=status,
+                              duration_s=seconds, code=code,
+                              client=self.pseudonym(client[0] if client else None))
+            logs.request_id.reset(token)
+
+
+_MONEY_PATHS = {(method, path) for method, path in metrics.MONEY_ROUTES}
+_PROBLEM = PROBLEM.encode()
+_TEE_LIMIT = 16 * 1024  # a payment body is well under this; past it, the method is unknown
+
+
+def _problem_code(body: bytes) -> str:
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
+        return "unknown"
+    return metrics.label(parsed.get("code")) if isinstance(parsed, dict) else "unknown"
+
+
+def _auth_method(body: bytes) -> str | None:
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
+        return None
+    auth = parsed.get("auth") if isinstance(parsed, dict) else None
+    method = auth.get("method") if isinstance(auth, dict) else None
+    return method if method in metrics.AUTH_METHODS else None
 
 
 _instance: tuple[int, str] | None = None
