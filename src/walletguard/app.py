@@ -21,6 +21,7 @@ from walletguard.credentials.api import router as credentials_router
 from walletguard.devices.api import router as devices_router
 from walletguard.http import problems
 from walletguard.http.middleware import BodyLimit, CleanTarget, Metrics, UniqueKeys
+from walletguard.http.schema import install_contract
 from walletguard.identity.api import router as identity_router
 from walletguard.incidents.api import router as incidents_router
 from walletguard.payments.api import router as payments_router
@@ -51,6 +52,7 @@ def create_app(
                   lifespan=lifespan)
     app.state.platform = platform
     problems.install(app)
+    install_contract(app)
     for router in (identity_router, devices_router, credentials_router, payments_router,
                    restrictions_router, incidents_router, audit_router):
         app.include_router(router)
