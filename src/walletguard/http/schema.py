@@ -191,6 +191,16 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
 }
 
 # Routes that serve no database: nothing there can be ``unavailable``.
+# Parameters whose schema FastAPI states narrower than the server reads them.
+_INSTANT = {"anyOf": [
+    {"type": "string", "format": "date-time", "description": "RFC 3339, with an offset"},
+    {"type": "number", "description": "Unix time in seconds (read as UTC)"},
+    {"type": "null"}]}
+_PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET /v1/transactions", "since"): _INSTANT,
+    ("GET /v1/transactions", "until"): _INSTANT,
+}
+
 _NO_DATABASE = {"GET /healthz", "GET /metrics", "GET /readyz"}
 # Roles that hold a credential; an operation admitting fewer refuses the rest with 403.
 _CREDENTIAL_ROLES = {"owner", "agent", "teller", "institution", "operator"}
@@ -348,6 +358,11 @@ def contract(app: FastAPI) -> dict[str, Any]:
                 by_status.setdefault(error.status, []).append(error)
             for status, found in sorted(by_status.items()):
                 responses[str(status)] = _problem_response(status, found)
+    for (key, name), declared_schema in _PARAMETERS.items():
+        method, path = key.split(" ", 1)
+        for parameter in doc["paths"][path][method.lower()].get("parameters", []):
+            if parameter["name"] == name:
+                parameter["schema"] = declared_schema
     _health(doc)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
