@@ -8,7 +8,6 @@ untrusted owner session refused until its device is trusted)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import httpx

@@ -15,6 +15,7 @@ from starlette.routing import Match
 from starlette.types import Send
 
 from walletguard.errors import Conflict, DomainError, InvalidInput, PayloadTooLarge, Unavailable
+from walletguard.http.schema import api_routes
 
 log = logging.getLogger("walletguard.http")
 PROBLEM = "application/problem+json"
@@ -70,10 +71,10 @@ def _allowed(request: Request) -> str:
     Starlette names only the first route that matched the path, and a path served by
     several routes (``GET`` and ``PUT /v1/trusted-contacts``) would lose the others."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    for route in api_routes(request.app.routes):
         match, _ = route.matches(request.scope)
         if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+            methods |= route.methods or set()
     return ", ".join(sorted(methods))
 
 

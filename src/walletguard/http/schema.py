@@ -1,5 +1,5 @@
-"""Shared pydantic pieces and the OpenAPI contract. Every request model forbids unknown fields, coerces nothing
-(a string is not an amount), and refuses what no column can hold faithfully — NUL and
+"""Shared pydantic pieces, and the OpenAPI contract (below). Every request model forbids
+unknown fields, coerces nothing (a string is not an amount), and refuses what no column can hold faithfully — NUL and
 other control characters in text (PostgreSQL refuses NUL outright) and non-finite
 numbers (JSON has none) — anywhere in the body, free-form objects included."""
 
@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
-
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -223,7 +222,7 @@ def errors_for(key: str, declared: Declared) -> list[type[errors.DomainError]]:
     found: list[type[errors.DomainError]] = [errors.InvalidInput]  # CleanTarget: any URL
     if declared.roles is not None:
         found.append(errors.Unauthenticated)
-        if declared.roles and not _CREDENTIAL_ROLES <= set(declared.roles):
+        if declared.roles and not set(declared.roles) >= _CREDENTIAL_ROLES:
             found.append(errors.Forbidden)
         if "owner" in declared.roles and not declared.untrusted_ok:
             found.append(errors.StepUpRequired)
@@ -235,6 +234,8 @@ def errors_for(key: str, declared: Declared) -> list[type[errors.DomainError]]:
         found.append(errors.Conflict)  # two requests raced on a unique constraint
     if key not in _NO_DATABASE:
         found.append(errors.Unavailable)
+    if key not in ROUTE_ERRORS:
+        raise KeyError(f"{key}: give it a row in walletguard.http.schema.ROUTE_ERRORS")
     found.extend(ROUTE_ERRORS[key])
     unique: dict[str, type[errors.DomainError]] = {}
     for error in found:
@@ -302,7 +303,7 @@ def _walk(dependant: Any) -> Iterator[Any]:
         yield from _walk(dependency)
 
 
-def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
     """Every APIRoute, through included routers (FastAPI wraps each include in a route of
     its own that keeps the router it came from)."""
     for route in routes:
@@ -310,7 +311,7 @@ def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
             yield route
         included = getattr(route, "original_router", None)
         if included is not None:
-            yield from _api_routes(included.routes)
+            yield from api_routes(included.routes)
 
 
 def _untrusted_ok(route: APIRoute) -> bool:
@@ -332,7 +333,8 @@ def contract(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document with every operation's refusals, as described above."""
     doc = get_openapi(title=app.title, version=app.version, description=app.description,
                       routes=app.routes)
-    routes = {(m.lower(), r.path): r for r in _api_routes(app.routes) for m in r.methods}
+    routes = {(m.lower(), r.path): r for r in api_routes(app.routes)
+              for m in r.methods or ()}
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = _PROBLEM
     for path, operations in doc["paths"].items():
