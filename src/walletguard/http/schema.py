@@ -1,7 +1,8 @@
 """Shared pydantic pieces, and the OpenAPI contract (below). Every request model forbids
-unknown fields, coerces nothing (a string is not an amount), and refuses what no column can hold faithfully — NUL and
-other control characters in text (PostgreSQL refuses NUL outright) and non-finite
-numbers (JSON has none) — anywhere in the body, free-form objects included."""
+unknown fields, coerces nothing (a string is not an amount), and refuses what no column
+can hold faithfully — NUL and other control characters in text (PostgreSQL refuses NUL
+outright) and non-finite numbers (JSON has none) — anywhere in the body, free-form
+objects included."""
 
 from __future__ import annotations
 
