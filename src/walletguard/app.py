@@ -27,6 +27,7 @@ from walletguard.http.middleware import (
     Observe,
     UniqueKeys,
 )
+from walletguard.http.schema import install_contract
 from walletguard.identity.api import router as identity_router
 from walletguard.incidents.api import router as incidents_router
 from walletguard.observability import logs, tracing
@@ -68,6 +69,7 @@ def create_app(
                   lifespan=lifespan)
     app.state.platform = platform
     problems.install(app)
+    install_contract(app)
     for router in (identity_router, devices_router, credentials_router, payments_router,
                    restrictions_router, incidents_router, audit_router):
         app.include_router(router)

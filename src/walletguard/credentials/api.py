@@ -20,9 +20,15 @@ class PinIn(Strict):
 
 
 class BiometricRegistrationIn(Strict):
+    # The shape of a real answer (base64url fields); its challenge is not one this server
+    # issued, so sent as it is it answers 403 invalid_biometric after the PIN is judged.
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "credential": {"id": "…", "rawId": "…", "type": "public-key",
-                       "response": {"clientDataJSON": "…", "attestationObject": "…"}},
+        "credential": {"id": "q83vEjRWeJA", "rawId": "q83vEjRWeJA", "type": "public-key",
+                       "response": {
+                           "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdl"
+                                             "IjoiQUFBQSIsIm9yaWdpbiI6Imh0dHBzOi8vd2FsbGV0LmV4"
+                                             "YW1wbGUifQ",
+                           "attestationObject": "o2NmbXRkbm9uZQ"}},
         "pin": "730264"}]})
 
     credential: dict[str, Any] = Field(description="the PublicKeyCredential as JSON")

@@ -11,9 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import Send
 
 from walletguard.errors import Conflict, DomainError, InvalidInput, PayloadTooLarge, Unavailable
+from walletguard.http.schema import api_routes
 
 log = logging.getLogger("walletguard.http")
 PROBLEM = "application/problem+json"
@@ -64,6 +66,18 @@ def _validation_detail(errors: list[Any]) -> tuple[str, list[dict[str, Any]]]:
     return f"{first['field']}: {first['problem']}", fields
 
 
+def _allowed(request: Request) -> str:
+    """``Allow`` for a 405 (RFC 9110 §15.5.6): the methods of every route on this path.
+    Starlette names only the first route that matched the path, and a path served by
+    several routes (``GET`` and ``PUT /v1/trusted-contacts``) would lose the others."""
+    methods: set[str] = set()
+    for route in api_routes(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> Response:
@@ -75,7 +89,7 @@ def install(app: FastAPI) -> None:
         return problem_response(InvalidInput(detail, errors=fields))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 400:
             # The framework could not read the body (bad encoding, nesting too deep).
             return problem_response(InvalidInput("the request body could not be parsed as "
@@ -87,7 +101,8 @@ def install(app: FastAPI) -> None:
         error.status = exc.status_code
         error.code = codes.get(exc.status_code, "http_error")
         error.title = str(exc.detail)
-        return problem_response(error)
+        headers = {"Allow": _allowed(request)} if exc.status_code == 405 else None
+        return problem_response(error, headers)
 
     @app.exception_handler(IntegrityError)
     async def integrity(_: Request, exc: IntegrityError) -> Response:

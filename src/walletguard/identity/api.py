@@ -8,10 +8,12 @@ from pydantic import ConfigDict, Field, StringConstraints
 from walletguard.http.deps import PASSWORD_SLOT, AnyOwner, ClientIp, Now, Owner, PlatformDep, Tx
 from walletguard.http.schema import Label, Out, RealName, Strict
 from walletguard.identity import service as identity
+from walletguard.policy import TrustedContactsPolicy
 from walletguard.restrictions import service as restrictions
 from walletguard.restrictions.models import Restriction
 
 router = APIRouter(tags=["owner"])
+_CONTACTS = TrustedContactsPolicy.model_fields
 
 
 class RegisterIn(Strict):
@@ -21,7 +23,7 @@ class RegisterIn(Strict):
         examples=["Plum-Blossom-88"])
     real_name: RealName = Field(examples=["陈静"])
     id_number: Annotated[str, StringConstraints(min_length=15, max_length=18)] = Field(
-        examples=["11010519880512001X"])
+        examples=["110105198805120018"])
 
 
 class CreatedOut(Out):
@@ -90,7 +92,12 @@ class TrustedContactsIn(Strict):
         {"phone": "+8613700137000", "relation": "friend"},
         {"phone": "+8613600136000", "relation": "colleague"}]}]})
 
-    contacts: list[ContactIn] = Field(max_length=20)
+    # The count is the policy's (``identity.set_trusted_contacts`` judges it); the document
+    # states the default so clients and fuzzers know it, and a body no policy could
+    # accept is refused before any look-up.
+    contacts: list[ContactIn] = Field(
+        max_length=20, json_schema_extra={"minItems": _CONTACTS["min_contacts"].default,
+                                          "maxItems": _CONTACTS["max_contacts"].default})
 
 
 class ContactOut(Out):
