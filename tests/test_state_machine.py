@@ -58,6 +58,8 @@ from walletguard.errors import DomainError
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import IdempotencyRecord, LedgerEntry, LedgerTransfer, Wallet
 from walletguard.notifications.models import OutboxMessage
+from walletguard.payments import operator as money_ops
+from walletguard.payments import owner as wallets
 from walletguard.payments import service as payments
 from walletguard.restrictions import service as restrictions
 from walletguard.restrictions.models import Restriction
@@ -214,7 +216,7 @@ def test_random_steps_over_the_services_keep_every_invariant(platform: Platform)
 
             def call() -> dict[str, Any]:
                 with platform.db.transaction() as db:
-                    return payments.top_up(db, actor=factories.OPERATOR, user_id=user_id,
+                    return money_ops.top_up(db, actor=factories.OPERATOR, user_id=user_id,
                                            amount=amount, idempotency_key=key,
                                            now=platform.clock.now())
 
@@ -269,7 +271,7 @@ def test_random_steps_over_the_services_keep_every_invariant(platform: Platform)
         def refund(self, payment: str, amount: int | None, key: str | None) -> None:
             def call() -> dict[str, Any]:
                 with platform.db.transaction() as db:
-                    return payments.refund_payment(
+                    return money_ops.refund_payment(
                         db, actor=factories.OPERATOR, payment_id=payment, amount=amount,
                         reason="returned goods", idempotency_key=key,
                         now=platform.clock.now())
@@ -319,7 +321,7 @@ def test_random_steps_over_the_services_keep_every_invariant(platform: Platform)
 
             def call() -> dict[str, Any]:
                 with platform.db.transaction() as db:
-                    wallet = payments.set_password_free(
+                    wallet = wallets.set_password_free(
                         db, path=platform.money, owner=owner.principal, enabled=enabled,
                         per_payment_limit=None, daily_limit=None, now=platform.clock.now(),
                         pin=factories.PIN if right_pin else WRONG_PIN)
