@@ -3,7 +3,9 @@ the test's own) and comes back: meanwhile every payment is told 503 ``unavailabl
 quickly — never a 500, never a hang — and afterwards the same server, not restarted,
 pays again, with nothing acknowledged lost and nothing applied twice.
 
-One drill (module fixture), several verdicts on it."""
+One drill (module fixture), several verdicts on it. Whether a commit caught by the crash
+is answered 503 is left to ``test_commit_reply_lost.py``, which makes that moment
+deterministic: here it is a matter of microseconds and luck."""
 
 from __future__ import annotations
 
@@ -129,10 +131,3 @@ def test_nothing_acknowledged_is_lost_and_nothing_is_applied_twice(outage: Drill
     assert outage.verdict.acknowledged == len(books.attempts)
     assert outage.failed_checks == {}
 
-
-def test_a_payment_that_committed_is_not_answered_503(outage: Drill) -> None:
-    # Answered 503, yet its retry replays a success stored before the retry was sent:
-    # the transaction had committed, and the client was told it had not.
-    committed_yet_503 = [a.key for a in outage.books.attempts
-                         if a.first_status == 503 and a.replayed]
-    assert committed_yet_503 == []
