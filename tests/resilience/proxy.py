@@ -4,6 +4,7 @@ so — the moment a database crash can pick at random, made deterministic."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -67,9 +68,7 @@ class CommitReplyLoser:
             pass
         finally:
             for sock in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 sock.close()
 
