@@ -302,8 +302,8 @@ def audit_books(database_url: str, books: Books) -> Verdict:
             stored = conn.execute(select(IdempotencyRecord.key, IdempotencyRecord.status_code,
                                          IdempotencyRecord.response)
                                   .where(IdempotencyRecord.scope.like("owner:%"))).all()
-            balances: dict[str, int] = dict(
-                conn.execute(text("SELECT user_id, balance FROM wallets")).tuples().all())
+            balances = {str(user): int(balance) for user, balance in
+                        conn.execute(text("SELECT user_id, balance FROM wallets"))}
     finally:
         engine.dispose()
     succeeded = {key: response["id"] for key, status, response in stored if status == 201}
