@@ -133,6 +133,7 @@ class Attempt:
     merchant_id: str
     status: int | None = None  # None: no answer (transport error, timeout)
     code: str | None = None
+    retry_after: str | None = None  # the Retry-After header of the last answer
     payment_id: str | None = None
     error: str | None = None
     seconds: float = 0.0
@@ -143,6 +144,7 @@ class Attempt:
     first_status: int | None = None
     first_code: str | None = None
     first_error: str | None = None
+    first_retry_after: str | None = None
     first_started: float = 0.0
     first_seconds: float = 0.0
 
@@ -194,7 +196,7 @@ def pay_once(http: httpx.Client, books: Books, attempt: Attempt) -> None:
     owner = books.owners[attempt.owner]
     began = attempt.started = time.monotonic()
     attempt.sent_wall = time.time()
-    attempt.status = attempt.code = attempt.error = None
+    attempt.status = attempt.code = attempt.error = attempt.retry_after = None
     try:
         reply = http.post("/v1/payments", headers={**owner.headers,
                                                    "Idempotency-Key": attempt.key},
@@ -206,6 +208,7 @@ def pay_once(http: httpx.Client, books: Books, attempt: Attempt) -> None:
         attempt.status = reply.status_code
         body = reply.json() if reply.headers.get("content-type", "").endswith("json") else {}
         attempt.code = body.get("code")
+        attempt.retry_after = reply.headers.get("retry-after")
         if reply.status_code == 201:
             attempt.payment_id = body["id"]
             attempt.created_at = datetime.fromisoformat(body["created_at"]).timestamp()
@@ -234,7 +237,7 @@ def run_load(base: str, books: Books, *, stop: threading.Event, connections: int
                     time.sleep(0.05)
                     pay_once(http, books, attempt)
                 attempt.first_status, attempt.first_code = attempt.status, attempt.code
-                attempt.first_error = attempt.error
+                attempt.first_error, attempt.first_retry_after = attempt.error, attempt.retry_after
                 attempt.first_started, attempt.first_seconds = attempt.started, attempt.seconds
                 books.record(attempt)
 

@@ -109,6 +109,7 @@ def test_a_database_crash_under_load_costs_503s_for_its_duration_and_no_money(
               and a.first_started + a.first_seconds < outage.restarting_at]
     assert len(during) >= 10, f"the outage was barely exercised: {len(during)} payments"
     assert {(a.first_status, a.first_code) for a in during} == {(503, "unavailable")}
+    assert {a.first_retry_after for a in attempts if a.first_status == 503} == {"1"}
     others = {(a.first_status, a.first_code, a.first_error) for a in attempts} - {
         (201, None, None), (503, "unavailable", None)}
     assert others == set(), f"answers besides 201 and 503 unavailable: {others}\n" \
