@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -42,8 +43,10 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -51,6 +54,9 @@ from sqlalchemy.types import TypeDecorator
 from walletguard.errors import DomainError
 
 _log = logging.getLogger(__name__)
+#: How long to keep asking whether a COMMIT whose reply was lost took effect, while the
+#: database comes back (beyond it the request answers 503 ``unavailable``).
+COMMIT_LOOKUP_SECONDS = 2.0
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -140,6 +146,14 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 _DEFERRED = "walletguard.deferred"
+_XID = "walletguard.xid"
+
+
+def note_transaction_id(session: Session, xid: str) -> None:
+    """Remember the database's id for this transaction (PostgreSQL ``pg_current_xact_id``,
+    read for free with a statement the use case makes anyway), so that a COMMIT whose
+    reply is lost can be looked up instead of answered as a failure."""
+    session.info[_XID] = xid
 
 
 def defer_until_commit(session: Session, work: Callable[[Session], object]) -> None:
@@ -201,14 +215,39 @@ class Database:
                 if not exc.judged:
                     raise
                 _run_deferred(session)
-                session.commit()
+                self._commit(session)
                 raise
-            session.commit()
+            self._commit(session)
         except BaseException:
             _quietly(session.rollback)
             raise
         finally:
             _quietly(session.close)
+
+    def _commit(self, session: Session) -> None:
+        """COMMIT; if the connection dies before its reply, ask the database whether the
+        transaction committed. It may well have (the server crashed after writing the
+        commit record): then the answer is the success, not 503."""
+        xid = session.info.pop(_XID, None)
+        try:
+            session.commit()
+        except OperationalError:
+            if xid is None or not self._committed(xid):
+                raise
+            _log.warning("the connection failed during COMMIT; the transaction had committed")
+
+    def _committed(self, xid: str) -> bool:
+        deadline = time.monotonic() + COMMIT_LOOKUP_SECONDS
+        while True:
+            try:
+                with self.engine.connect() as conn:
+                    status = conn.execute(text("SELECT pg_xact_status(CAST(:xid AS xid8))"),
+                                          {"xid": xid}).scalar_one()
+                return bool(status == "committed")
+            except OperationalError:
+                if time.monotonic() >= deadline:
+                    return False  # still unknown: the caller answers 503 and retries
+                time.sleep(0.1)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -80,7 +80,6 @@ def test_a_payment_whose_commit_reply_was_lost_is_applied_once_and_replayed(
     assert lost_reply.verdict.acknowledged == 2
 
 
-@pytest.mark.xfail(strict=True, reason="503 after commit — fixed in db.py by the coordinator")
 def test_a_payment_whose_commit_reply_was_lost_is_answered_as_the_success(
     lost_reply: LostReply,
 ) -> None:

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from walletguard.db import note_transaction_id
 from walletguard.errors import IdempotencyConflict
 from walletguard.ledger.models import IdempotencyRecord
 
@@ -59,16 +60,22 @@ def claim(
         return NO_KEY
     status, body = expected or (PENDING, {})
     digest = request_digest(payload)
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    record_id = db.execute(
+    postgres = db.get_bind().dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    # On PostgreSQL the claim also reads the transaction's id (no extra round trip): if the
+    # COMMIT's reply is lost, the edge asks whether it took effect (``walletguard.db``).
+    xid = cast(func.pg_current_xact_id(), Text) if postgres else literal(None, Text)
+    claimed = db.execute(
         insert(IdempotencyRecord)
         .values(scope=scope, key=key, request_digest=digest, status_code=status,
                 response=body, created_at=now)
         .on_conflict_do_nothing(index_elements=["scope", "key"])
-        .returning(IdempotencyRecord.id)
-    ).scalar_one_or_none()
-    if record_id is not None:
-        return Claim(record_id=record_id)
+        .returning(IdempotencyRecord.id, xid)
+    ).one_or_none()
+    if claimed is not None:
+        if claimed[1] is not None:
+            note_transaction_id(db, claimed[1])
+        return Claim(record_id=claimed[0])
     stored = db.execute(
         select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
                                         IdempotencyRecord.key == key)
