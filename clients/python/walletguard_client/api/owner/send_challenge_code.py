@@ -1,0 +1,237 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.challenge_out import ChallengeOut
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    challenge_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/challenges/{challenge_id}/otp".format(
+            challenge_id=quote(str(challenge_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ChallengeOut | Problem | None:
+    if response.status_code == 200:
+        response_200 = ChallengeOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ChallengeOut | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    challenge_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ChallengeOut | Problem]:
+    """Send Challenge Code
+
+     Send a one-time code to the account phone (void while a freeze stands or after a
+    recent SIM change: 422 ``method_not_available``).
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 422: `invalid_input`, `method_not_available`
+    - 429: `rate_limited`
+    - 503: `unavailable`
+
+    Args:
+        challenge_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ChallengeOut | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        challenge_id=challenge_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    challenge_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> ChallengeOut | Problem | None:
+    """Send Challenge Code
+
+     Send a one-time code to the account phone (void while a freeze stands or after a
+    recent SIM change: 422 ``method_not_available``).
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 422: `invalid_input`, `method_not_available`
+    - 429: `rate_limited`
+    - 503: `unavailable`
+
+    Args:
+        challenge_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ChallengeOut | Problem
+    """
+
+    return sync_detailed(
+        challenge_id=challenge_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    challenge_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ChallengeOut | Problem]:
+    """Send Challenge Code
+
+     Send a one-time code to the account phone (void while a freeze stands or after a
+    recent SIM change: 422 ``method_not_available``).
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 422: `invalid_input`, `method_not_available`
+    - 429: `rate_limited`
+    - 503: `unavailable`
+
+    Args:
+        challenge_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ChallengeOut | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        challenge_id=challenge_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    challenge_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> ChallengeOut | Problem | None:
+    """Send Challenge Code
+
+     Send a one-time code to the account phone (void while a freeze stands or after a
+    recent SIM change: 422 ``method_not_available``).
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 422: `invalid_input`, `method_not_available`
+    - 429: `rate_limited`
+    - 503: `unavailable`
+
+    Args:
+        challenge_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ChallengeOut | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            challenge_id=challenge_id,
+            client=client,
+        )
+    ).parsed

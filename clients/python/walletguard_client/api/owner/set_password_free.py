@@ -1,0 +1,227 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.password_free_in import PasswordFreeIn
+from ...models.problem import Problem
+from ...models.set_password_free_response_200 import SetPasswordFreeResponse200
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: PasswordFreeIn,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/v1/settings/password-free",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | SetPasswordFreeResponse200 | None:
+    if response.status_code == 200:
+        response_200 = SetPasswordFreeResponse200.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | SetPasswordFreeResponse200]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: PasswordFreeIn,
+) -> Response[Problem | SetPasswordFreeResponse200]:
+    """Set Password Free
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_pin`, `pin_locked`, `pin_not_set`,
+    `step_up_required`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        body (PasswordFreeIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | SetPasswordFreeResponse200]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: PasswordFreeIn,
+) -> Problem | SetPasswordFreeResponse200 | None:
+    """Set Password Free
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_pin`, `pin_locked`, `pin_not_set`,
+    `step_up_required`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        body (PasswordFreeIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | SetPasswordFreeResponse200
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: PasswordFreeIn,
+) -> Response[Problem | SetPasswordFreeResponse200]:
+    """Set Password Free
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_pin`, `pin_locked`, `pin_not_set`,
+    `step_up_required`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        body (PasswordFreeIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | SetPasswordFreeResponse200]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: PasswordFreeIn,
+) -> Problem | SetPasswordFreeResponse200 | None:
+    """Set Password Free
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_pin`, `pin_locked`, `pin_not_set`,
+    `step_up_required`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        body (PasswordFreeIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | SetPasswordFreeResponse200
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

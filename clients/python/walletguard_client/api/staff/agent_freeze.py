@@ -1,0 +1,263 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.agent_freeze_response_201 import AgentFreezeResponse201
+from ...models.agent_restriction_in import AgentRestrictionIn
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    user_id: str,
+    *,
+    body: AgentRestrictionIn,
+    idempotency_key: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/admin/users/{user_id}/restrictions".format(
+            user_id=quote(str(user_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> AgentFreezeResponse201 | Problem | None:
+    if response.status_code == 201:
+        response_201 = AgentFreezeResponse201.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AgentFreezeResponse201 | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    user_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AgentRestrictionIn,
+    idempotency_key: None | str | Unset = UNSET,
+) -> Response[AgentFreezeResponse201 | Problem]:
+    """Agent Freeze
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`, `idempotency_conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        user_id (str):
+        idempotency_key (None | str | Unset):
+        body (AgentRestrictionIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AgentFreezeResponse201 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        user_id=user_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    user_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AgentRestrictionIn,
+    idempotency_key: None | str | Unset = UNSET,
+) -> AgentFreezeResponse201 | Problem | None:
+    """Agent Freeze
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`, `idempotency_conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        user_id (str):
+        idempotency_key (None | str | Unset):
+        body (AgentRestrictionIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AgentFreezeResponse201 | Problem
+    """
+
+    return sync_detailed(
+        user_id=user_id,
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    user_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AgentRestrictionIn,
+    idempotency_key: None | str | Unset = UNSET,
+) -> Response[AgentFreezeResponse201 | Problem]:
+    """Agent Freeze
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`, `idempotency_conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        user_id (str):
+        idempotency_key (None | str | Unset):
+        body (AgentRestrictionIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AgentFreezeResponse201 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        user_id=user_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    user_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AgentRestrictionIn,
+    idempotency_key: None | str | Unset = UNSET,
+) -> AgentFreezeResponse201 | Problem | None:
+    """Agent Freeze
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`, `idempotency_conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        user_id (str):
+        idempotency_key (None | str | Unset):
+        body (AgentRestrictionIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AgentFreezeResponse201 | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            user_id=user_id,
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

@@ -1,0 +1,179 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .agent_freeze_response_201 import AgentFreezeResponse201
+from .agent_restriction_in import AgentRestrictionIn
+from .agent_restriction_in_scope import AgentRestrictionInScope
+from .approve_in import ApproveIn
+from .audit_events_response_200 import AuditEventsResponse200
+from .auth_in import AuthIn
+from .auth_in_assertion_type_0 import AuthInAssertionType0
+from .auth_in_method import AuthInMethod
+from .binding_out import BindingOut
+from .biometric_payment_options_response_200 import BiometricPaymentOptionsResponse200
+from .biometric_registration_in import BiometricRegistrationIn
+from .biometric_registration_in_credential import BiometricRegistrationInCredential
+from .biometric_registration_options_response_200 import BiometricRegistrationOptionsResponse200
+from .cancel_lift_response_201 import CancelLiftResponse201
+from .challenge_out import ChallengeOut
+from .challenge_out_status import ChallengeOutStatus
+from .code_in import CodeIn
+from .command_in import CommandIn
+from .command_in_type import CommandInType
+from .command_out import CommandOut
+from .contact_in import ContactIn
+from .contact_out import ContactOut
+from .contact_report_in import ContactReportIn
+from .context_in import ContextIn
+from .create_merchant_response_201 import CreateMerchantResponse201
+from .created_out import CreatedOut
+from .device_in import DeviceIn
+from .device_in_fingerprint import DeviceInFingerprint
+from .device_in_platform import DeviceInPlatform
+from .device_out import DeviceOut
+from .device_out_last_location_type_0 import DeviceOutLastLocationType0
+from .device_out_status import DeviceOutStatus
+from .device_out_trust import DeviceOutTrust
+from .document_in import DocumentIn
+from .document_in_document_type import DocumentInDocumentType
+from .fetch_commands_response_200 import FetchCommandsResponse200
+from .freeze_in import FreezeIn
+from .freeze_own_wallet_response_201 import FreezeOwnWalletResponse201
+from .get_incident_response_200 import GetIncidentResponse200
+from .get_restriction_response_200 import GetRestrictionResponse200
+from .healthz_response_200 import HealthzResponse200
+from .hotline_report_response_201 import HotlineReportResponse201
+from .incidents_of_user_response_200 import IncidentsOfUserResponse200
+from .lift_in import LiftIn
+from .lift_in_evidence_type_0 import LiftInEvidenceType0
+from .lift_restriction_response_200 import LiftRestrictionResponse200
+from .limits_in import LimitsIn
+from .list_devices_response_200 import ListDevicesResponse200
+from .list_trusted_contacts_response_200 import ListTrustedContactsResponse200
+from .lost_phone_report_in import LostPhoneReportIn
+from .me_out import MeOut
+from .merchant_balance_response_200 import MerchantBalanceResponse200
+from .merchant_in import MerchantIn
+from .money_out import MoneyOut
+from .owner_report_in import OwnerReportIn
+from .password_free_in import PasswordFreeIn
+from .payment_in import PaymentIn
+from .payment_in_context_type_0 import PaymentInContextType0
+from .pending_challenges_response_200 import PendingChallengesResponse200
+from .pin_in import PinIn
+from .problem import Problem
+from .problem_errors_item import ProblemErrorsItem
+from .readyz_response_200 import ReadyzResponse200
+from .readyz_response_503 import ReadyzResponse503
+from .refund_in import RefundIn
+from .refund_response_201 import RefundResponse201
+from .register_in import RegisterIn
+from .report_as_trusted_contact_response_201 import ReportAsTrustedContactResponse201
+from .report_from_another_device_response_201 import ReportFromAnotherDeviceResponse201
+from .report_lost_phone_response_202 import ReportLostPhoneResponse202
+from .restriction_out import RestrictionOut
+from .session_in import SessionIn
+from .session_out import SessionOut
+from .session_out_trust import SessionOutTrust
+from .set_limits_response_200 import SetLimitsResponse200
+from .set_password_free_response_200 import SetPasswordFreeResponse200
+from .set_trusted_contacts_response_200 import SetTrustedContactsResponse200
+from .tick_in import TickIn
+from .tick_item_response_200 import TickItemResponse200
+from .top_up_in import TopUpIn
+from .top_up_response_201 import TopUpResponse201
+from .transactions_response_200 import TransactionsResponse200
+from .transfer_in import TransferIn
+from .trust_in import TrustIn
+from .trust_in_evidence_type_0 import TrustInEvidenceType0
+from .trusted_contacts_in import TrustedContactsIn
+from .wallet_response_200 import WalletResponse200
+
+__all__ = (
+    "AgentFreezeResponse201",
+    "AgentRestrictionIn",
+    "AgentRestrictionInScope",
+    "ApproveIn",
+    "AuditEventsResponse200",
+    "AuthIn",
+    "AuthInAssertionType0",
+    "AuthInMethod",
+    "BindingOut",
+    "BiometricPaymentOptionsResponse200",
+    "BiometricRegistrationIn",
+    "BiometricRegistrationInCredential",
+    "BiometricRegistrationOptionsResponse200",
+    "CancelLiftResponse201",
+    "ChallengeOut",
+    "ChallengeOutStatus",
+    "CodeIn",
+    "CommandIn",
+    "CommandInType",
+    "CommandOut",
+    "ContactIn",
+    "ContactOut",
+    "ContactReportIn",
+    "ContextIn",
+    "CreatedOut",
+    "CreateMerchantResponse201",
+    "DeviceIn",
+    "DeviceInFingerprint",
+    "DeviceInPlatform",
+    "DeviceOut",
+    "DeviceOutLastLocationType0",
+    "DeviceOutStatus",
+    "DeviceOutTrust",
+    "DocumentIn",
+    "DocumentInDocumentType",
+    "FetchCommandsResponse200",
+    "FreezeIn",
+    "FreezeOwnWalletResponse201",
+    "GetIncidentResponse200",
+    "GetRestrictionResponse200",
+    "HealthzResponse200",
+    "HotlineReportResponse201",
+    "IncidentsOfUserResponse200",
+    "LiftIn",
+    "LiftInEvidenceType0",
+    "LiftRestrictionResponse200",
+    "LimitsIn",
+    "ListDevicesResponse200",
+    "ListTrustedContactsResponse200",
+    "LostPhoneReportIn",
+    "MeOut",
+    "MerchantBalanceResponse200",
+    "MerchantIn",
+    "MoneyOut",
+    "OwnerReportIn",
+    "PasswordFreeIn",
+    "PaymentIn",
+    "PaymentInContextType0",
+    "PendingChallengesResponse200",
+    "PinIn",
+    "Problem",
+    "ProblemErrorsItem",
+    "ReadyzResponse200",
+    "ReadyzResponse503",
+    "RefundIn",
+    "RefundResponse201",
+    "RegisterIn",
+    "ReportAsTrustedContactResponse201",
+    "ReportFromAnotherDeviceResponse201",
+    "ReportLostPhoneResponse202",
+    "RestrictionOut",
+    "SessionIn",
+    "SessionOut",
+    "SessionOutTrust",
+    "SetLimitsResponse200",
+    "SetPasswordFreeResponse200",
+    "SetTrustedContactsResponse200",
+    "TickIn",
+    "TickItemResponse200",
+    "TopUpIn",
+    "TopUpResponse201",
+    "TransactionsResponse200",
+    "TransferIn",
+    "TrustedContactsIn",
+    "TrustIn",
+    "TrustInEvidenceType0",
+    "WalletResponse200",
+)
