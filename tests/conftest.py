@@ -54,6 +54,14 @@ def _postgres_available() -> bool:
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if _postgres_available() else [])
+if os.environ.get("CI") and "postgresql" not in BACKENDS:
+    # CI starts PostgreSQL (.ci/run): a run that quietly covered SQLite alone would pass.
+    raise RuntimeError("CI: PostgreSQL is not reachable on 127.0.0.1:5432")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    pg = PG_ADMIN.rsplit("@", 1)[-1] if "postgresql" in BACKENDS else "not reachable: skipped"
+    return [f"walletguard databases: sqlite (a file per test session); postgresql ({pg})"]
 
 
 def _admin_url() -> str:
