@@ -147,8 +147,8 @@ def bind_biometric(platform: Platform, owner: Owner, *, pin: str = PIN) -> str:
     rp = platform.money.rp
     now = platform.clock.now()
     with platform.db.transaction() as db:
-        options = credentials.begin_biometric_registration(db, rp=rp, owner=owner.principal,
-                                                           now=now)
+        options = credentials.begin_biometric_registration(
+            db, rp=rp, policy=platform.policy, owner=owner.principal, now=now)
     public = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
     cose_key = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: public.x.to_bytes(32, "big"),
                             -3: public.y.to_bytes(32, "big")})

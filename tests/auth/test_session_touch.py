@@ -27,9 +27,8 @@ def test_a_stale_session_is_touched_after_the_wallet_lock_at_commit(platform: Pl
     event.listen(platform.db.engine, "before_cursor_execute", record)
     try:
         with platform.db.transaction() as db:
-            caller = auth.authenticate(db, keys=platform.keys, token=owner.token,
-                                       now=platform.clock.now(),
-                                       idle_timeout=platform.session_idle_timeout)
+            caller = auth.authenticate(db, keys=platform.keys, policy=platform.policy,
+                                       token=owner.token, now=platform.clock.now())
             payments.authorize_payment(
                 db, path=platform.money, owner=caller, idempotency_key=None,
                 now=platform.clock.now(),
@@ -55,9 +54,8 @@ def test_a_refused_request_does_not_touch_the_session(platform: Platform) -> Non
     platform.clock.advance(minutes=10)  # type: ignore[attr-defined]
     try:
         with platform.db.transaction() as db:
-            auth.authenticate(db, keys=platform.keys, token=owner.token,
-                              now=platform.clock.now(),
-                              idle_timeout=platform.session_idle_timeout)
+            auth.authenticate(db, keys=platform.keys, policy=platform.policy,
+                              token=owner.token, now=platform.clock.now())
             raise RuntimeError("the use case failed")
     except RuntimeError:
         pass

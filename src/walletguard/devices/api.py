@@ -171,8 +171,8 @@ def calling_device(platform: PlatformDep, db: Tx, now: Now,
     lost = devices.lost_device_commands_stay_reachable(db, token_digest=digest)
     if lost is not None:
         return lost
-    caller = auth.authenticate(db, keys=platform.keys, token=token, now=now,
-                               idle_timeout=platform.session_idle_timeout)
+    caller = auth.authenticate(db, keys=platform.keys, policy=platform.policy, token=token,
+                               now=now)
     if caller.device_id is None:
         raise Unauthenticated("a device session is needed")
     return caller.device_id

@@ -319,7 +319,7 @@ def issue_command(
         raise NotFound("no such device")
     if device.status in ("wiped", "unbound"):
         raise InvalidInput("this device is no longer bound", field="device_id")
-    message = (text.free_text(message, field="message", max_length=500)
+    message = (text.free_text(message, field="message", max_length=text.TEXT_MAX)
                if message and message.strip() else None)
     contact_number = (contact_number or "").strip() or None
     if type == "lost_mode" and message is None:

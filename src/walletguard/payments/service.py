@@ -55,7 +55,7 @@ from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.payments import limits
 from walletguard.payments.models import Merchant
-from walletguard.policy import Policy
+from walletguard.policy import DAILY_WINDOW, Policy
 from walletguard.restrictions import service as restrictions
 
 Method = Literal["pin", "biometric", "password_free", "emergency_code"]
@@ -233,15 +233,15 @@ def _refuse_unknown_recipient(db: Session, path: MoneyPath, user_id: str,
     """Each transfer to a phone without a wallet says so; an owner may learn that only so
     often. The count is written before the refusal and kept with it (``keeping``): it runs
     inside the judged part, after the payer authenticated."""
-    day = timedelta(days=1)
     key = f"transfer:unknown:{user_id}"
 
     def count(db: Session) -> int:
-        return throttle.hit(db, key=key, window=day, now=now)
+        return throttle.hit(db, key=key, window=DAILY_WINDOW, now=now)
 
     if count(db) > path.policy.transfers.unknown_recipients_per_day:
         raise RateLimited("too many transfers to phones without a wallet today",
-                          retry_after=throttle.seconds_left(db, key=key, window=day, now=now)
+                          retry_after=throttle.seconds_left(db, key=key, window=DAILY_WINDOW,
+                                                            now=now)
                           ).keeping(count)
     raise NotFound("no wallet for this phone", field="to_phone").keeping(count)
 

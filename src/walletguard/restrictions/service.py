@@ -74,8 +74,6 @@ RESIDENT_ID_DOCUMENTS = ("resident_id", "drivers_licence", "electronic_id")
 # Chinese passports (E + 8 digits, E + letter + 7 digits, G/D/S/P + 7-8 digits) are all of
 # this form; a foreign owner's passport may be any of it.
 _PASSPORT_NUMBER = re.compile(r"[A-Z0-9]{6,9}")
-REASON_MAX = 500
-BRANCH_MAX = 200
 _SEVERITY = {Kind.FREEZE: 0, Kind.LOCK: 1, Kind.OBSERVATION: 2}
 
 
@@ -140,7 +138,7 @@ def _new(
     now: datetime, expires_at: datetime | None = None, incident_id: str | None = None,
     restriction_id: str | None = None,
 ) -> Restriction:
-    reason = text.free_text(reason, field="reason", max_length=REASON_MAX)
+    reason = text.free_text(reason, field="reason", max_length=text.TEXT_MAX)
     return Restriction(
         id=restriction_id or new_id("rst"), user_id=user_id, kind=kind.value,
         scope=scope.value, source=source, reason=reason, placed_by=placed_by, placed_at=now,
@@ -264,7 +262,7 @@ class DocumentEvidence:
             raise InvalidInput("document_number is not a passport number (ICAO 9303: 6-9 "
                                "letters and digits, no punctuation)",
                                field="evidence.document_number")
-        branch = text.free_text(self.branch, field="evidence.branch", max_length=BRANCH_MAX)
+        branch = text.free_text(self.branch, field="evidence.branch", max_length=text.NAME_MAX)
         return DocumentEvidence(document_type=self.document_type, document_number=number,
                                 branch=branch)
 
@@ -304,7 +302,7 @@ def lift(
     if actor.role == Role.TELLER and document is None:
         raise InvalidInput("a teller records the in-person document check before a lift",
                            field="evidence")
-    reason = text.free_text(reason, field="reason", max_length=REASON_MAX)
+    reason = text.free_text(reason, field="reason", max_length=text.TEXT_MAX)
     if document is not None:
         document = document.validated(today=now.date())
     restriction, wallet = _lockable(db, restriction_id)
@@ -371,7 +369,7 @@ def cancel_lift(
                  # visible_only: a reason stored before free text was checked must not
                  # stop the owner from undoing a lift.
                  reason=("lift cancelled by the owner: "
-                         + text.visible_only(restriction.reason))[:REASON_MAX],
+                         + text.visible_only(restriction.reason))[:text.TEXT_MAX],
                  placed_by=actor.ref, now=now, expires_at=restriction.expires_at,
                  incident_id=restriction.incident_id)
     _place(db, wallet, again)
