@@ -25,7 +25,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -59,7 +59,7 @@ from walletguard.policy import DAILY_WINDOW, Policy
 from walletguard.restrictions import service as restrictions
 
 Method = Literal["pin", "biometric", "password_free", "emergency_code"]
-METHODS: tuple[Method, ...] = ("pin", "biometric", "password_free", "emergency_code")
+METHODS: tuple[Method, ...] = get_args(Method)
 # Refusals that say nothing suspicious about who is paying do not count toward the
 # decline lock: wrong PINs have their own lock, and a request for stronger
 # authentication is the system asking, not the payer failing.

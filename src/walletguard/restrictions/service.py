@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -47,13 +47,21 @@ from walletguard.policy import Policy
 from walletguard.restrictions.models import DocumentCheck, Restriction
 
 
-class Kind(StrEnum):
+class _Word(StrEnum):
+    """A vocabulary word; its repr is the word, so a refusal that lists the allowed values
+    (a request model's ``Literal[Scope.PAYMENTS, …]``) reads 'payments', not the enum."""
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+class Kind(_Word):
     FREEZE = "freeze"
     LOCK = "lock"
     OBSERVATION = "observation"
 
 
-class Scope(StrEnum):
+class Scope(_Word):
     PAYMENTS = "payments"  # payments, transfers, red packets
     ACCOUNT = "account"  # also login and settings
     NONE = "none"  # observation: nothing blocked, lower limits
@@ -66,7 +74,8 @@ class Action(StrEnum):
 
 
 PIN_LOCK_SOURCE = "pin"
-DOCUMENT_TYPES = ("resident_id", "passport", "drivers_licence", "electronic_id")
+DocumentType = Literal["resident_id", "passport", "drivers_licence", "electronic_id"]
+DOCUMENT_TYPES: tuple[DocumentType, ...] = get_args(DocumentType)
 # A Chinese driving licence number is the holder's resident ID number, and the eID app
 # shows the resident ID number too: all three can be checked against the one on file.
 RESIDENT_ID_DOCUMENTS = ("resident_id", "drivers_licence", "electronic_id")
