@@ -116,8 +116,8 @@ def settings(database_url: str, data_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def session_platform(settings: Settings) -> Iterator[Platform]:
-    platform = Platform.build(settings, clock=ManualClock())
+def session_platform(settings: Settings) -> Iterator[factories.ManualPlatform]:
+    platform = factories.ManualPlatform.of(Platform.build(settings), ManualClock())
     yield platform
     platform.db.dispose()
 
@@ -128,7 +128,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def platform(session_platform: Platform, clock: ManualClock) -> Iterator[Platform]:
+def platform(session_platform: factories.ManualPlatform,
+             clock: ManualClock) -> Iterator[factories.ManualPlatform]:
     session_platform.clock = clock
     yield session_platform
     try:

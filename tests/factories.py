@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 from stdnum.cn import ric
 
 from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal, Role
+from walletguard.clock import ManualClock
 from walletguard.credentials import service as credentials
 from walletguard.devices import service as devices
 from walletguard.identity import service as identity
@@ -17,6 +18,20 @@ from walletguard.payments import operator as operations
 from walletguard.payments import owner as wallets
 from walletguard.payments import service as payments
 from walletguard.runtime import Platform
+
+
+@dataclass
+class ManualPlatform(Platform):
+    """The platform the tests run on: its clock moves only when a test says so, and the
+    type says so too (``platform.clock.advance(hours=3)`` checks)."""
+
+    clock: ManualClock
+
+    @classmethod
+    def of(cls, platform: Platform, clock: ManualClock) -> ManualPlatform:
+        parts = {f.name: getattr(platform, f.name) for f in fields(platform)}
+        return cls(**{**parts, "clock": clock})
+
 
 PASSWORD = "Plum-Blossom-88"
 PIN = "730264"
@@ -147,8 +162,8 @@ def bind_biometric(platform: Platform, owner: Owner, *, pin: str = PIN) -> str:
     rp = platform.money.rp
     now = platform.clock.now()
     with platform.db.transaction() as db:
-        options = credentials.begin_biometric_registration(db, rp=rp, owner=owner.principal,
-                                                           now=now)
+        options = credentials.begin_biometric_registration(
+            db, rp=rp, policy=platform.policy, owner=owner.principal, now=now)
     public = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
     cose_key = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: public.x.to_bytes(32, "big"),
                             -3: public.y.to_bytes(32, "big")})

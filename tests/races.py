@@ -21,7 +21,7 @@ WORKERS = 2  # the ``server`` fixture's ``--workers``
 
 
 def instance_of(response: httpx.Response) -> str:
-    instance = response.headers.get(HEADER)
+    instance: str | None = response.headers.get(HEADER)
     assert instance, f"no {HEADER} on {response.request.method} {response.request.url}"
     return instance
 

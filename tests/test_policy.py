@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from walletguard.errors import ConfigurationError
-from walletguard.policy import Policy, load_policy
+from walletguard.policy import CHECKLIST_CATEGORIES, Policy, load_policy
 from walletguard.policy_docs import render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +53,11 @@ def test_an_operator_picks_the_psd2_profile_and_overrides_a_number(tmp_path: Pat
     '[pin]\nlock_hours = "3"\n',              # a string where a number belongs
     "[restrictions]\nobservation_limit_factor = 2\n",  # observation would raise limits
     'regulatory_profile = "made-up"\n',
+    # Replacing the due times must name every checklist category: none gets a made-up one.
+    '[incidents.urgency_hours]\nsocial = 12\n',
+    '[incidents.urgency_hours]\nmade-up = 1\n',
+    # A session touched less often than it expires would expire while in use.
+    "[login]\nsession_idle_minutes = 5\nsession_touch_minutes = 5\n",
     "this is not toml",
 ])
 def test_a_bad_policy_file_stops_start_up(tmp_path: Path, content: str) -> None:
@@ -65,3 +70,12 @@ def test_a_bad_policy_file_stops_start_up(tmp_path: Path, content: str) -> None:
 def test_a_missing_policy_file_stops_start_up(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError):
         load_policy(tmp_path / "absent.toml")
+
+
+def test_an_operator_sets_every_due_time_and_the_checklist_follows(tmp_path: Path) -> None:
+    file = tmp_path / "policy.toml"
+    file.write_text("[incidents.urgency_hours]\n" + "".join(
+        f'"{category}" = 1\n' for category in CHECKLIST_CATEGORIES))
+    policy = load_policy(file)
+    assert {policy.incidents.urgency_hours[p.category]
+            for p in policy.incidents.linked_platforms} == {1}

@@ -16,7 +16,6 @@ from walletguard.db import judged
 from walletguard.errors import DomainError, InvalidInput
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import IdempotencyRecord, Wallet
-from walletguard.payments import service as payments
 from walletguard.runtime import Platform
 
 
@@ -45,7 +44,8 @@ def test_a_write_added_before_the_pin_check_does_not_survive_a_wrong_pin(
         db.flush()
         real_judge(db, **kwargs)
 
-    monkeypatch.setattr(payments.credentials, "judge_pin", judge_after_a_careless_write)
+    # The money path calls credentials.judge_pin through the module: patched here, it runs.
+    monkeypatch.setattr(credentials, "judge_pin", judge_after_a_careless_write)
     limit_before = _wallet(platform, owner.user_id).daily_limit
 
     with pytest.raises(DomainError) as refused:
@@ -76,8 +76,8 @@ def test_a_refusal_keeps_exactly_what_it_asks_to_keep(platform: Platform) -> Non
             db.flush()
             raise InvalidInput("refused").keeping(keep)
 
-    wallet = _wallet(platform, owner.user_id)
-    assert (wallet.balance, wallet.daily_limit) == (0, 123)
+    after = _wallet(platform, owner.user_id)
+    assert (after.balance, after.daily_limit) == (0, 123)
 
 
 def test_nested_judged_parts_keep_once(platform: Platform) -> None:

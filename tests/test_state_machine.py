@@ -52,6 +52,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import _empty_all_tables
+from tests.factories import ManualPlatform
 from walletguard.audit import service as audit
 from walletguard.credentials.models import PaymentPin
 from walletguard.errors import DomainError
@@ -142,7 +143,7 @@ def covered(platform: Platform, user_id: str) -> bool:
     return False
 
 
-def test_random_steps_over_the_services_keep_every_invariant(platform: Platform) -> None:
+def test_random_steps_over_the_services_keep_every_invariant(platform: ManualPlatform) -> None:
     policy = platform.policy
     seen: Counter[str] = Counter()  # outcomes over all examples: the run was not vacuous
 
@@ -391,7 +392,7 @@ def test_random_steps_over_the_services_keep_every_invariant(platform: Platform)
                 report = audit.verify(db)
             assert report.first_break is None, report
 
-    run_state_machine_as_test(StateMachine, settings=STEPS)
+    run_state_machine_as_test(StateMachine, settings=STEPS)  # type: ignore[no-untyped-call]
     # The sequences reached the paths the invariants are about.
     assert {"paid", "succeeded", "replayed", "invalid_pin", "account_frozen"} <= seen.keys(), (
         seen)

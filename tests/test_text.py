@@ -5,9 +5,11 @@ models). Attacks over HTTP are replayed in tests/attacks/test_input_hardening.py
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from tests import factories
 from tests.restrictions.support import snapshot
@@ -73,7 +75,7 @@ def test_restriction_services_refuse_reasons_with_nothing_visible_or_bidi_contro
         placed_id = placed.id
     before = snapshot(platform)
 
-    for attempt in (
+    attempts: tuple[Callable[[Session], object], ...] = (
         lambda db: restrictions.owner_freeze(db, actor=owner.principal, reason=reason, now=now),
         lambda db: restrictions.agent_freeze(db, actor=factories.AGENT, user_id=owner.user_id,
                                              scope=restrictions.Scope.ACCOUNT, reason=reason,
@@ -87,7 +89,8 @@ def test_restriction_services_refuse_reasons_with_nothing_visible_or_bidi_contro
             document=restrictions.DocumentEvidence(document_type="resident_id",
                                                    document_number=owner.id_number,
                                                    branch=reason)),
-    ):
+    )
+    for attempt in attempts:
         with pytest.raises(InvalidInput), platform.db.transaction() as db:
             attempt(db)
     assert snapshot(platform) == before

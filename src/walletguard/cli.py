@@ -414,7 +414,7 @@ def keys_create(
     try:
         # Checked here as well as where keys are made: the name shows in every key list
         # and audit row, where a bidi override would disguise which key is which.
-        name = text.free_text(name, field="name", max_length=100)
+        name = text.free_text(name, field="name", max_length=text.KEY_NAME_MAX)
         with _platform() as platform, platform.db.transaction() as db:
             key, secret = auth.create_api_key(db, keys=platform.keys, role=role, name=name,
                                               actor=_cli_actor(), now=platform.clock.now())

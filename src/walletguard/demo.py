@@ -198,8 +198,8 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
 
     def principal(token: str) -> Principal:
         with platform.db.transaction() as db:
-            return auth.authenticate(db, keys=keys, token=token, now=clock.now(),
-                                     idle_timeout=platform.session_idle_timeout)
+            return auth.authenticate(db, keys=keys, policy=platform.policy, token=token,
+                                     now=clock.now())
 
     def pay(token: str, amount: int, label: str, method: payments.Method = "pin") -> bool:
         try:

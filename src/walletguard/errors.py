@@ -135,12 +135,6 @@ class StepUpRequired(DomainError):
     title = "Stronger authentication is required"
 
 
-class RiskDenied(DomainError):
-    code = "risk_denied"
-    status = 403
-    title = "Refused by risk controls"
-
-
 class InsufficientFunds(DomainError):
     code = "insufficient_funds"
     status = 402

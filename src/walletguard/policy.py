@@ -9,11 +9,16 @@ from __future__ import annotations
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from walletguard.errors import ConfigurationError
+
+# The window of every ``*_per_hour`` and ``*_per_day`` limit below. Not a setting: the
+# limit's name fixes it, and an operator who changed it would change what the number means.
+HOURLY_WINDOW = timedelta(hours=1)
+DAILY_WINDOW = timedelta(days=1)
 
 
 class _Section(BaseModel):
@@ -40,6 +45,13 @@ class PinPolicy(_Section):
 class BiometricPolicy(_Section):
     min_device_age_days: int = Field(30, ge=0, description="a device must be known this long")
     anomaly_free_days: int = Field(7, ge=0, description="no anomalous login within this many days")
+    challenge_minutes: int = Field(
+        5, gt=0, description="a WebAuthn challenge (to bind or to pay) can be answered this long"
+    )
+
+    @property
+    def challenge_duration(self) -> timedelta:
+        return timedelta(minutes=self.challenge_minutes)
 
 
 class LimitsProfile(_Section):
@@ -91,13 +103,32 @@ class LoginPolicy(_Section):
         10, gt=0, description="failed logins per account from one address per window"
     )
     max_failures_per_ip: int = Field(50, gt=0, description="failed logins per IP per window")
-    window_minutes: int = Field(15, gt=0, description="sliding window for login throttling")
+    window_minutes: int = Field(
+        15, gt=0, description="window for login throttling (fixed, from the first failure)"
+    )
     registrations_per_ip_per_hour: int = Field(
         30, gt=0, description="sign-ups from one IP per hour (a 409 says a phone is registered)"
     )
     session_idle_minutes: int = Field(
-        60 * 24 * 30, description="an owner session unused this long expires"
+        60 * 24 * 30, gt=0, description="an owner session unused this long expires"
     )
+    session_touch_minutes: int = Field(
+        5,
+        gt=0,
+        description="a session's last use is written at most this often (one write per "
+        "interval, not per request; the idle expiry may come up to this much early)",
+    )
+
+    @model_validator(mode="after")
+    def _touch_within_idle(self) -> LoginPolicy:
+        if self.session_touch_minutes >= self.session_idle_minutes:
+            raise ValueError("login.session_touch_minutes must be shorter than "
+                             "login.session_idle_minutes")
+        return self
+
+    @property
+    def session_touch(self) -> timedelta:
+        return timedelta(minutes=self.session_touch_minutes)
 
 
 class DeviceTrustPolicy(_Section):
@@ -187,24 +218,26 @@ class LostPhonePolicy(_Section):
     )
 
 
+ChecklistCategory = Literal["carrier", "payment", "bank", "e-commerce", "social", "police"]
+CHECKLIST_CATEGORIES: tuple[ChecklistCategory, ...] = get_args(ChecklistCategory)
+
+
 class ChecklistEntry(_Section):
     key: str
     name: str
-    category: Literal["carrier", "payment", "bank", "e-commerce", "social", "police"]
+    category: ChecklistCategory
     hotline: str
     say: str = Field(description="what the owner should ask for on the call")
 
 
+def _default_urgency() -> dict[ChecklistCategory, float]:
+    return {"carrier": 2.0, "payment": 2.0, "bank": 2.0, "e-commerce": 6.0, "social": 24.0,
+            "police": 24.0}
+
+
 class IncidentPolicy(_Section):
-    urgency_hours: dict[str, float] = Field(
-        default_factory=lambda: {
-            "carrier": 2.0,
-            "payment": 2.0,
-            "bank": 2.0,
-            "e-commerce": 6.0,
-            "social": 24.0,
-            "police": 24.0,
-        },
+    urgency_hours: dict[ChecklistCategory, float] = Field(
+        default_factory=_default_urgency,
         description="due time per checklist category, counted from the report (seed 000 §6)",
     )
     linked_platforms: tuple[ChecklistEntry, ...] = Field(
@@ -212,6 +245,17 @@ class IncidentPolicy(_Section):
         strict=False,
         description="the checklist: carriers, payment apps, banks, police (seeds 000/001)",
     )
+
+    @model_validator(mode="after")
+    def _every_category_has_a_due_time(self) -> IncidentPolicy:
+        # Refused at start-up rather than given a made-up due time: an override file that
+        # replaces urgency_hours must say how urgent each checklist entry is.
+        missing = sorted({p.category for p in self.linked_platforms} - set(self.urgency_hours))
+        if missing:
+            raise ValueError(f"incidents.urgency_hours has no due time for {missing}")
+        if any(hours <= 0 for hours in self.urgency_hours.values()):
+            raise ValueError("incidents.urgency_hours must be positive")
+        return self
 
 
 DEFAULT_PLATFORMS: tuple[ChecklistEntry, ...] = (

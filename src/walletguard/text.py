@@ -21,6 +21,15 @@ import unicodedata
 
 from walletguard.errors import InvalidInput
 
+# The longest each kind of text may be (characters, after normalisation). The request
+# models (http/schema.py) and the services that clean the same fields both read these,
+# so a body the API document admits is never refused for its length later.
+TEXT_MAX = 500  # a reason, a lost-mode message
+NAME_MAX = 200  # a merchant's name, a bank branch
+LABEL_MAX = 40  # a merchant category, a trusted contact's relation
+PERSON_NAME_MAX = 100  # a person's legal name
+KEY_NAME_MAX = 100  # an API key's name (only the CLI makes keys)
+
 BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e"  # LRE RLE PDF LRO RLO
     "\u2066\u2067\u2068\u2069"  # LRI RLI FSI PDI

@@ -9,16 +9,18 @@ from typing import Any
 from sqlalchemy import event, select
 
 from tests import factories
+from tests.factories import ManualPlatform
 from walletguard.auth import service as auth
 from walletguard.devices.models import DeviceSession
 from walletguard.payments import service as payments
-from walletguard.runtime import Platform
 
 
-def test_a_stale_session_is_touched_after_the_wallet_lock_at_commit(platform: Platform) -> None:
+def test_a_stale_session_is_touched_after_the_wallet_lock_at_commit(
+    platform: ManualPlatform,
+) -> None:
     owner = factories.register_owner(platform, balance=10_000)
     merchant = factories.merchant(platform)
-    platform.clock.advance(minutes=10)  # type: ignore[attr-defined]
+    platform.clock.advance(minutes=platform.policy.login.session_touch_minutes + 1)
     statements: list[str] = []
 
     def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
@@ -27,9 +29,8 @@ def test_a_stale_session_is_touched_after_the_wallet_lock_at_commit(platform: Pl
     event.listen(platform.db.engine, "before_cursor_execute", record)
     try:
         with platform.db.transaction() as db:
-            caller = auth.authenticate(db, keys=platform.keys, token=owner.token,
-                                       now=platform.clock.now(),
-                                       idle_timeout=platform.session_idle_timeout)
+            caller = auth.authenticate(db, keys=platform.keys, policy=platform.policy,
+                                       token=owner.token, now=platform.clock.now())
             payments.authorize_payment(
                 db, path=platform.money, owner=caller, idempotency_key=None,
                 now=platform.clock.now(),
@@ -49,15 +50,14 @@ def test_a_stale_session_is_touched_after_the_wallet_lock_at_commit(platform: Pl
     assert used == platform.clock.now()
 
 
-def test_a_refused_request_does_not_touch_the_session(platform: Platform) -> None:
+def test_a_refused_request_does_not_touch_the_session(platform: ManualPlatform) -> None:
     owner = factories.register_owner(platform)
     before = platform.clock.now()
-    platform.clock.advance(minutes=10)  # type: ignore[attr-defined]
+    platform.clock.advance(minutes=platform.policy.login.session_touch_minutes + 1)
     try:
         with platform.db.transaction() as db:
-            auth.authenticate(db, keys=platform.keys, token=owner.token,
-                              now=platform.clock.now(),
-                              idle_timeout=platform.session_idle_timeout)
+            auth.authenticate(db, keys=platform.keys, policy=platform.policy,
+                              token=owner.token, now=platform.clock.now())
             raise RuntimeError("the use case failed")
     except RuntimeError:
         pass

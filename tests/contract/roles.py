@@ -6,9 +6,9 @@ from __future__ import annotations
 from tests import factories
 from walletguard.runtime import Platform
 
-# Who the fuzzing speaks as (an untrusted owner session is the matrix's concern: it only
-# ever adds step_up_required, which the matrix checks route by route).
-FUZZ_ROLES = ("owner", "agent", "teller", "operator", "anonymous")
+# The fuzzing (test_schemathesis.py) speaks as owner, agent, teller, operator and
+# anonymous; an untrusted owner session is the matrix's concern: it only ever adds
+# step_up_required, which the matrix checks route by route.
 MATRIX_ROLES = ("owner", "untrusted", "agent", "teller", "operator", "institution",
                 "anonymous")
 

@@ -11,6 +11,7 @@ SQLite, 12 examples, 5 roles, 48 operations: 78 s; PostgreSQL at only 4 examples
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -68,14 +69,15 @@ def _fuzzed_as(role: str) -> Callable[..., None]:
     @schema.parametrize()
     @settings(deadline=None, suppress_health_check=list(HealthCheck), database=None,
               phases=[Phase.explicit, Phase.generate])
-    def fuzz(case: Case, platform: Platform) -> None:
+    def fuzz(case: Case[Any], platform: Platform) -> None:
         key = id(platform.clock)  # a new clock per test: the tables were emptied
         if key not in made:
             made.clear()
             made[key] = headers_for(platform, role)
         case.call_and_validate(headers=made[key])
 
-    return fuzz
+    # schemathesis's parametrize returns Any; the test it makes takes these fixtures.
+    return cast("Callable[..., None]", fuzz)
 
 
 test_contract_as_trusted_owner = _fuzzed_as("owner")

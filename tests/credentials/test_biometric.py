@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.credentials.soft_authenticator import SoftAuthenticator
+from tests.factories import ManualPlatform
 from walletguard.credentials.models import BiometricBinding
 from walletguard.devices import challenges
 from walletguard.runtime import Platform
@@ -24,7 +25,7 @@ WRONG = "582947"
 class Phone:
     """The owner's phone: its session and its fingerprint/face authenticator."""
 
-    def __init__(self, client: TestClient, platform: Platform, owner: factories.Owner,
+    def __init__(self, client: TestClient, platform: ManualPlatform, owner: factories.Owner,
                  merchant: str) -> None:
         self.client, self.platform, self.owner, self.merchant = client, platform, owner, merchant
         self.authenticator = SoftAuthenticator()
@@ -66,7 +67,7 @@ class Phone:
 
 
 @pytest.fixture
-def phone(client: TestClient, platform: Platform) -> Phone:
+def phone(client: TestClient, platform: ManualPlatform) -> Phone:
     return Phone(client, platform, factories.register_owner(platform, balance=50_000),
                  factories.merchant(platform))
 
@@ -93,7 +94,7 @@ def test_a_bound_device_known_for_thirty_days_pays_with_a_biometric_assertion(
 
 
 def test_a_device_younger_than_thirty_days_cannot_pay_by_biometric(
-    phone: Phone, platform: Platform
+    phone: Phone, platform: ManualPlatform
 ) -> None:
     assert phone.register().status_code == 201
     platform.clock.advance(days=29)
@@ -108,7 +109,7 @@ def test_a_device_younger_than_thirty_days_cannot_pay_by_biometric(
 
 
 def test_an_anomalous_login_in_the_last_seven_days_stops_biometric_payments(
-    phone: Phone, platform: Platform, client: TestClient
+    phone: Phone, platform: ManualPlatform, client: TestClient
 ) -> None:
     assert phone.register().status_code == 201
     platform.clock.advance(days=31)

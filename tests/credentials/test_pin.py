@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.factories import ManualPlatform
 from walletguard.credentials import pin as pin_rules
 from walletguard.credentials.models import PaymentPin
 from walletguard.errors import DomainError
@@ -139,7 +140,7 @@ def test_a_wrong_pin_says_how_many_attempts_are_left(
 
 
 def test_fifth_wrong_pin_locks_for_three_hours(
-    client: TestClient, platform: Platform, payer: tuple[factories.Owner, str]
+    client: TestClient, platform: ManualPlatform, payer: tuple[factories.Owner, str]
 ) -> None:
     owner, merchant = payer
     for _ in range(4):
@@ -170,7 +171,7 @@ def test_fifth_wrong_pin_locks_for_three_hours(
 
 
 def test_while_locked_attempts_are_not_judged_and_the_count_starts_afresh_after(
-    platform: Platform, payer: tuple[factories.Owner, str]
+    platform: ManualPlatform, payer: tuple[factories.Owner, str]
 ) -> None:
     for _ in range(5):
         _pay(platform, payer, WRONG)

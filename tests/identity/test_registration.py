@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from stdnum.cn import ric
 
 from tests import factories, races
+from tests.factories import ManualPlatform
 from tests.http.state import row_counts
 from walletguard.clock import ManualClock
 from walletguard.identity.models import User
@@ -228,7 +229,7 @@ def test_me_needs_an_owner_session(client: TestClient, platform: Platform) -> No
 
 
 def test_sign_ups_from_one_address_are_limited_and_refusals_count_too(
-    client: TestClient, platform: Platform
+    client: TestClient, platform: ManualPlatform
 ) -> None:
     limit = platform.policy.login.registrations_per_ip_per_hour
     taken = registration()
@@ -239,8 +240,8 @@ def test_sign_ups_from_one_address_are_limited_and_refusals_count_too(
     refused = client.post("/v1/users", json=registration())
     assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
     assert refused.headers["Retry-After"] == "3600"
-    platform.clock.advance(minutes=20)  # type: ignore[attr-defined]
+    platform.clock.advance(minutes=20)
     later = client.post("/v1/users", json=registration())
     assert later.headers["Retry-After"] == "2400"  # the hour's end, not another hour
-    platform.clock.advance(minutes=40, seconds=1)  # type: ignore[attr-defined]
+    platform.clock.advance(minutes=40, seconds=1)
     assert client.post("/v1/users", json=registration()).status_code == 201

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests import factories
+from tests.factories import ManualPlatform
 from walletguard.identity.models import TrustedContact
 from walletguard.notifications.models import OutboxMessage
 from walletguard.runtime import Platform
@@ -61,13 +62,13 @@ def test_a_contact_must_be_another_existing_owner_named_once(
 
 
 def test_a_kept_contact_keeps_the_date_it_was_first_named(
-    client: TestClient, platform: Platform
+    client: TestClient, platform: ManualPlatform
 ) -> None:
     owner = factories.register_owner(platform)
     friends = [factories.register_owner(platform) for _ in range(4)]
     client.put("/v1/trusted-contacts", json=contacts_body(*friends[:3]), headers=owner.headers)
     first_named = platform.clock.now()
-    platform.clock.advance(days=10)  # type: ignore[attr-defined]
+    platform.clock.advance(days=10)
     answer = client.put("/v1/trusted-contacts", json=contacts_body(*friends[1:]),
                         headers=owner.headers)
     added = {c["user_id"]: datetime.fromisoformat(c["added_at"])

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from tests import conftest, factories
+from tests.factories import ManualPlatform
 from walletguard.errors import DomainError
 from walletguard.ledger import service as ledger
 from walletguard.payments import operator as money_ops
@@ -65,7 +66,7 @@ class Book:
 
 
 class World:
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: ManualPlatform) -> None:
         platform.clock.advance(days=1)  # a fresh day and login window for every example
         self.tag = next(_EXAMPLES)
         random.seed(self.tag)
@@ -248,7 +249,7 @@ class World:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(ops=operations)
 def test_money_is_conserved_over_any_sequence_of_operations(
-    platform: Platform, ops: list[tuple[Any, ...]]
+    platform: ManualPlatform, ops: list[tuple[Any, ...]]
 ) -> None:
     world = World(platform)
     for op in ops:

@@ -77,7 +77,7 @@ def test_a_request_and_its_sql_are_one_trace_without_pii(
     exporter = InMemorySpanExporter()
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler.emit = records.append  # type: ignore[method-assign,assignment]
     access = logging.getLogger("walletguard.access")
     level = access.level
     access.addHandler(handler)

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests import factories
+from tests.factories import ManualPlatform
 from walletguard.auth.principal import SYSTEM
 from walletguard.errors import DomainError
 from walletguard.ledger import service as ledger
@@ -90,7 +91,7 @@ def test_pin_payments_stop_at_5000_yuan_a_day_under_cn_pboc_43(
 
 
 def test_the_daily_limit_starts_again_at_midnight_in_the_policy_time_zone(
-    platform: Platform, owner: factories.Owner, merchant: str, client: TestClient
+    platform: ManualPlatform, owner: factories.Owner, merchant: str, client: TestClient
 ) -> None:
     assert _limit(client, owner, 1_000).status_code == 200  # type: ignore[attr-defined]
     factories.pay(platform, owner, merchant, 1_000)

@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests import factories
+from tests.factories import ManualPlatform
 from walletguard.errors import DomainError
 from walletguard.payments import owner as wallets
 from walletguard.payments import service as payments
@@ -71,7 +72,7 @@ def test_a_password_free_payment_above_200_yuan_needs_the_pin(
 
 
 def test_password_free_payments_stop_at_1000_yuan_a_day(
-    platform: Platform, owner: factories.Owner, merchant: str
+    platform: ManualPlatform, owner: factories.Owner, merchant: str
 ) -> None:
     factories.enable_password_free(platform, owner)
     for _ in range(4):

@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypedDict
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.factories import ManualPlatform
+from walletguard.errors import DomainError
 from walletguard.ledger import service as ledger
 from walletguard.notifications.models import OutboxMessage
-from walletguard.payments import service as payments
 from walletguard.runtime import Platform
 
 PIN_AUTH = {"method": "pin", "pin": factories.PIN}
@@ -90,7 +92,12 @@ def test_every_payment_and_transfer_enqueues_a_transaction_alert(
 
 Request = Callable[[], object]
 Case = Callable[[TestClient, Platform, Shop], Request]
-WRONG = {"method": "pin", "pin": "582947"}
+class PinAuth(TypedDict):
+    method: str
+    pin: str
+
+
+WRONG: PinAuth = {"method": "pin", "pin": "582947"}
 
 
 def _wrong_pin(client: TestClient, platform: Platform, shop: Shop) -> Request:
@@ -266,7 +273,7 @@ def test_a_transfer_moves_the_amount_to_the_other_owner(
 
 
 def test_transactions_can_be_read_for_a_time_window(
-    client: TestClient, platform: Platform, shop: Shop
+    client: TestClient, platform: ManualPlatform, shop: Shop
 ) -> None:
     start = platform.clock.now()
     factories.pay(platform, shop.owner, shop.merchant_id, 100)
@@ -349,14 +356,14 @@ def test_a_top_up_replayed_under_its_key_credits_once(
 
 
 def test_ten_declined_payments_in_a_row_lock_payments_for_an_hour(
-    platform: Platform, shop: Shop
+    platform: ManualPlatform, shop: Shop
 ) -> None:
     for _ in range(platform.policy.restrictions.payment_failure_lock_count):
-        with pytest.raises(payments.DomainError) as declined:
+        with pytest.raises(DomainError) as declined:
             factories.pay(platform, shop.owner, shop.merchant_id, 20_000)
         assert declined.value.code == "insufficient_funds"
 
-    with pytest.raises(payments.DomainError) as locked:
+    with pytest.raises(DomainError) as locked:
         factories.pay(platform, shop.owner, shop.merchant_id, 100)
     assert locked.value.code == "account_locked"
     platform.clock.advance(hours=1, seconds=1)

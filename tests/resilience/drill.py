@@ -21,8 +21,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -110,16 +108,6 @@ class Server:
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([walletguard_exe(), *args], env=self.env, capture_output=True,
                               text=True, timeout=120)
-
-
-@contextmanager
-def serving(database_url: str, data_dir: Path, *, workers: int = 2) -> Iterator[Server]:
-    server = Server(database_url, data_dir, workers=workers)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 # ---- the load --------------------------------------------------------------------------

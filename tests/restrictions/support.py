@@ -75,6 +75,7 @@ def snapshot(platform: Platform) -> dict[str, list[tuple[Any, ...]]]:
 
 def pay(client: TestClient, owner: factories.Owner, merchant_id: str, amount: int,
         **auth: str) -> httpx.Response:
-    return client.post("/v1/payments", headers=owner.headers, json={
+    response: httpx.Response = client.post("/v1/payments", headers=owner.headers, json={
         "merchant_id": merchant_id, "amount": amount,
         "auth": auth or {"method": "pin", "pin": factories.PIN}})
+    return response

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests import factories
+from tests.factories import ManualPlatform
 from walletguard.errors import AccountFrozen, DomainError
 from walletguard.ledger.models import Wallet
 from walletguard.payments import service as payments
@@ -47,7 +48,7 @@ def test_a_freeze_marks_the_wallet_and_the_mark_clears_only_once_nothing_is_in_f
 
 
 def test_a_pin_lock_marks_the_wallet_and_its_expiry_is_read_from_the_table(
-    platform: Platform,
+    platform: ManualPlatform,
 ) -> None:
     owner = factories.register_owner(platform, balance=10_000)
     merchant = factories.merchant(platform)
@@ -63,6 +64,6 @@ def test_a_pin_lock_marks_the_wallet_and_its_expiry_is_read_from_the_table(
         except DomainError:  # every attempt is refused; the lock is what counts
             pass
     assert marked(platform, owner.user_id)
-    platform.clock.advance(hours=platform.policy.pin.lock_hours)  # type: ignore[attr-defined]
+    platform.clock.advance(hours=platform.policy.pin.lock_hours)
     factories.pay(platform, owner, merchant, 100)
     assert not marked(platform, owner.user_id)

@@ -134,13 +134,15 @@ def test_hotline_freeze_with_payments_scope_leaves_sign_in_open(
     assert (refused.status_code, refused.json()["code"]) == (403, "account_frozen")
 
 
-AGENT_ONLY = [
+Route = tuple[str, str, dict[str, str] | None]
+AGENT_ONLY: list[Route] = [
     ("POST", "/v1/admin/users/{user}/restrictions", {"reason": "suspicion"}),
     ("POST", "/v1/admin/users/{user}/incidents", None),
     ("GET", "/v1/admin/users/{user}/incidents", None),
     ("GET", "/v1/admin/audit?user_id={user}", None),
 ]
-STAFF_ONLY = [("DELETE", "/v1/admin/restrictions/{restriction}", {"reason": "verified"})]
+STAFF_ONLY: list[Route] = [
+    ("DELETE", "/v1/admin/restrictions/{restriction}", {"reason": "verified"})]
 
 
 @pytest.mark.parametrize(("method", "path", "body"), AGENT_ONLY + STAFF_ONLY)

@@ -60,10 +60,3 @@ class SandboxSms:
                 os.write(fd, line.encode())
             finally:
                 os.close(fd)
-
-    def sent_to(self, phone: str) -> list[dict[str, str]]:
-        """What the sandbox delivered to ``phone``, oldest first (for demos and tests)."""
-        if not self.path.exists():
-            return []
-        rows = [json.loads(line) for line in self.path.read_text().splitlines() if line]
-        return [r for r in rows if r["to"] == phone]

@@ -20,11 +20,10 @@ from walletguard.crypto import Keyring
 from walletguard.db import defer_until_commit, new_id, rowcount
 from walletguard.devices.models import Device, DeviceSession
 from walletguard.errors import InvalidInput, NotFound, Unauthenticated
+from walletguard.policy import Policy
 
 API_KEY_PREFIX = "wgk_"
 SESSION_PREFIX = "wgs_"
-# last_used_at is refreshed at most this often, to keep a write off every request.
-TOUCH_EVERY = timedelta(minutes=5)
 
 
 def create_api_key(
@@ -36,7 +35,7 @@ def create_api_key(
         raise InvalidInput(f"role must be one of {allowed} (API keys are for staff), "
                            f"not {role[:40]!r}", field="role")
     staff_role = Role(role)
-    name = text.free_text(name, field="name", max_length=100)
+    name = text.free_text(name, field="name", max_length=text.KEY_NAME_MAX)
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(id=new_id("key"), name=name, role=staff_role.value,
                  key_digest=keys.token_digest(secret), created_at=now)
@@ -76,9 +75,12 @@ def new_session_token() -> str:
 
 
 def authenticate(
-    db: Session, *, keys: Keyring, token: str, idle_timeout: timedelta, now: datetime
+    db: Session, *, keys: Keyring, policy: Policy, token: str, now: datetime
 ) -> Principal:
-    """The principal behind a bearer token, read from the database on every call."""
+    """The principal behind a bearer token, read from the database on every call. A
+    session unused for ``login.session_idle_minutes`` has expired; its last use is written
+    at most every ``login.session_touch_minutes``, to keep a write off every request."""
+    sessions = policy.login
     digest = keys.token_digest(token)
     if token.startswith(API_KEY_PREFIX):
         key = db.execute(
@@ -98,9 +100,9 @@ def authenticate(
         ).one_or_none()
         if row is None:
             raise Unauthenticated("unknown, expired or revoked session")
-        if now - row.last_used_at > idle_timeout:
+        if now - row.last_used_at > timedelta(minutes=sessions.session_idle_minutes):
             raise Unauthenticated("the session expired; log in again")
-        if now - row.last_used_at > TOUCH_EVERY:
+        if now - row.last_used_at > sessions.session_touch:
             # Written at commit, after the use case took its wallet lock: touching the
             # session row first would invert the lock order against a lost-phone report
             # (wallet, then sessions) and could deadlock.

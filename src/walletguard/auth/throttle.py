@@ -31,13 +31,6 @@ def hit(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
     return int(db.execute(upsert).scalar_one())
 
 
-def count(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
-    bucket = db.get(ThrottleBucket, key)
-    if bucket is None or bucket.window_start < now - window:
-        return 0
-    return bucket.count
-
-
 def seconds_left(db: Session, *, key: str, window: timedelta, now: datetime) -> int:
     """Whole seconds until the current window of ``key`` ends (at least 1): the
     ``Retry-After`` of a refusal made because that window is full."""

@@ -53,7 +53,8 @@ def set_payment_pin(body: PinIn, owner: Owner, platform: PlatformDep, db: Tx,
 def biometric_registration_options(owner: Owner, platform: PlatformDep, db: Tx,
                                    now: Now) -> dict[str, Any]:
     """WebAuthn creation options for this device's platform authenticator."""
-    return credentials.begin_biometric_registration(db, rp=platform.money.rp, owner=owner,
+    return credentials.begin_biometric_registration(db, rp=platform.money.rp,
+                                                    policy=platform.policy, owner=owner,
                                                     now=now)
 
 

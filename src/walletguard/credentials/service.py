@@ -52,8 +52,6 @@ from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
 
-CHALLENGE_TTL = timedelta(minutes=5)
-
 
 @dataclass(frozen=True)
 class RelyingParty:
@@ -187,13 +185,19 @@ def active_binding(db: Session, *, device_id: str | None) -> BiometricBinding | 
     ).scalars().first()
 
 
-def _challenge(db: Session, *, owner: Principal, purpose: str, now: datetime) -> bytes:
+def _challenge(db: Session, *, policy: Policy, owner: Principal, purpose: str,
+               now: datetime) -> bytes:
     row = WebAuthnChallenge(id=new_id("chl"), user_id=str(owner.user_id),
                             device_id=str(owner.device_id), purpose=purpose,
                             challenge=os.urandom(32),
-                            expires_at=now + CHALLENGE_TTL)
+                            expires_at=now + policy.biometric.challenge_duration)
     db.add(row)
     return row.challenge
+
+
+def _timeout_ms(policy: Policy) -> int:
+    """The options' ``timeout``: the browser gives up when the server would refuse anyway."""
+    return int(policy.biometric.challenge_duration.total_seconds() * 1000)
 
 
 def _use_challenge(db: Session, *, owner: Principal, purpose: str, client_data: bytes,
@@ -231,13 +235,14 @@ def _client_data(credential: dict[str, Any]) -> bytes:
 
 
 def begin_biometric_registration(
-    db: Session, *, rp: RelyingParty, owner: Principal, now: datetime
+    db: Session, *, rp: RelyingParty, policy: Policy, owner: Principal, now: datetime
 ) -> dict[str, Any]:
     owner.require(Role.OWNER)
-    challenge = _challenge(db, owner=owner, purpose="register", now=now)
+    challenge = _challenge(db, policy=policy, owner=owner, purpose="register", now=now)
     options = generate_registration_options(
         rp_id=rp.id, rp_name=rp.name, user_name=str(owner.user_id),
         user_id=str(owner.user_id).encode(), challenge=challenge,
+        timeout=_timeout_ms(policy),
         authenticator_selection=AuthenticatorSelectionCriteria(
             authenticator_attachment=AuthenticatorAttachment.PLATFORM,
             user_verification=UserVerificationRequirement.REQUIRED),
@@ -293,9 +298,9 @@ def begin_biometric_payment(
     binding = active_binding(db, device_id=owner.device_id)
     if binding is None:
         raise Forbidden("no biometric binding on this device")
-    challenge = _challenge(db, owner=owner, purpose="payment", now=now)
+    challenge = _challenge(db, policy=policy, owner=owner, purpose="payment", now=now)
     options = generate_authentication_options(
-        rp_id=rp.id, challenge=challenge,
+        rp_id=rp.id, challenge=challenge, timeout=_timeout_ms(policy),
         allow_credentials=[PublicKeyCredentialDescriptor(id=binding.credential_id)],
         user_verification=UserVerificationRequirement.REQUIRED)
     result: dict[str, Any] = json.loads(options_to_json(options))

@@ -62,7 +62,7 @@ class SessionOut(Out):
     token: str
     device_id: str
     new_device: bool
-    trust: Literal["trusted", "untrusted"] = Field(
+    trust: devices.Trust = Field(
         description="an untrusted session may only read, freeze, report a device lost, ring "
                     "it and set lost mode until its challenge is met")
     challenge_id: str | None = Field(
@@ -77,7 +77,7 @@ class DeviceOut(Out):
     first_seen_at: str
     last_seen_at: str
     trusted_since: str
-    trust: Literal["trusted", "untrusted"]
+    trust: devices.Trust
     last_ip: str | None
     last_location: dict[str, float] | None
     current: bool
@@ -89,7 +89,7 @@ class CommandIn(Strict):
          "contact_number": "+8613900139000"},
         {"type": "ring"}, {"type": "wipe"}]})
 
-    type: Literal["ring", "lost_mode", "wipe"]
+    type: devices.CommandType
     message: Text | None = None
     contact_number: Annotated[str, StringConstraints(max_length=32)] | None = None
 
@@ -171,8 +171,8 @@ def calling_device(platform: PlatformDep, db: Tx, now: Now,
     lost = devices.lost_device_commands_stay_reachable(db, token_digest=digest)
     if lost is not None:
         return lost
-    caller = auth.authenticate(db, keys=platform.keys, token=token, now=now,
-                               idle_timeout=platform.session_idle_timeout)
+    caller = auth.authenticate(db, keys=platform.keys, policy=platform.policy, token=token,
+                               now=now)
     if caller.device_id is None:
         raise Unauthenticated("a device session is needed")
     return caller.device_id
@@ -201,7 +201,7 @@ Pin = Annotated[str, StringConstraints(min_length=1, max_length=12)]
 
 class ChallengeOut(Out):
     id: str
-    status: Literal["pending", "approved", "denied", "expired"]
+    status: challenges.Status
     device_id: str
     device_name: str
     platform: str

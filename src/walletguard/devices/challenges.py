@@ -19,7 +19,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -62,6 +62,9 @@ class ChallengeView:
     expires_at: datetime
     code_expires_at: datetime | None
     methods: list[str]
+
+
+Status = Literal["pending", "approved", "denied", "expired"]
 
 
 def _status(challenge: DeviceChallenge, now: datetime) -> str:

@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -30,7 +30,9 @@ from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
 
-COMMAND_TYPES = ("ring", "lost_mode", "wipe")
+CommandType = Literal["ring", "lost_mode", "wipe"]
+COMMAND_TYPES: tuple[CommandType, ...] = get_args(CommandType)
+Trust = Literal["trusted", "untrusted"]
 # What a finder can dial: digits, an optional leading +, spaces, dashes, parentheses.
 _CONTACT_NUMBER = re.compile(r"\+?[0-9][0-9 ()-]{2,30}")
 ENDED = ("unbound", "lost", "wiped")
@@ -319,7 +321,7 @@ def issue_command(
         raise NotFound("no such device")
     if device.status in ("wiped", "unbound"):
         raise InvalidInput("this device is no longer bound", field="device_id")
-    message = (text.free_text(message, field="message", max_length=500)
+    message = (text.free_text(message, field="message", max_length=text.TEXT_MAX)
                if message and message.strip() else None)
     contact_number = (contact_number or "").strip() or None
     if type == "lost_mode" and message is None:

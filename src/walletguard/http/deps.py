@@ -102,8 +102,8 @@ async def bearer_token(
 def principal(
     platform: PlatformDep, db: Tx, at: Now, token: Annotated[str, Depends(bearer_token)]
 ) -> Principal:
-    return auth.authenticate(db, keys=platform.keys, token=token, now=at,
-                             idle_timeout=platform.session_idle_timeout)
+    return auth.authenticate(db, keys=platform.keys, policy=platform.policy, token=token,
+                             now=at)
 
 
 Caller = Annotated[Principal, Depends(principal)]

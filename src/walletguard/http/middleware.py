@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from walletguard.errors import InvalidInput, PayloadTooLarge
 from walletguard.http.problems import PROBLEM, send_problem
 from walletguard.observability import logs, metrics
+from walletguard.payments import service as payments
 
 
 class BodyLimit:
@@ -265,7 +266,7 @@ def _auth_method(body: bytes) -> str | None:
         return None
     auth = parsed.get("auth") if isinstance(parsed, dict) else None
     method = auth.get("method") if isinstance(auth, dict) else None
-    return method if method in metrics.AUTH_METHODS else None
+    return method if method in payments.METHODS else None
 
 
 _instance: tuple[int, str] | None = None

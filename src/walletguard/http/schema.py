@@ -104,15 +104,16 @@ def person_name(max_length: int) -> AfterValidator:
     return _refusing(text.clean_name, max_length)
 
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True),
-                 free_text(500)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
-                 free_text(200)]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True),
-                  free_text(40)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=text.TEXT_MAX,
+                                        strip_whitespace=True), free_text(text.TEXT_MAX)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=text.NAME_MAX,
+                                        strip_whitespace=True), free_text(text.NAME_MAX)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=text.LABEL_MAX,
+                                         strip_whitespace=True), free_text(text.LABEL_MAX)]
 """A short free-text label: a merchant category, a trusted contact's relation."""
-RealName = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True),
-                     person_name(100)]
+RealName = Annotated[str, StringConstraints(min_length=1, max_length=text.PERSON_NAME_MAX,
+                                            strip_whitespace=True),
+                     person_name(text.PERSON_NAME_MAX)]
 """A person's legal name, in NFC (compared later with what a reporter types)."""
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from walletguard.identity import validation
 from walletguard.identity.models import TrustedContact, User
 from walletguard.ledger import service as ledger
 from walletguard.notifications import service as notifications
-from walletguard.policy import Policy
+from walletguard.policy import HOURLY_WINDOW, Policy
 from walletguard.restrictions import service as restrictions
 
 
@@ -42,14 +42,14 @@ def register(
     is registered, so probing for accounts is what the limit slows down)."""
     tried = 0
     if client_ip is not None:
-        key, hour = f"register:ip:{client_ip}", timedelta(hours=1)
-        tried = throttle.hit(db, key=key, window=hour, now=now)
+        key = f"register:ip:{client_ip}"
+        tried = throttle.hit(db, key=key, window=HOURLY_WINDOW, now=now)
     # The sign-up is counted above, before the savepoint: a refusal below keeps the count.
     with judged(db):
         if tried > policy.login.registrations_per_ip_per_hour:
             raise RateLimited("too many sign-ups from this address; try again later",
-                              retry_after=throttle.seconds_left(db, key=key, window=hour,
-                                                                now=now))
+                              retry_after=throttle.seconds_left(db, key=key,
+                                                                window=HOURLY_WINDOW, now=now))
         return _register(db, keys=keys, policy=policy, data=data, now=now)
 
 
@@ -59,7 +59,7 @@ def _register(
     vault = keys.vault
     phone = validation.normalize_phone(data.phone)
     id_number = validation.normalize_resident_id(data.id_number, today=now.date())
-    real_name = text.person_name(data.real_name, field="real_name", max_length=100)
+    real_name = text.person_name(data.real_name, field="real_name", max_length=text.PERSON_NAME_MAX)
     validation.check_password(data.password, context=(phone[-8:], id_number[-6:]))
     phone_index = vault.blind_index("phone", phone)
     if db.execute(select(User.id).where(User.phone_index == phone_index)).first():
@@ -173,7 +173,7 @@ def set_trusted_contacts(
     chosen: dict[str, str] = {}
     for index, entry in enumerate(contacts):
         relation = text.free_text(entry.relation, field=f"contacts.{index}.relation",
-                                  max_length=40)
+                                  max_length=text.LABEL_MAX)
         contact = find_by_phone(db, vault=keys.vault, phone=entry.phone)
         if contact is None:
             raise InvalidInput("a trusted contact must be a walletguard owner",

@@ -32,7 +32,7 @@ from walletguard.identity.models import TrustedContact, User
 from walletguard.incidents.models import ChecklistItem, Incident, IncidentEvent
 from walletguard.ledger import service as ledger
 from walletguard.notifications import service as notifications
-from walletguard.policy import Policy
+from walletguard.policy import DAILY_WINDOW, HOURLY_WINDOW, Policy
 from walletguard.restrictions import service as restrictions
 
 PUBLIC_MESSAGE = (
@@ -85,7 +85,6 @@ def report_lost_phone(
     that someone is guessing."""
     _validate(report)
     rules = policy.lost_phone
-    hour = timedelta(hours=1)
     address = reporter_ip or "unknown"
     phone = _phone_key(report.phone)
     limits = (
@@ -95,11 +94,11 @@ def report_lost_phone(
          rules.reports_per_phone_per_ip_per_hour),
     )
     full = [key for key, limit in limits
-            if throttle.hit(db, key=key, window=hour, now=now) > limit]
+            if throttle.hit(db, key=key, window=HOURLY_WINDOW, now=now) > limit]
     # The report is counted above, before the savepoint: a refusal below keeps the count.
     with judged(db):
         if full:
-            wait = max(throttle.seconds_left(db, key=key, window=hour, now=now)
+            wait = max(throttle.seconds_left(db, key=key, window=HOURLY_WINDOW, now=now)
                        for key in full)
             raise RateLimited("too many reports from this address; try again later, from "
                               "another network, or call the hotline", retry_after=wait)
@@ -136,11 +135,11 @@ def _count_miss(
     (that would let a thief jam the owner's report); the one miss that reaches the
     threshold in a window tells the owner's channels and staff that someone is guessing
     (the upsert gives exactly one request that count, so once per window)."""
-    misses = throttle.hit(db, key=f"lost:miss:{phone_index}", window=timedelta(hours=1),
+    misses = throttle.hit(db, key=f"lost:miss:{phone_index}", window=HOURLY_WINDOW,
                           now=now)
     if user is None or misses != policy.lost_phone.guessing_alert_failures_per_hour:
         return
-    payload = {"failures": misses, "window_hours": 1,
+    payload = {"failures": misses, "window_hours": HOURLY_WINDOW // timedelta(hours=1),
                "advice": "someone is trying to report your phone lost with wrong details; "
                          "if you did not, nothing has changed — your wallet is not frozen"}
     notifications.notify_owner(db, topic=GUESSING_TOPIC, user_id=user.id, now=now,
@@ -213,16 +212,15 @@ def report_for_contact(
     if user is None or named is None:
         raise NotFound("you are not a trusted contact of an owner with this phone",
                        field="phone")
-    day = timedelta(days=1)
     key = f"lost:contact:{named.contact_user_id}:{user.id}"
-    reports = throttle.hit(db, key=key, window=day, now=now)
+    reports = throttle.hit(db, key=key, window=DAILY_WINDOW, now=now)
     # The report is counted above, before the savepoint: a refusal below keeps the count.
     with judged(db):
         if reports > policy.trusted_contacts.reports_per_contact_per_day:
             raise RateLimited("you have reported this phone too often today; the owner can "
                               "call the hotline",
-                              retry_after=throttle.seconds_left(db, key=key, window=day,
-                                                                now=now))
+                              retry_after=throttle.seconds_left(db, key=key,
+                                                                window=DAILY_WINDOW, now=now))
         return _contact_reports(db, keys=keys, policy=policy, actor=actor, user=user,
                                 named=named, now=now)
 
@@ -352,7 +350,7 @@ def _checklist(db: Session, *, policy: Policy, incident: Incident, now: datetime
     rows = [
         {"id": new_id("chk"), "incident_id": incident.id, "key": p.key, "name": p.name,
          "category": p.category, "hotline": p.hotline, "say": p.say,
-         "due_at": now + timedelta(hours=urgency.get(p.category, 24))}
+         "due_at": now + timedelta(hours=urgency[p.category])}
         for p in policy.incidents.linked_platforms
     ]
     db.execute(insert(ChecklistItem), rows)

@@ -32,8 +32,6 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-REQUEST_ID_HEADER = "X-Request-Id"
-
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "walletguard_request_id", default=None)
 

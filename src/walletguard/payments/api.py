@@ -33,7 +33,9 @@ class PaymentIn(Strict):
     amount: Amount
     category: Annotated[str, StringConstraints(max_length=40)] | None = None
     auth: AuthIn = Field(examples=[{"method": "pin", "pin": "730264"}])
-    context: dict[str, Any] | None = Field(None, description="ip, lat, lon (risk signals)")
+    # API.md names it, so a client may send it; nothing reads it until a risk engine does.
+    context: dict[str, Any] | None = Field(
+        None, description="ip, lat, lon: accepted and ignored (reserved for risk signals)")
 
 
 class TransferIn(Strict):

@@ -22,16 +22,14 @@ from walletguard.payments.models import Merchant
 from walletguard.payments.service import check_amount, merchant_account, replay
 from walletguard.policy import Policy
 
-NAME_MAX, CATEGORY_MAX = 200, 40
-
 
 def create_merchant(
     db: Session, *, actor: Principal, policy: Policy, name: str, category: str, now: datetime
 ) -> Merchant:
     """Refusals: ``forbidden``, ``invalid_input``."""
     actor.require(Role.OPERATOR)
-    name = text.free_text(name, field="name", max_length=NAME_MAX)
-    category = text.free_text(category, field="category", max_length=CATEGORY_MAX)
+    name = text.free_text(name, field="name", max_length=text.NAME_MAX)
+    category = text.free_text(category, field="category", max_length=text.LABEL_MAX)
     merchant_id = new_id("mer")
     account = ledger.open_account(db, kind="merchant", owner_id=merchant_id,
                                   currency=policy.currency, now=now)

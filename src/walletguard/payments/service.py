@@ -25,7 +25,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -55,11 +55,11 @@ from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.payments import limits
 from walletguard.payments.models import Merchant
-from walletguard.policy import Policy
+from walletguard.policy import DAILY_WINDOW, Policy
 from walletguard.restrictions import service as restrictions
 
 Method = Literal["pin", "biometric", "password_free", "emergency_code"]
-METHODS: tuple[Method, ...] = ("pin", "biometric", "password_free", "emergency_code")
+METHODS: tuple[Method, ...] = get_args(Method)
 # Refusals that say nothing suspicious about who is paying do not count toward the
 # decline lock: wrong PINs have their own lock, and a request for stronger
 # authentication is the system asking, not the payer failing.
@@ -233,15 +233,15 @@ def _refuse_unknown_recipient(db: Session, path: MoneyPath, user_id: str,
     """Each transfer to a phone without a wallet says so; an owner may learn that only so
     often. The count is written before the refusal and kept with it (``keeping``): it runs
     inside the judged part, after the payer authenticated."""
-    day = timedelta(days=1)
     key = f"transfer:unknown:{user_id}"
 
     def count(db: Session) -> int:
-        return throttle.hit(db, key=key, window=day, now=now)
+        return throttle.hit(db, key=key, window=DAILY_WINDOW, now=now)
 
     if count(db) > path.policy.transfers.unknown_recipients_per_day:
         raise RateLimited("too many transfers to phones without a wallet today",
-                          retry_after=throttle.seconds_left(db, key=key, window=day, now=now)
+                          retry_after=throttle.seconds_left(db, key=key, window=DAILY_WINDOW,
+                                                            now=now)
                           ).keeping(count)
     raise NotFound("no wallet for this phone", field="to_phone").keeping(count)
 

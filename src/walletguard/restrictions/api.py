@@ -28,13 +28,14 @@ class FreezeIn(Strict):
 
 
 class AgentRestrictionIn(Strict):
-    kind: Literal["freeze"] = "freeze"
-    scope: Literal["payments", "account"] = "account"
+    kind: Literal[restrictions.Kind.FREEZE] = restrictions.Kind.FREEZE
+    scope: Literal[restrictions.Scope.PAYMENTS, restrictions.Scope.ACCOUNT] = (
+        restrictions.Scope.ACCOUNT)
     reason: Text = Field(examples=["owner called the hotline: phone stolen"])
 
 
 class DocumentIn(Strict):
-    document_type: Literal["resident_id", "passport", "drivers_licence", "electronic_id"]
+    document_type: restrictions.DocumentType
     # Judged by type in the service (restrictions.DocumentEvidence), which names the field.
     document_number: Annotated[str, StringConstraints(max_length=40)]
     branch: Name

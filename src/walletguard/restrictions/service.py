@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -47,13 +47,21 @@ from walletguard.policy import Policy
 from walletguard.restrictions.models import DocumentCheck, Restriction
 
 
-class Kind(StrEnum):
+class _Word(StrEnum):
+    """A vocabulary word; its repr is the word, so a refusal that lists the allowed values
+    (a request model's ``Literal[Scope.PAYMENTS, …]``) reads 'payments', not the enum."""
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+class Kind(_Word):
     FREEZE = "freeze"
     LOCK = "lock"
     OBSERVATION = "observation"
 
 
-class Scope(StrEnum):
+class Scope(_Word):
     PAYMENTS = "payments"  # payments, transfers, red packets
     ACCOUNT = "account"  # also login and settings
     NONE = "none"  # observation: nothing blocked, lower limits
@@ -66,7 +74,8 @@ class Action(StrEnum):
 
 
 PIN_LOCK_SOURCE = "pin"
-DOCUMENT_TYPES = ("resident_id", "passport", "drivers_licence", "electronic_id")
+DocumentType = Literal["resident_id", "passport", "drivers_licence", "electronic_id"]
+DOCUMENT_TYPES: tuple[DocumentType, ...] = get_args(DocumentType)
 # A Chinese driving licence number is the holder's resident ID number, and the eID app
 # shows the resident ID number too: all three can be checked against the one on file.
 RESIDENT_ID_DOCUMENTS = ("resident_id", "drivers_licence", "electronic_id")
@@ -74,8 +83,6 @@ RESIDENT_ID_DOCUMENTS = ("resident_id", "drivers_licence", "electronic_id")
 # Chinese passports (E + 8 digits, E + letter + 7 digits, G/D/S/P + 7-8 digits) are all of
 # this form; a foreign owner's passport may be any of it.
 _PASSPORT_NUMBER = re.compile(r"[A-Z0-9]{6,9}")
-REASON_MAX = 500
-BRANCH_MAX = 200
 _SEVERITY = {Kind.FREEZE: 0, Kind.LOCK: 1, Kind.OBSERVATION: 2}
 
 
@@ -140,7 +147,7 @@ def _new(
     now: datetime, expires_at: datetime | None = None, incident_id: str | None = None,
     restriction_id: str | None = None,
 ) -> Restriction:
-    reason = text.free_text(reason, field="reason", max_length=REASON_MAX)
+    reason = text.free_text(reason, field="reason", max_length=text.TEXT_MAX)
     return Restriction(
         id=restriction_id or new_id("rst"), user_id=user_id, kind=kind.value,
         scope=scope.value, source=source, reason=reason, placed_by=placed_by, placed_at=now,
@@ -264,7 +271,7 @@ class DocumentEvidence:
             raise InvalidInput("document_number is not a passport number (ICAO 9303: 6-9 "
                                "letters and digits, no punctuation)",
                                field="evidence.document_number")
-        branch = text.free_text(self.branch, field="evidence.branch", max_length=BRANCH_MAX)
+        branch = text.free_text(self.branch, field="evidence.branch", max_length=text.NAME_MAX)
         return DocumentEvidence(document_type=self.document_type, document_number=number,
                                 branch=branch)
 
@@ -304,7 +311,7 @@ def lift(
     if actor.role == Role.TELLER and document is None:
         raise InvalidInput("a teller records the in-person document check before a lift",
                            field="evidence")
-    reason = text.free_text(reason, field="reason", max_length=REASON_MAX)
+    reason = text.free_text(reason, field="reason", max_length=text.TEXT_MAX)
     if document is not None:
         document = document.validated(today=now.date())
     restriction, wallet = _lockable(db, restriction_id)
@@ -371,7 +378,7 @@ def cancel_lift(
                  # visible_only: a reason stored before free text was checked must not
                  # stop the owner from undoing a lift.
                  reason=("lift cancelled by the owner: "
-                         + text.visible_only(restriction.reason))[:REASON_MAX],
+                         + text.visible_only(restriction.reason))[:text.TEXT_MAX],
                  placed_by=actor.ref, now=now, expires_at=restriction.expires_at,
                  incident_id=restriction.incident_id)
     _place(db, wallet, again)
