@@ -23,7 +23,7 @@ class PaymentIn:
         amount (int): minor units (fen)
         auth (AuthIn):
         category (None | str | Unset):
-        context (None | PaymentInContextType0 | Unset): ip, lat, lon (risk signals)
+        context (None | PaymentInContextType0 | Unset): ip, lat, lon: accepted and ignored (reserved for risk signals)
     """
 
     merchant_id: str
