@@ -208,7 +208,7 @@ class RecoveryPolicy(_Section):
     strength: dict[str, int] = Field(
         default_factory=lambda: {"bank_card": 40, "id_document": 50, "device_biometric": 60,
                                  "trusted_contacts": 50, "appeal": 80, "voice": 30,
-                                 "transaction_quiz": 20, "branch": 100},
+                                 "transaction_quiz": 20, "branch": 120},
         description="what one passed verification of each channel is worth")
     low_assurance_channels: tuple[str, ...] = Field(
         ("transaction_quiz", "voice"), strict=False,

@@ -184,7 +184,7 @@ def open_case(
         return view
     wallet = ledger.lock_wallet(db, user.id)
     risk = _risk(db, keys=keys, rules=rules, ports=ports, user_id=user.id,
-                 device=device, now=now)
+                 purpose=purpose, device=device, now=now)
     case = RecoveryCase(
         user_id=user.id, id=case_id, purpose=purpose, status=_OPEN, created_at=now,
         expires_at=expires_at, required_assurance=base, failures=0, risk=risk,
@@ -204,7 +204,7 @@ def open_case(
 
 def _risk(
     db: Session, *, keys: Keyring, rules: RecoveryPolicy, ports: Ports, user_id: str,
-    device: RecoveringDevice | None, now: datetime,
+    purpose: str, device: RecoveringDevice | None, now: datetime,
 ) -> list[str]:
     """Why this case needs more evidence than the purpose's base, if it does."""
     reasons = []
@@ -215,7 +215,10 @@ def _risk(
     if any(r.kind == restrictions.Kind.FREEZE
            for r in restrictions.active(db, user_id=user_id, now=now)):
         reasons.append("frozen")
-    if device is not None and _trusted_device(db, user_id, device.id) is None:
+    # A new_device case is about a new device by definition: its security delay covers
+    # that. Any other purpose asked for from an untrusted device needs more evidence.
+    if (purpose != "new_device" and device is not None
+            and _trusted_device(db, user_id, device.id) is None):
         reasons.append("new_device")
     return reasons
 
