@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     carrier_adapter: Literal["sandbox", "none"] | None = Field(
         None, description="carrier SIM-change signals; default sandbox outside production, "
         "none in production (sandbox is refused there)")
+    bank_adapter: Literal["sandbox", "none"] | None = Field(
+        None, description="bank port for the card + reserved-phone recovery channel; default "
+        "sandbox outside production, none in production (sandbox is refused there)")
+    identity_verifier_adapter: Literal["sandbox", "none"] | None = Field(
+        None, description="ID document + liveness port for recovery; default sandbox outside "
+        "production, none in production (sandbox is refused there)")
     password_hash_memory_kib: int = Field(
         64 * 1024, description="argon2id memory cost for login passwords (RFC 9106 second choice)"
     )
@@ -80,9 +86,11 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'walletguard.db').resolve()}"
 
-    def adapter(self, name: Literal["sms", "carrier"]) -> str:
+    def adapter(self, name: Literal["sms", "carrier", "bank", "identity_verifier"]) -> str:
         """The configured adapter, refusing a sandbox in production."""
-        chosen = self.sms_adapter if name == "sms" else self.carrier_adapter
+        chosen = {"sms": self.sms_adapter, "carrier": self.carrier_adapter,
+                  "bank": self.bank_adapter,
+                  "identity_verifier": self.identity_verifier_adapter}[name]
         if chosen is None:
             production_default = "disabled" if name == "sms" else "none"
             return production_default if self.mode == "production" else "sandbox"

@@ -203,6 +203,14 @@ class PayloadTooLarge(DomainError):
     title = "The request body is too large"
 
 
+class VerificationFailed(DomainError):
+    """A recovery verification that did not pass (with ``attempts_left`` in the case)."""
+
+    code = "verification_failed"
+    status = 403
+    title = "Verification failed"
+
+
 class MethodNotAvailable(DomainError):
     code = "method_not_available"
     status = 422

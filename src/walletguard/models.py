@@ -16,13 +16,43 @@ from walletguard.ledger.models import (
 )
 from walletguard.notifications.models import OutboxMessage
 from walletguard.payments.models import Merchant
+from walletguard.recovery.models import (
+    EmergencyCode,
+    RecoveryCase,
+    RecoveryChannelState,
+    RecoveryEvidence,
+)
 from walletguard.restrictions.models import DocumentCheck, Restriction
 
 __all__ = [
-    "ApiKey", "AuditChain", "AuditEvent", "Base", "BiometricBinding", "ChecklistItem",
-    "Device", "DeviceChallenge", "DeviceCommand", "DeviceSession", "DocumentCheck",
+    "ApiKey",
+    "AuditChain",
+    "AuditEvent",
+    "Base",
+    "BiometricBinding",
+    "ChecklistItem",
+    "Device",
+    "DeviceChallenge",
+    "DeviceCommand",
+    "DeviceSession",
+    "DocumentCheck",
+    "EmergencyCode",
     "IdempotencyRecord",
-    "Incident", "IncidentEvent", "LedgerAccount", "LedgerEntry", "LedgerTransfer",
-    "Merchant", "OutboxMessage", "PaymentPin", "Restriction", "ThrottleBucket",
-    "TrustedContact", "User", "Wallet", "WebAuthnChallenge",
+    "Incident",
+    "IncidentEvent",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransfer",
+    "Merchant",
+    "OutboxMessage",
+    "PaymentPin",
+    "RecoveryCase",
+    "RecoveryChannelState",
+    "RecoveryEvidence",
+    "Restriction",
+    "ThrottleBucket",
+    "TrustedContact",
+    "User",
+    "Wallet",
+    "WebAuthnChallenge",
 ]

@@ -218,6 +218,62 @@ class LostPhonePolicy(_Section):
     )
 
 
+class RecoveryPolicy(_Section):
+    """Recovery cases (DOMAIN.md "Recovery", seed 002): what each channel's evidence is
+    worth, what each purpose needs, and the delays no staff role can shorten."""
+
+    case_hours: float = Field(
+        72, gt=0, description="a recovery case expires this long after it opens")
+    cases_per_ip_per_hour: int = Field(
+        20, gt=0, description="recovery cases one address may open per hour, any phone")
+    max_failed_verifications: int = Field(
+        5, gt=0, description="failed verifications in one case, all channels together, "
+        "after which the case goes to manual review (seed 002)")
+    max_failed_per_channel: int = Field(
+        3, gt=0, description="failed verifications of one channel in one case before that "
+        "channel closes for the case")
+    required_assurance: dict[str, int] = Field(
+        default_factory=lambda: {"reset_pin": 60, "unfreeze": 80, "unlock": 80,
+                                 "new_device": 80},
+        description="evidence strength each purpose needs in total")
+    strength: dict[str, int] = Field(
+        default_factory=lambda: {"bank_card": 40, "id_document": 50, "device_biometric": 60,
+                                 "trusted_contacts": 50, "appeal": 80, "voice": 30,
+                                 "transaction_quiz": 20, "branch": 120},
+        description="what one passed verification of each channel is worth")
+    low_assurance_channels: tuple[str, ...] = Field(
+        ("transaction_quiz", "voice"), strict=False,
+        description="knowledge insiders or leaks expose; together they count at most "
+        "low_assurance_cap and never complete a case alone")
+    low_assurance_cap: int = Field(
+        20, ge=0, description="the most that low-assurance channels add together")
+    risk_surcharge: int = Field(
+        30, ge=0, description="added to the required assurance after a SIM change, a lost-"
+        "phone report or a freeze, or when recovering to a device not yet trusted")
+    sim_change_lookback_hours: int = Field(
+        240, ge=0, description="a SIM change this recent raises the bar and voids evidence "
+        "sent to the account phone (CAMARA SIM Swap default)")
+    security_delay_hours: float = Field(
+        24, gt=0, description="a completion to a device not yet trusted waits this long; "
+        "the owner's other channels may cancel it meanwhile")
+    new_payee_block_hours: float = Field(
+        48, ge=0, description="after a completion, transfers to new payees stay blocked")
+    bank_daily_attempts: dict[str, int] = Field(
+        default_factory=lambda: {"state": 5, "joint_stock": 3, "city_rural": 2},
+        description="bank-card verifications per owner per day by bank tier (seed 002 §1)")
+    bank_otp_minutes: int = Field(
+        10, gt=0, description="a reserved-phone OTP is valid this long (NIST 800-63B)")
+    face_match_min: float = Field(
+        0.80, gt=0, le=1, description="face liveness match needed with the ID document")
+    emergency_code_max: int = Field(
+        50_000, gt=0, description="the most an emergency temporary payment code may pay "
+        "(minor units; seed 002 §8: ≤ 500)")
+    emergency_code_hours: float = Field(2, gt=0, description="an emergency code is valid this long")
+    emergency_code_refused_categories: tuple[str, ...] = Field(
+        ("virtual_goods", "game_credits", "gift_cards", "digital_content"), strict=False,
+        description="merchant categories an emergency code never pays (virtual goods)")
+
+
 ChecklistCategory = Literal["carrier", "payment", "bank", "e-commerce", "social", "police"]
 CHECKLIST_CATEGORIES: tuple[ChecklistCategory, ...] = get_args(ChecklistCategory)
 
@@ -333,6 +389,7 @@ class Policy(_Section):
     trusted_contacts: TrustedContactsPolicy = Field(default_factory=TrustedContactsPolicy)
     lost_phone: LostPhonePolicy = Field(default_factory=LostPhonePolicy)
     incidents: IncidentPolicy = Field(default_factory=IncidentPolicy)
+    recovery: RecoveryPolicy = Field(default_factory=RecoveryPolicy)
     limits_override: LimitsProfile | None = Field(
         None, description="replace the profile's limits entirely (all keys of [limits_override])"
     )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from walletguard.adapters.bank import BankGateway, NoBank, SandboxBank
 from walletguard.adapters.carrier import CarrierSignals, SandboxCarrier, UnknownCarrier
+from walletguard.adapters.identity_check import (
+    IdentityVerifier,
+    NoIdentityVerifier,
+    SandboxIdentityVerifier,
+)
 from walletguard.adapters.sms import DisabledSms, SandboxSms, SmsSender
 from walletguard.clock import Clock, SystemClock
 from walletguard.config import Settings
@@ -26,6 +32,8 @@ class Platform:
     money: MoneyPath
     sms: SmsSender
     carrier: CarrierSignals
+    bank: BankGateway
+    identity_verifier: IdentityVerifier
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Platform:
@@ -42,6 +50,12 @@ class Platform:
                  if settings.adapter("sms") == "sandbox" else DisabledSms()),
             carrier=(SandboxCarrier(settings.data_dir / "sandbox-carrier.json")
                      if settings.adapter("carrier") == "sandbox" else UnknownCarrier()),
+            bank=(SandboxBank(settings.data_dir / "sandbox-bank.json")
+                  if settings.adapter("bank") == "sandbox" else NoBank()),
+            identity_verifier=(
+                SandboxIdentityVerifier(settings.data_dir / "sandbox-identity.json")
+                if settings.adapter("identity_verifier") == "sandbox"
+                else NoIdentityVerifier()),
         )
 
     @property

@@ -107,6 +107,29 @@ def _set_pin(
     notifications.notify_owner(db, topic="pin.changed", user_id=user_id, now=now, payload={})
 
 
+def reset_pin(
+    db: Session, *, keys: Keyring, policy: Policy, wallet: LockedWallet, pin: str,
+    actor: Principal, now: datetime,
+) -> None:
+    """Set a new PIN without the current one. Only a completed recovery case calls this;
+    the caller holds the wallet lock and has lifted the PIN lock it covers."""
+    user_id = wallet.user_id
+    user = db.get(User, user_id)
+    assert user is not None
+    birth = validation.birth_date_of(keys.vault.open("id_number", user.id_number_sealed))
+    pin_rules.check_new_pin(pin, length=policy.pin.length, birth=birth)
+    salt = pin_rules.new_salt()
+    digest = pin_rules.pin_digest(keys.pin_pepper, salt, user_id, pin)
+    existing = db.get(PaymentPin, user_id)
+    if existing is None:
+        db.add(PaymentPin(user_id=user_id, salt=salt, digest=digest, failures=0, set_at=now))
+    else:
+        existing.salt, existing.digest, existing.failures, existing.set_at = salt, digest, 0, now
+    audit.append(db, actor=actor.ref, action="pin.reset", subject=user_id, at=now,
+                 chain=user_id)
+    notifications.notify_owner(db, topic="pin.changed", user_id=user_id, now=now, payload={})
+
+
 def judge_pin(
     db: Session, *, keys: Keyring, policy: Policy, wallet: LockedWallet, pin: str,
     now: datetime, offer_biometric: Callable[[], bool] | None = None,

@@ -326,6 +326,28 @@ def trust_device_by_staff(
     return device
 
 
+def trust_device_by_recovery(
+    db: Session, *, wallet: LockedWallet, device: Device, case_id: str, now: datetime,
+) -> Device:
+    """A completed recovery case trusts the device it names (the owner's way back when no
+    trusted device is left). The caller holds the owner's wallet lock (``wallet``)."""
+    assert device.user_id == wallet.user_id
+    pending = list(db.execute(
+        select(DeviceChallenge).where(DeviceChallenge.user_id == device.user_id,
+                                      DeviceChallenge.device_id == device.id,
+                                      DeviceChallenge.status == "pending")).scalars())
+    by = Principal(role=Role.SYSTEM, id=f"recovery:{case_id}")
+    for challenge in pending:
+        _decide(db, challenge, status="approved", by=by, method="recovery", now=now)
+    _trust_device(db, device, via="recovery", by=by, now=now,
+                  fingerprint=device.fingerprint_digest, reason="recovery case completed",
+                  data={"case_id": case_id})
+    db.execute(update(DeviceSession)
+               .where(DeviceSession.device_id == device.id, DeviceSession.revoked_at.is_(None))
+               .values(trusted=True))
+    return device
+
+
 # ---- helpers --------------------------------------------------------------------------
 
 

@@ -56,6 +56,7 @@ from walletguard.notifications import service as notifications
 from walletguard.payments import limits
 from walletguard.payments.models import Merchant
 from walletguard.policy import DAILY_WINDOW, Policy
+from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
 
 Method = Literal["pin", "biometric", "password_free", "emergency_code"]
@@ -150,7 +151,8 @@ def authorize_payment(
         with judged(db):
             to_account = path.merchant_account(db, request.merchant_id)
             _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
-                       auth=request.auth, now=now, kind="payment")
+                       auth=request.auth, now=now, kind="payment",
+                       merchant_id=request.merchant_id, payment_id=answer["id"])
             _move_money(db, wallet=wallet, kind="payment", amount=request.amount,
                         to_account=to_account, counterparty_id=request.merchant_id,
                         auth=request.auth, category=request.category,
@@ -290,13 +292,17 @@ def _remember_refusal(
 def _authorize(
     db: Session, *, path: MoneyPath, owner: Principal, wallet: LockedWallet, amount: int,
     auth: PaymentAuth, now: datetime, kind: Literal["payment", "transfer"],
-    authenticated: Callable[[], None] | None = None,
+    authenticated: Callable[[], None] | None = None, merchant_id: str | None = None,
+    payment_id: str | None = None,
 ) -> None:
     """Everything that must hold before money moves; the wallet row is locked.
     ``authenticated`` runs once the payer has authenticated, before any limit."""
     policy = path.policy
     active = restrictions.active_for_payment(db, wallet=wallet, now=now)
-    restrictions.guard(active, restrictions.Action.PAY)
+    # An emergency code is for an owner whose wallet is frozen for payments (seed 002
+    # §8): only what blocks the whole account stops it.
+    restrictions.guard([r for r in active if auth.method != "emergency_code"
+                        or r.scope == restrictions.Scope.ACCOUNT], restrictions.Action.PAY)
     observed = restrictions.in_observation(active)
     _roll_day(wallet, path.today(now))
     if auth.method == "password_free":
@@ -324,8 +330,17 @@ def _authorize(
                                      assertion=auth.assertion, now=now)
         wallet.password_free_in_a_row = 0
     else:
-        raise MethodNotAvailable("emergency codes are issued by an institution; "
-                                 "this wallet platform has none enabled yet")
+        if kind == "transfer" or merchant_id is None or payment_id is None:
+            raise MethodNotAvailable("an emergency code pays a merchant, not another owner")
+        if not auth.code:
+            raise InvalidInput("auth.code is required for method emergency_code",
+                               field="auth.code")
+        merchant = db.get(Merchant, merchant_id)
+        recovery.redeem_emergency_code(
+            db, keys=path.keys, policy=policy, wallet=wallet, code=auth.code, amount=amount,
+            merchant_category=merchant.category if merchant else None,
+            payment_id=payment_id, now=now)
+        observed = True
     if authenticated is not None:
         authenticated()
     cap = limits.daily_cap(policy, wallet, observed=observed)

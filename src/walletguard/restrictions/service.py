@@ -285,7 +285,7 @@ def _lockable(db: Session, restriction_id: str) -> tuple[Restriction, LockedWall
     return found, wallet
 
 
-def _matches_owner(db: Session, *, keys: Keyring, user_id: str,
+def check_document(db: Session, *, keys: Keyring, user_id: str,
                    document: DocumentEvidence) -> None:
     """A document carrying a resident ID number must carry the account holder's own: the
     one number the wallet holds (sealed) and can compare. ``document`` is validated."""
@@ -321,7 +321,7 @@ def lift(
         raise Conflict("this restriction is no longer in force")
     check_id = None
     if document is not None:
-        _matches_owner(db, keys=keys, user_id=restriction.user_id, document=document)
+        check_document(db, keys=keys, user_id=restriction.user_id, document=document)
         check = DocumentCheck(
             id=new_id("doc"), user_id=restriction.user_id, restriction_id=restriction.id,
             document_type=document.document_type,
@@ -331,11 +331,22 @@ def lift(
         )
         db.add(check)
         check_id = check.id
+    evidence = {**(evidence or {}), **({"document_check": check_id} if check_id else {})}
+    return lift_locked(db, wallet=wallet, restriction=restriction, actor=actor, reason=reason,
+                       evidence=evidence, policy=policy, now=now)
+
+
+def lift_locked(
+    db: Session, *, wallet: LockedWallet, restriction: Restriction, actor: Principal,
+    reason: str, evidence: dict[str, Any], policy: Policy, now: datetime,
+) -> Restriction:
+    """The lift itself, for a use case that holds the owner's wallet lock (``lift``, a
+    completed recovery case): recorded, cancellable within the cooling-off window, every
+    unproven session ended, the owner told."""
     restriction.lifted_at = now
     restriction.lifted_by = actor.ref
     restriction.lift_reason = reason
-    restriction.lift_evidence = {**(evidence or {}), **({"document_check": check_id}
-                                                       if check_id else {})}
+    restriction.lift_evidence = evidence
     window = timedelta(hours=policy.restrictions.unfreeze_cooling_off_hours)
     restriction.cancellable_until = now + window
     # The lift proves the owner to staff, not whoever logged in meanwhile: every untrusted

@@ -1,0 +1,106 @@
+"""Recovery cases, their evidence, their per-channel failure counts, and emergency codes.
+
+Every table is an owner table: ``user_id`` leads each primary key, and references
+between them carry it (the distribution rule). A case is found by its id alone from the
+public endpoints, through ``ix_recovery_cases_id`` (not unique on its own: ids are random
+and uniqueness is per owner)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from walletguard.db import Base, UTCDateTime
+
+
+class RecoveryCase(Base):
+    __tablename__ = "recovery_cases"
+    __table_args__ = (Index("ix_recovery_cases_id", "id"),)
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    # open → (review) → delayed → completed; or expired / cancelled
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    required_assurance: Mapped[int] = mapped_column(Integer)
+    failures: Mapped[int] = mapped_column(Integer)
+    risk: Mapped[list[str]] = mapped_column(JSON)
+    device_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    device_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    device_platform: Mapped[str | None] = mapped_column(String(20), default=None)
+    fingerprint_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    delay_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancelled_by: Mapped[str | None] = mapped_column(String(80), default=None)
+    opened_by: Mapped[str] = mapped_column(String(80))
+
+
+class RecoveryEvidence(Base):
+    """One verification that passed, with what it was worth when it passed."""
+
+    __tablename__ = "recovery_evidence"
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "case_id"],
+                             ["recovery_cases.user_id", "recovery_cases.id"]),
+        UniqueConstraint("user_id", "case_id", "channel"),
+    )
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(30))
+    strength: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RecoveryChannelState(Base):
+    """Per case and channel: failures (counted by a conditional UPDATE before judging)
+    and the one pending step a channel may hold (a bank OTP ticket)."""
+
+    __tablename__ = "recovery_channel_states"
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "case_id"],
+                             ["recovery_cases.user_id", "recovery_cases.id"]),
+    )
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(30), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    failures: Mapped[int] = mapped_column(Integer)
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class EmergencyCode(Base):
+    """A one-off payment code an institution issued after an in-person document check
+    (seed 002 §8). Only its keyed digest is stored; ``used_at`` is set once, by one
+    conditional UPDATE."""
+
+    __tablename__ = "emergency_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_digest"),)
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code_digest: Mapped[str] = mapped_column(String(64))
+    limit_minor: Mapped[int] = mapped_column(Integer)
+    issued_by: Mapped[str] = mapped_column(String(80))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    used_for: Mapped[str | None] = mapped_column(String(40), default=None)
