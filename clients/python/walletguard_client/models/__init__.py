@@ -1,5 +1,6 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .add_verification_response_200 import AddVerificationResponse200
 from .agent_freeze_response_201 import AgentFreezeResponse201
 from .agent_restriction_in import AgentRestrictionIn
 from .agent_restriction_in_scope import AgentRestrictionInScope
@@ -13,13 +14,21 @@ from .biometric_payment_options_response_200 import BiometricPaymentOptionsRespo
 from .biometric_registration_in import BiometricRegistrationIn
 from .biometric_registration_in_credential import BiometricRegistrationInCredential
 from .biometric_registration_options_response_200 import BiometricRegistrationOptionsResponse200
+from .branch_check_in import BranchCheckIn
+from .branch_check_in_document_type import BranchCheckInDocumentType
+from .branch_verification_response_200 import BranchVerificationResponse200
+from .cancel_case_response_200 import CancelCaseResponse200
 from .cancel_lift_response_201 import CancelLiftResponse201
+from .case_in import CaseIn
+from .case_in_purpose import CaseInPurpose
 from .challenge_out import ChallengeOut
 from .challenge_out_status import ChallengeOutStatus
 from .code_in import CodeIn
 from .command_in import CommandIn
 from .command_in_type import CommandInType
 from .command_out import CommandOut
+from .complete_case_response_200 import CompleteCaseResponse200
+from .complete_in import CompleteIn
 from .contact_in import ContactIn
 from .contact_out import ContactOut
 from .contact_report_in import ContactReportIn
@@ -33,8 +42,10 @@ from .device_out import DeviceOut
 from .device_out_last_location_type_0 import DeviceOutLastLocationType0
 from .device_out_status import DeviceOutStatus
 from .device_out_trust import DeviceOutTrust
+from .device_ref_in import DeviceRefIn
 from .document_in import DocumentIn
 from .document_in_document_type import DocumentInDocumentType
+from .emergency_code_in import EmergencyCodeIn
 from .fetch_commands_response_200 import FetchCommandsResponse200
 from .freeze_in import FreezeIn
 from .freeze_own_wallet_response_201 import FreezeOwnWalletResponse201
@@ -43,6 +54,7 @@ from .get_restriction_response_200 import GetRestrictionResponse200
 from .healthz_response_200 import HealthzResponse200
 from .hotline_report_response_201 import HotlineReportResponse201
 from .incidents_of_user_response_200 import IncidentsOfUserResponse200
+from .issue_emergency_code_response_201 import IssueEmergencyCodeResponse201
 from .lift_in import LiftIn
 from .lift_in_evidence_type_0 import LiftInEvidenceType0
 from .lift_restriction_response_200 import LiftRestrictionResponse200
@@ -54,6 +66,7 @@ from .me_out import MeOut
 from .merchant_balance_response_200 import MerchantBalanceResponse200
 from .merchant_in import MerchantIn
 from .money_out import MoneyOut
+from .open_case_response_201 import OpenCaseResponse201
 from .owner_report_in import OwnerReportIn
 from .password_free_in import PasswordFreeIn
 from .payment_in import PaymentIn
@@ -86,9 +99,12 @@ from .transfer_in import TransferIn
 from .trust_in import TrustIn
 from .trust_in_evidence_type_0 import TrustInEvidenceType0
 from .trusted_contacts_in import TrustedContactsIn
+from .verification_in import VerificationIn
+from .verification_in_channel import VerificationInChannel
 from .wallet_response_200 import WalletResponse200
 
 __all__ = (
+    "AddVerificationResponse200",
     "AgentFreezeResponse201",
     "AgentRestrictionIn",
     "AgentRestrictionInScope",
@@ -102,13 +118,21 @@ __all__ = (
     "BiometricRegistrationIn",
     "BiometricRegistrationInCredential",
     "BiometricRegistrationOptionsResponse200",
+    "BranchCheckIn",
+    "BranchCheckInDocumentType",
+    "BranchVerificationResponse200",
+    "CancelCaseResponse200",
     "CancelLiftResponse201",
+    "CaseIn",
+    "CaseInPurpose",
     "ChallengeOut",
     "ChallengeOutStatus",
     "CodeIn",
     "CommandIn",
     "CommandInType",
     "CommandOut",
+    "CompleteCaseResponse200",
+    "CompleteIn",
     "ContactIn",
     "ContactOut",
     "ContactReportIn",
@@ -122,8 +146,10 @@ __all__ = (
     "DeviceOutLastLocationType0",
     "DeviceOutStatus",
     "DeviceOutTrust",
+    "DeviceRefIn",
     "DocumentIn",
     "DocumentInDocumentType",
+    "EmergencyCodeIn",
     "FetchCommandsResponse200",
     "FreezeIn",
     "FreezeOwnWalletResponse201",
@@ -132,6 +158,7 @@ __all__ = (
     "HealthzResponse200",
     "HotlineReportResponse201",
     "IncidentsOfUserResponse200",
+    "IssueEmergencyCodeResponse201",
     "LiftIn",
     "LiftInEvidenceType0",
     "LiftRestrictionResponse200",
@@ -143,6 +170,7 @@ __all__ = (
     "MerchantBalanceResponse200",
     "MerchantIn",
     "MoneyOut",
+    "OpenCaseResponse201",
     "OwnerReportIn",
     "PasswordFreeIn",
     "PaymentIn",
@@ -175,5 +203,7 @@ __all__ = (
     "TrustedContactsIn",
     "TrustIn",
     "TrustInEvidenceType0",
+    "VerificationIn",
+    "VerificationInChannel",
     "WalletResponse200",
 )
