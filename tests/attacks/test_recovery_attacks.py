@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import select
 
 from tests import factories, races
-from tests.recovery.test_cases import card
+from tests.recovery.test_cases import card, new_otp_ticket
 from walletguard.adapters.bank import SandboxBank
 from walletguard.adapters.carrier import SandboxCarrier
 from walletguard.ledger.models import LedgerTransfer, Wallet
@@ -128,10 +128,9 @@ def test_sim_swapper_with_a_leaked_id_number_cannot_recover_to_a_new_device(
         case = http.post("/v1/recovery-cases", json={
             "phone": owner.phone, "purpose": "new_device",
             "device": {"id": "swapper-phone"}}).json()
-        http.post(f"/v1/recovery-cases/{case['id']}/verifications",
-                  json={"channel": "bank_card", "card_number": number})
-        codes = platform.bank._read()["codes"]
-        ticket = max(codes, key=lambda t: codes[t]["expires_at"])
+        ticket = new_otp_ticket(platform.bank, lambda: http.post(
+            f"/v1/recovery-cases/{case['id']}/verifications",
+            json={"channel": "bank_card", "card_number": number}))
         got = http.post(f"/v1/recovery-cases/{case['id']}/verifications",
                         json={"channel": "bank_card", "card_number": number,
                               "otp": platform.bank.sent_code(ticket)})

@@ -40,3 +40,11 @@ class SandboxCarrier:
         changes: dict[str, str] = json.loads(self.path.read_text() or "{}")
         when = changes.get(phone)
         return datetime.fromisoformat(when) if when else None
+
+    def record_sim_change(self, phone: str, at: datetime) -> None:
+        """Sandbox only: pretend the carrier reported a new SIM for ``phone`` (recovery's
+        tests and the SIM-swap attack suite use it)."""
+        changes = json.loads(self.path.read_text() or "{}") if self.path.exists() else {}
+        changes[phone] = at.isoformat()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(changes))

@@ -60,3 +60,11 @@ class SandboxSms:
                 os.write(fd, line.encode())
             finally:
                 os.close(fd)
+
+    def sent_to(self, phone: str) -> list[dict[str, str]]:
+        """What the sandbox delivered to ``phone``, oldest first (the recovery tests read
+        the bank OTP the sandbox bank sent)."""
+        if not self.path.exists():
+            return []
+        rows = [json.loads(line) for line in self.path.read_text().splitlines() if line]
+        return [r for r in rows if r["to"] == phone]
