@@ -4,8 +4,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
+from fastapi.routing import APIRoute
 from pydantic import ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session
+from starlette.routing import Match
+from starlette.types import Scope
 
 from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal
@@ -26,7 +29,23 @@ from walletguard.http.deps import (
 from walletguard.http.schema import Out, Strict, Text
 from walletguard.runtime import Platform
 
-router = APIRouter(tags=["owner"])
+
+
+class _DeviceRoute(APIRoute):
+    """``current`` names the calling device (``/v1/devices/current/commands``), never a
+    ``{device_id}``: device ids are the server's (``dev_…``). Without this,
+    ``POST /v1/devices/{device_id}/commands`` would also serve
+    ``POST /v1/devices/current/commands``, and a 405 there would list POST as allowed."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE and child.get("path_params", {}).get("device_id") == CURRENT:
+            return Match.NONE, {}
+        return match, child
+
+
+CURRENT = "current"
+router = APIRouter(tags=["owner"], route_class=_DeviceRoute)
 
 Short = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
