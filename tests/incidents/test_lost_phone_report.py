@@ -57,10 +57,11 @@ def test_wrong_details_answer_exactly_like_right_ones_and_freeze_nothing(
         assert answer.status_code == 202, (label, answer.text)
         assert answer.headers["content-type"] == "application/json", label
     bodies = {label: answer.json() for label, answer in answers.items()}
-    # Same keys, same message, an incident reference of the same shape every time.
+    # Same keys, same message and next steps, an incident reference of the same shape.
     assert {label: sorted(body) for label, body in bodies.items()} == {
-        label: ["incident_id", "message"] for label in bodies}
+        label: ["incident_id", "message", "next_steps"] for label in bodies}
     assert len({body["message"] for body in bodies.values()}) == 1
+    assert all(body["next_steps"] == bodies["right"]["next_steps"] for body in bodies.values())
     shapes = {(body["incident_id"][:4], len(body["incident_id"])) for body in bodies.values()}
     assert shapes == {("inc_", len(bodies["right"]["incident_id"]))}
     assert len({body["incident_id"] for body in bodies.values()}) == 4

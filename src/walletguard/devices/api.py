@@ -10,11 +10,9 @@ from sqlalchemy.orm import Session
 from starlette.routing import Match
 from starlette.types import Scope
 
-from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal
 from walletguard.devices import challenges
 from walletguard.devices import service as devices
-from walletguard.errors import Unauthenticated
 from walletguard.http.deps import (
     PASSWORD_SLOT,
     Agent,
@@ -29,6 +27,7 @@ from walletguard.http.deps import (
 from walletguard.http.schema import Out, Strict, Text
 from walletguard.runtime import Platform
 
+CURRENT = "current"
 
 
 class _DeviceRoute(APIRoute):
@@ -44,7 +43,6 @@ class _DeviceRoute(APIRoute):
         return match, child
 
 
-CURRENT = "current"
 router = APIRouter(tags=["owner"], route_class=_DeviceRoute)
 
 Short = Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -184,17 +182,8 @@ def send_command(device_id: str, body: CommandIn, owner: AnyOwner, db: Tx,
 
 def calling_device(platform: PlatformDep, db: Tx, now: Now,
                    token: Annotated[str, Depends(bearer_token)]) -> str:
-    """The device behind a token — a live session, or a lost device's revoked one, which
-    may still fetch its queued lost-mode message and wipe."""
-    digest = platform.keys.token_digest(token)
-    lost = devices.lost_device_commands_stay_reachable(db, token_digest=digest)
-    if lost is not None:
-        return lost
-    caller = auth.authenticate(db, keys=platform.keys, token=token, now=now,
-                               idle_timeout=platform.session_idle_timeout)
-    if caller.device_id is None:
-        raise Unauthenticated("a device session is needed")
-    return caller.device_id
+    return devices.command_feed_device(db, keys=platform.keys, token=token, now=now,
+                                       idle_timeout=platform.session_idle_timeout)
 
 
 CallingDevice = Annotated[str, Depends(calling_device)]

@@ -369,11 +369,28 @@ def acknowledge_command(
 
 
 def lost_device_commands_stay_reachable(db: Session, *, token_digest: str) -> str | None:
-    """A device reported lost has no valid session, yet it must still fetch its queued
-    commands (lost-mode message, wipe). It presents its old token; this returns the
-    device id if that token belonged to a lost device."""
+    """The id of the lost device whose (revoked) session ``token_digest`` names, if any."""
     row = db.execute(
         select(DeviceSession.device_id).join(Device, Device.id == DeviceSession.device_id)
         .where(DeviceSession.token_digest == token_digest, Device.status == "lost")
     ).scalar_one_or_none()
     return row
+
+
+def command_feed_device(
+    db: Session, *, keys: Keyring, token: str, idle_timeout: timedelta, now: datetime
+) -> str:
+    """The device a command-feed request (fetch, acknowledge) comes from: a live device
+    session's, or a device reported lost presenting its revoked token. A lost phone has
+    no valid session, yet it must still fetch its queued lost-mode message and wipe, and
+    acknowledge them; that is all its old token can do — every other route refuses it.
+
+    Refusals: ``unauthenticated`` (no live session and no lost device behind the token,
+    or a staff key: the feed is a device's)."""
+    lost = lost_device_commands_stay_reachable(db, token_digest=keys.token_digest(token))
+    if lost is not None:
+        return lost
+    caller = auth.authenticate(db, keys=keys, token=token, now=now, idle_timeout=idle_timeout)
+    if caller.device_id is None:
+        raise Unauthenticated("a device session is needed")
+    return caller.device_id

@@ -175,6 +175,7 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
     "GET /v1/merchants/{merchant_id}/balance": (errors.NotFound,),
     "POST /v1/freeze": (),
     "POST /v1/admin/users/{user_id}/restrictions": (errors.NotFound,),
+    "GET /v1/admin/users/{user_id}/restrictions": (errors.NotFound,),
     "DELETE /v1/admin/restrictions/{restriction_id}": (errors.NotFound, errors.Conflict),
     "DELETE /v1/restrictions/{restriction_id}/lift": (errors.NotFound, errors.Conflict),
     "GET /v1/restrictions/{restriction_id}": (errors.NotFound,),
