@@ -95,8 +95,10 @@ def start_session(
     user = identity.find_by_phone(db, vault=keys.vault, phone=phone)
     account = user.phone_index if user is not None else keys.vault.blind_index(
         "phone", _phone_key(phone))
-    address = context.peer_ip or "no-address"
-    keys_and_limits = [
+    address = context.peer_ip
+    # No address: an in-process caller (``http.deps.client_ip`` refuses network requests
+    # without one), counted per account only.
+    keys_and_limits = [] if address is None else [
         (f"login:ip:{address}", rules.max_failures_per_ip),
         (f"login:acct-ip:{account}:{address}", rules.max_failures_per_account_per_address),
     ]
@@ -113,19 +115,21 @@ def start_session(
             raise RateLimited("too many login attempts; try again later", retry_after=wait)
         if not identity.check_password(keys, user, password) or user is None:
             raise Unauthenticated("phone or password is wrong")
+        # The right password ends the run of failures on the account (NIST: consecutive
+        # failures); the address gives this attempt back but keeps what it tried elsewhere.
+        for key, _limit in keys_and_limits:
+            if key.startswith("login:ip:"):
+                throttle.refund(db, key=key)
+            else:
+                throttle.clear(db, key=key)
         return _open_session(db, keys=keys, policy=policy, user=user, device=device,
-                             context=context, now=now, throttled=keys_and_limits)
+                             context=context, now=now)
 
 
 def _open_session(
     db: Session, *, keys: Keyring, policy: Policy, user: User, device: DeviceInfo,
-    context: LoginContext, now: datetime, throttled: list[tuple[str, int]],
+    context: LoginContext, now: datetime,
 ) -> StartedSession:
-    # The right password ends the run of failures on the account (NIST: consecutive
-    # failures); the address keeps what it tried elsewhere.
-    throttle.refund(db, key=throttled[0][0])
-    for key, _limit in throttled[1:]:
-        throttle.clear(db, key=key)
     restrictions.check(db, user_id=user.id, action=restrictions.Action.LOGIN, now=now)
     bound, is_new, trusted = _bind_device(db, keys=keys, user_id=user.id, info=device,
                                           context=context, now=now)

@@ -53,7 +53,7 @@ class MeOut(Out):
 def register_owner(body: RegisterIn, platform: PlatformDep, db: Tx, now: Now,
                    ip: ClientIp) -> CreatedOut:
     user = identity.register(
-        db, keys=platform.keys, policy=platform.policy, now=now, client_ip=ip or "unknown",
+        db, keys=platform.keys, policy=platform.policy, now=now, client_ip=ip,
         data=identity.Registration(phone=body.phone, password=body.password,
                                    real_name=body.real_name, id_number=body.id_number))
     return CreatedOut(id=user.id)

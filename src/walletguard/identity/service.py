@@ -40,7 +40,9 @@ def register(
     """Create an owner with an empty wallet. PII is sealed before it reaches the session.
 
     Sign-ups from one ``client_ip`` are counted (refusals too: a 409 tells whether a phone
-    is registered, so probing for accounts is what the limit slows down)."""
+    is registered, so probing for accounts is what the limit slows down). Without one the
+    caller is in-process (``http.deps.client_ip`` refuses network requests without an
+    address) and nothing is counted."""
     tried = 0
     if client_ip is not None:
         key, hour = f"register:ip:{client_ip}", timedelta(hours=1)
