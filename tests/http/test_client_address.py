@@ -54,7 +54,7 @@ def test_a_request_without_a_client_address_is_refused_and_counted_nowhere(
     platform: Platform, route: str
 ) -> None:
     owner = factories.register_owner(platform)
-    bodies = {
+    bodies: dict[str, dict[str, Any]] = {
         "/v1/users": {"phone": factories.phone(), "password": factories.PASSWORD,
                       "real_name": "王芳", "id_number": factories.resident_id()},
         "/v1/sessions": {"phone": owner.phone, "password": "wrong-password",
