@@ -294,7 +294,7 @@ def test_random_steps_over_the_services_keep_every_invariant(platform: ManualPla
                         placed = restrictions.owner_freeze(db, actor=owner.principal,
                                                            reason="phone lost",
                                                            now=platform.clock.now())
-                    return {"id": placed.id}
+                    return {"id": placed["id"]}
 
             outcome = self.attempt(call)
             assert outcome.code is None, outcome

@@ -72,7 +72,7 @@ def test_restriction_services_refuse_reasons_with_nothing_visible_or_bidi_contro
         placed = restrictions.agent_freeze(db, actor=factories.AGENT, user_id=owner.user_id,
                                            scope=restrictions.Scope.ACCOUNT, reason="hotline",
                                            now=now)
-        placed_id = placed.id
+        placed_id = placed["id"]
     before = snapshot(platform)
 
     attempts: tuple[Callable[[Session], object], ...] = (

@@ -217,6 +217,32 @@ class MethodNotAvailable(DomainError):
     title = "This authentication method is not available"
 
 
+class MethodNotAllowed(DomainError):
+    """The path exists, the method does not: answered with ``Allow``."""
+
+    code = "method_not_allowed"
+    status = 405
+    title = "Method not allowed"
+
+
+class InternalError(DomainError):
+    """The last resort: still problem+json, never the exception's text (it may hold input)."""
+
+    code = "internal_error"
+    status = 500
+    title = "Internal error"
+
+
+class ClientAddressUnknown(DomainError):
+    """A request that arrived without a peer address (a unix socket, and no trusted proxy
+    naming the client), on a route whose limits count per address: counted as one shared
+    address, one caller could spend every such caller's allowance, so it is refused."""
+
+    code = "client_address_unknown"
+    status = 400
+    title = "The client's address is unknown"
+
+
 class ReplayedRefusal(DomainError):
     """The refusal first given under an idempotency key, given again."""
 

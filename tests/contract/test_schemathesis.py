@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
@@ -38,29 +37,11 @@ def served_schema(server: str, database_url: str) -> schemathesis.BaseSchema:
     config = SchemathesisConfig.from_dict({
         "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED_REFUSALS}},
         "generation": {"database": "none", "max-examples": EXAMPLES},
-        # A real gap, not the document's: see test_the_command_feed_allows_only_get.
-        "operations": [{"include-path": COMMAND_FEED, "include-method": "GET",
-                        "checks": {"allow_header_conformance": {"enabled": False}}}],
     })
     return schemathesis.openapi.from_url(f"{server}/openapi.json", config=config)
 
 
 schema = schemathesis.pytest.from_fixture("served_schema")
-COMMAND_FEED = "/v1/devices/current/commands"
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug (route layout, devices/api.py): POST /v1/devices/{device_id}/commands also "
-    "matches /v1/devices/current/commands (device_id='current'), so POST there is served "
-    "(404 no such device) though the document has only GET; the 405 for other methods "
-    "truthfully says Allow: GET, POST. Fix: reserve 'current' (route order or a path "
-    "pattern on device_id), then drop this xfail and the check override above."))
-def test_the_command_feed_allows_only_get(server: str, database_url: str) -> None:
-    answer = httpx.request("OPTIONS", server + COMMAND_FEED)
-    assert answer.status_code == 405
-    assert answer.headers["allow"] == "GET"
-
-
 def _fuzzed_as(role: str) -> Callable[..., None]:
     """One test per role (schemathesis's lazy schema takes no parametrised fixture);
     one credential for all of that role's operations, made on first use."""

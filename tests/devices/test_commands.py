@@ -193,3 +193,15 @@ def test_after_a_report_the_owner_sees_the_lost_phone_from_a_new_device_and_can_
     assert wipe.status_code == 201, wipe.text
     [queued] = fetch(client, phone.headers).json()["items"]
     assert queued["type"] == "wipe"
+
+
+@pytest.mark.parametrize("method", ["POST", "OPTIONS", "DELETE"])
+def test_the_command_feed_allows_only_get(client: TestClient, platform: Platform,
+                                          method: str) -> None:
+    """``current`` is the calling device, never a ``{device_id}``: a POST there is not
+    a command to a device named "current", and the 405 names GET alone."""
+    owner = factories.register_owner(platform)
+    answer = client.request(method, "/v1/devices/current/commands", headers=owner.headers,
+                            json={"type": "ring"})
+    factories.assert_problem(answer, 405, "method_not_allowed")
+    assert answer.headers["allow"] == "GET"

@@ -5,6 +5,7 @@ whether the details matched."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -57,10 +58,11 @@ def test_wrong_details_answer_exactly_like_right_ones_and_freeze_nothing(
         assert answer.status_code == 202, (label, answer.text)
         assert answer.headers["content-type"] == "application/json", label
     bodies = {label: answer.json() for label, answer in answers.items()}
-    # Same keys, same message, an incident reference of the same shape every time.
+    # Same keys, same message and next steps, an incident reference of the same shape.
     assert {label: sorted(body) for label, body in bodies.items()} == {
-        label: ["incident_id", "message"] for label in bodies}
+        label: ["incident_id", "message", "next_steps"] for label in bodies}
     assert len({body["message"] for body in bodies.values()}) == 1
+    assert all(body["next_steps"] == bodies["right"]["next_steps"] for body in bodies.values())
     shapes = {(body["incident_id"][:4], len(body["incident_id"])) for body in bodies.values()}
     assert shapes == {("inc_", len(bodies["right"]["incident_id"]))}
     assert len({body["incident_id"] for body in bodies.values()}) == 4
@@ -275,3 +277,37 @@ def test_a_second_report_of_the_same_loss_joins_the_standing_incident(
     view = client.get(f"/v1/incidents/{first.json()['incident_id']}", headers=agent).json()
     assert [e["kind"] for e in view["timeline"]][-1] == "reported_again"
     assert "incident.lost_phone_reported_again" in audit_actions(platform, owner.user_id)
+
+
+def test_the_public_answer_carries_the_policys_checklist_and_how_to_follow_up(
+    client: TestClient, platform: Platform, agent: dict[str, str]
+) -> None:
+    """The reporter on a friend's browser gets something to act on: whom to call, what to
+    ask, by when — every checklist entry of the policy, most urgent first — and how the
+    owner follows up. Built from the policy and the clock alone."""
+    owner = factories.register_owner(platform)
+    answer = report(client, report_body(owner))
+    assert answer.status_code == 202
+    steps = answer.json()["next_steps"]
+
+    entries = platform.policy.incidents.linked_platforms
+    assert sorted(item["key"] for item in steps["checklist"]) == sorted(p.key for p in entries)
+    by_key = {p.key: p for p in entries}
+    now = platform.clock.now()
+    for item in steps["checklist"]:
+        entry = by_key[item["key"]]
+        hours = platform.policy.incidents.urgency_hours[entry.category]
+        assert (item["name"], item["hotline"], item["say"]) == (entry.name, entry.hotline,
+                                                                entry.say)
+        assert item["due_within_hours"] == hours
+        assert datetime.fromisoformat(item["due_at"]) == now + timedelta(hours=hours)
+    due = [item["due_within_hours"] for item in steps["checklist"]]
+    assert due == sorted(due)
+    assert {"china-mobile", "wechat-pay", "banks", "police"} <= set(by_key)
+    assert steps["follow_up"] and all(isinstance(line, str) for line in steps["follow_up"])
+    # The incident the owner opens later lists the same entries in the same order.
+    with platform.db.transaction() as db:
+        incident_id = db.execute(select(Incident.id).where(
+            Incident.user_id == owner.user_id)).scalar_one()
+    view = client.get(f"/v1/incidents/{incident_id}", headers=agent).json()
+    assert [i["key"] for i in view["checklist"]] == [i["key"] for i in steps["checklist"]]

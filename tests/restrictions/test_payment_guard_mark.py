@@ -39,7 +39,7 @@ def test_a_freeze_marks_the_wallet_and_the_mark_clears_only_once_nothing_is_in_f
         pass
     assert marked(platform, owner.user_id)  # still in force: the mark stays
     with platform.db.transaction() as db:
-        restrictions.lift(db, actor=factories.AGENT, restriction_id=freeze.id,
+        restrictions.lift(db, actor=factories.AGENT, restriction_id=freeze["id"],
                           reason="owner verified", policy=platform.policy, keys=platform.keys,
                           now=platform.clock.now())
     assert marked(platform, owner.user_id)  # a lift does not clear it; a payment may

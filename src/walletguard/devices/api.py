@@ -4,14 +4,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
+from fastapi.routing import APIRoute
 from pydantic import ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session
+from starlette.routing import Match
+from starlette.types import Scope
 
-from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal
 from walletguard.devices import challenges
 from walletguard.devices import service as devices
-from walletguard.errors import Unauthenticated
 from walletguard.http.deps import (
     PASSWORD_SLOT,
     Agent,
@@ -26,7 +27,23 @@ from walletguard.http.deps import (
 from walletguard.http.schema import Out, Strict, Text
 from walletguard.runtime import Platform
 
-router = APIRouter(tags=["owner"])
+CURRENT = "current"
+
+
+class _DeviceRoute(APIRoute):
+    """``current`` names the calling device (``/v1/devices/current/commands``), never a
+    ``{device_id}``: device ids are the server's (``dev_…``). Without this,
+    ``POST /v1/devices/{device_id}/commands`` would also serve
+    ``POST /v1/devices/current/commands``, and a 405 there would list POST as allowed."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE and child.get("path_params", {}).get("device_id") == CURRENT:
+            return Match.NONE, {}
+        return match, child
+
+
+router = APIRouter(tags=["owner"], route_class=_DeviceRoute)
 
 Short = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
@@ -165,17 +182,8 @@ def send_command(device_id: str, body: CommandIn, owner: AnyOwner, db: Tx,
 
 def calling_device(platform: PlatformDep, db: Tx, now: Now,
                    token: Annotated[str, Depends(bearer_token)]) -> str:
-    """The device behind a token — a live session, or a lost device's revoked one, which
-    may still fetch its queued lost-mode message and wipe."""
-    digest = platform.keys.token_digest(token)
-    lost = devices.lost_device_commands_stay_reachable(db, token_digest=digest)
-    if lost is not None:
-        return lost
-    caller = auth.authenticate(db, keys=platform.keys, policy=platform.policy, token=token,
-                               now=now)
-    if caller.device_id is None:
-        raise Unauthenticated("a device session is needed")
-    return caller.device_id
+    return devices.command_feed_device(db, keys=platform.keys, policy=platform.policy,
+                                       token=token, now=now)
 
 
 CallingDevice = Annotated[str, Depends(calling_device)]

@@ -97,8 +97,10 @@ def start_session(
     user = identity.find_by_phone(db, vault=keys.vault, phone=phone)
     account = user.phone_index if user is not None else keys.vault.blind_index(
         "phone", _phone_key(phone))
-    address = context.peer_ip or "no-address"
-    keys_and_limits = [
+    address = context.peer_ip
+    # No address: an in-process caller (``http.deps.client_ip`` refuses network requests
+    # without one), counted per account only.
+    keys_and_limits = [] if address is None else [
         (f"login:ip:{address}", rules.max_failures_per_ip),
         (f"login:acct-ip:{account}:{address}", rules.max_failures_per_account_per_address),
     ]
@@ -115,19 +117,21 @@ def start_session(
             raise RateLimited("too many login attempts; try again later", retry_after=wait)
         if not identity.check_password(keys, user, password) or user is None:
             raise Unauthenticated("phone or password is wrong")
+        # The right password ends the run of failures on the account (NIST: consecutive
+        # failures); the address gives this attempt back but keeps what it tried elsewhere.
+        for key, _limit in keys_and_limits:
+            if key.startswith("login:ip:"):
+                throttle.refund(db, key=key)
+            else:
+                throttle.clear(db, key=key)
         return _open_session(db, keys=keys, policy=policy, user=user, device=device,
-                             context=context, now=now, throttled=keys_and_limits)
+                             context=context, now=now)
 
 
 def _open_session(
     db: Session, *, keys: Keyring, policy: Policy, user: User, device: DeviceInfo,
-    context: LoginContext, now: datetime, throttled: list[tuple[str, int]],
+    context: LoginContext, now: datetime,
 ) -> StartedSession:
-    # The right password ends the run of failures on the account (NIST: consecutive
-    # failures); the address keeps what it tried elsewhere.
-    throttle.refund(db, key=throttled[0][0])
-    for key, _limit in throttled[1:]:
-        throttle.clear(db, key=key)
     restrictions.check(db, user_id=user.id, action=restrictions.Action.LOGIN, now=now)
     bound, is_new, trusted = _bind_device(db, keys=keys, user_id=user.id, info=device,
                                           context=context, now=now)
@@ -371,11 +375,28 @@ def acknowledge_command(
 
 
 def lost_device_commands_stay_reachable(db: Session, *, token_digest: str) -> str | None:
-    """A device reported lost has no valid session, yet it must still fetch its queued
-    commands (lost-mode message, wipe). It presents its old token; this returns the
-    device id if that token belonged to a lost device."""
+    """The id of the lost device whose (revoked) session ``token_digest`` names, if any."""
     row = db.execute(
         select(DeviceSession.device_id).join(Device, Device.id == DeviceSession.device_id)
         .where(DeviceSession.token_digest == token_digest, Device.status == "lost")
     ).scalar_one_or_none()
     return row
+
+
+def command_feed_device(
+    db: Session, *, keys: Keyring, policy: Policy, token: str, now: datetime
+) -> str:
+    """The device a command-feed request (fetch, acknowledge) comes from: a live device
+    session's, or a device reported lost presenting its revoked token. A lost phone has
+    no valid session, yet it must still fetch its queued lost-mode message and wipe, and
+    acknowledge them; that is all its old token can do — every other route refuses it.
+
+    Refusals: ``unauthenticated`` (no live session and no lost device behind the token,
+    or a staff key: the feed is a device's)."""
+    lost = lost_device_commands_stay_reachable(db, token_digest=keys.token_digest(token))
+    if lost is not None:
+        return lost
+    caller = auth.authenticate(db, keys=keys, policy=policy, token=token, now=now)
+    if caller.device_id is None:
+        raise Unauthenticated("a device session is needed")
+    return caller.device_id

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal, Role
-from walletguard.errors import InvalidInput, Unauthenticated
+from walletguard.errors import ClientAddressUnknown, InvalidInput, Unauthenticated
 from walletguard.runtime import Platform
 
 
@@ -49,11 +49,24 @@ async def now(platform: PlatformDep) -> datetime:
 Now = Annotated[datetime, Depends(now)]
 
 
-async def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+async def client_ip(request: Request) -> str:
+    """The address the request came from (the peer's, or the client a trusted proxy names:
+    ``WALLETGUARD_FORWARDED_ALLOW_IPS``), for the routes whose limits count per address:
+    sign-ups, logins, public lost-phone reports. Over TCP there always is one. A request
+    without one (a unix socket with no trusted proxy header) is refused here, the one
+    place that decides it: pooled into one "unknown" bucket, any such caller could spend
+    the allowance of every other one. The use cases read a missing address as an
+    in-process caller (CLI, demo, tests), which has the database in hand anyway."""
+    host = request.client.host if request.client else None
+    if not host:
+        raise ClientAddressUnknown(
+            "this request arrived without a client address (a unix socket, and no trusted "
+            "proxy naming the client); connect over TCP, or send it through a proxy listed "
+            "in WALLETGUARD_FORWARDED_ALLOW_IPS")
+    return host
 
 
-ClientIp = Annotated[str | None, Depends(client_ip)]
+ClientIp = Annotated[str, Depends(client_ip)]
 
 
 async def password_slot(platform: PlatformDep) -> AsyncIterator[None]:

@@ -14,7 +14,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Send
 
-from walletguard.errors import Conflict, DomainError, InvalidInput, PayloadTooLarge, Unavailable
+from walletguard.errors import (
+    Conflict,
+    DomainError,
+    InternalError,
+    InvalidInput,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    Unavailable,
+)
 from walletguard.http.schema import api_routes
 
 log = logging.getLogger("walletguard.http")
@@ -96,13 +105,15 @@ def install(app: FastAPI) -> None:
                                                  "UTF-8 JSON", field="body"))
         if exc.status_code == 413:
             return problem_response(PayloadTooLarge(str(exc.detail)))
-        codes = {404: "not_found", 405: "method_not_allowed"}
-        error = DomainError(str(exc.detail))
-        error.status = exc.status_code
-        error.code = codes.get(exc.status_code, "http_error")
-        error.title = str(exc.detail)
-        headers = {"Allow": _allowed(request)} if exc.status_code == 405 else None
-        return problem_response(error, headers)
+        if exc.status_code == 405:
+            return problem_response(MethodNotAllowed(f"{request.method} is not served here"),
+                                    {"Allow": _allowed(request)})
+        if exc.status_code == 404:
+            return problem_response(NotFound("no such path"))
+        # The framework raises only the statuses above; anything else is a bug here.
+        log.error("unexpected framework HTTP status %s", exc.status_code)
+        return problem_response(InternalError("an unexpected error occurred; it has been "
+                                              "logged"))
 
     @app.exception_handler(IntegrityError)
     async def integrity(_: Request, exc: IntegrityError) -> Response:
@@ -122,9 +133,8 @@ def install(app: FastAPI) -> None:
     async def internal(_: Request, exc: Exception) -> Response:
         # Last resort: still problem+json, never the exception text (it may hold input).
         log.error("unhandled %s", type(exc).__name__, exc_info=exc)
-        error = DomainError("an unexpected error occurred; it has been logged")
-        error.status, error.code, error.title = 500, "internal_error", "Internal error"
-        return problem_response(error)
+        return problem_response(InternalError("an unexpected error occurred; it has been "
+                                              "logged"))
 
     @app.exception_handler(OperationalError)
     async def unavailable(_: Request, exc: OperationalError) -> Response:

@@ -138,11 +138,12 @@ _MONEY_AUTH = (*_RESTRICTED, *_PIN, errors.InvalidBiometric, errors.StepUpRequir
 # The errors a route's use case can raise beyond those its declaration implies (see
 # ``errors_for``). Every operation the app serves has a row (a test holds it to that).
 ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
-    "POST /v1/users": (errors.RateLimited, errors.Conflict),
+    "POST /v1/users": (errors.RateLimited, errors.Conflict, errors.ClientAddressUnknown),
     "GET /v1/me": (),
     "PUT /v1/trusted-contacts": (),
     "GET /v1/trusted-contacts": (),
-    "POST /v1/sessions": (errors.Unauthenticated, errors.RateLimited, errors.Forbidden),
+    "POST /v1/sessions": (errors.Unauthenticated, errors.RateLimited, errors.Forbidden,
+                         errors.ClientAddressUnknown),
     "GET /v1/devices": (),
     "DELETE /v1/devices/{device_id}": (errors.NotFound,),
     "POST /v1/devices/{device_id}/commands": (errors.NotFound,),
@@ -176,10 +177,11 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
     "GET /v1/merchants/{merchant_id}/balance": (errors.NotFound,),
     "POST /v1/freeze": (),
     "POST /v1/admin/users/{user_id}/restrictions": (errors.NotFound,),
+    "GET /v1/admin/users/{user_id}/restrictions": (errors.NotFound,),
     "DELETE /v1/admin/restrictions/{restriction_id}": (errors.NotFound, errors.Conflict),
     "DELETE /v1/restrictions/{restriction_id}/lift": (errors.NotFound, errors.Conflict),
     "GET /v1/restrictions/{restriction_id}": (errors.NotFound,),
-    "POST /v1/lost-phone-reports": (errors.RateLimited,),
+    "POST /v1/lost-phone-reports": (errors.RateLimited, errors.ClientAddressUnknown),
     "POST /v1/incidents": (errors.NotFound, errors.Forbidden),
     "POST /v1/trusted-contacts/lost-phone-reports": (errors.NotFound, errors.RateLimited),
     "POST /v1/admin/users/{user_id}/incidents": (errors.NotFound,),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field, StringConstraints
@@ -9,8 +9,6 @@ from walletguard.http.deps import PASSWORD_SLOT, AnyOwner, ClientIp, Now, Owner,
 from walletguard.http.schema import Label, Out, RealName, Strict
 from walletguard.identity import service as identity
 from walletguard.policy import TrustedContactsPolicy
-from walletguard.restrictions import service as restrictions
-from walletguard.restrictions.models import Restriction
 
 router = APIRouter(tags=["owner"])
 _CONTACTS = TrustedContactsPolicy.model_fields
@@ -55,28 +53,15 @@ class MeOut(Out):
 def register_owner(body: RegisterIn, platform: PlatformDep, db: Tx, now: Now,
                    ip: ClientIp) -> CreatedOut:
     user = identity.register(
-        db, keys=platform.keys, policy=platform.policy, now=now, client_ip=ip or "unknown",
+        db, keys=platform.keys, policy=platform.policy, now=now, client_ip=ip,
         data=identity.Registration(phone=body.phone, password=body.password,
                                    real_name=body.real_name, id_number=body.id_number))
     return CreatedOut(id=user.id)
 
 
 @router.get("/v1/me", response_model=MeOut)
-def me(owner: AnyOwner, platform: PlatformDep, db: Tx, now: Now) -> MeOut:
-    profile = identity.profile(db, vault=platform.keys.vault, user_id=str(owner.user_id))
-    active = restrictions.active(db, user_id=profile.id, now=now)
-    return MeOut(
-        id=profile.id, phone_masked=profile.phone_masked, name_masked=profile.name_masked,
-        state=restrictions.state_of(active),
-        restrictions=[restriction_out(r) for r in active],
-    )
-
-
-def restriction_out(r: Restriction) -> RestrictionOut:
-    return RestrictionOut(
-        id=r.id, kind=r.kind, scope=r.scope, reason=r.reason, source=r.source,
-        placed_at=r.placed_at.isoformat(), placed_by=restrictions.placed_by_label(r),
-        expires_at=r.expires_at.isoformat() if r.expires_at else None)
+def me(owner: AnyOwner, platform: PlatformDep, db: Tx, now: Now) -> dict[str, Any]:
+    return identity.me(db, vault=platform.keys.vault, owner=owner, now=now)
 
 
 class ContactIn(Strict):

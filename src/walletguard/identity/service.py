@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -39,7 +40,9 @@ def register(
     """Create an owner with an empty wallet. PII is sealed before it reaches the session.
 
     Sign-ups from one ``client_ip`` are counted (refusals too: a 409 tells whether a phone
-    is registered, so probing for accounts is what the limit slows down)."""
+    is registered, so probing for accounts is what the limit slows down). Without one the
+    caller is in-process (``http.deps.client_ip`` refuses network requests without an
+    address) and nothing is counted."""
     tried = 0
     if client_ip is not None:
         key = f"register:ip:{client_ip}"
@@ -127,6 +130,18 @@ def profile(db: Session, *, vault: PiiVault, user_id: str) -> Profile:
         phone_masked=validation.mask_phone(vault.open("phone", user.phone_sealed)),
         name_masked=validation.mask_name(vault.open("real_name", user.real_name_sealed)),
     )
+
+
+def me(db: Session, *, vault: PiiVault, owner: Principal, now: datetime) -> dict[str, Any]:
+    """The owner's own account as ``GET /v1/me`` shows it: masked phone and name, one word
+    for its state (the strictest restriction in force) and those restrictions, who placed
+    them in words (never an actor ref)."""
+    owner.require(Role.OWNER, untrusted_ok=True)
+    found = profile(db, vault=vault, user_id=str(owner.user_id))
+    active = restrictions.active(db, user_id=found.id, now=now)
+    return {"id": found.id, "phone_masked": found.phone_masked,
+            "name_masked": found.name_masked, "state": restrictions.state_of(active),
+            "restrictions": [restrictions.view(r, for_owner=True) for r in active]}
 
 
 def details_match(

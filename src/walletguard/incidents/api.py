@@ -77,7 +77,8 @@ async def report_lost_phone(body: LostPhoneReportIn, platform: PlatformDep,
     # up, so their timing tells nothing, and a flood should not hold connections open.
     floor = platform.policy.lost_phone.response_floor_ms / 1000
     await asyncio.sleep(max(0.0, started + floor - time.monotonic()))
-    return {"incident_id": answer.incident_id, "message": answer.message}
+    return {"incident_id": answer.incident_id, "message": answer.message,
+            "next_steps": answer.next_steps}
 
 
 @router.post("/v1/incidents", status_code=201, tags=["owner"])

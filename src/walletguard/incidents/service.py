@@ -32,7 +32,7 @@ from walletguard.identity.models import TrustedContact, User
 from walletguard.incidents.models import ChecklistItem, Incident, IncidentEvent
 from walletguard.ledger import service as ledger
 from walletguard.notifications import service as notifications
-from walletguard.policy import DAILY_WINDOW, HOURLY_WINDOW, Policy
+from walletguard.policy import DAILY_WINDOW, HOURLY_WINDOW, ChecklistEntry, Policy
 from walletguard.restrictions import service as restrictions
 
 PUBLIC_MESSAGE = (
@@ -52,6 +52,7 @@ class LostPhoneReport:
 class ReportAnswer:
     message: str
     incident_id: str | None
+    next_steps: dict[str, Any]
 
 
 # The public reporter as restrictions, devices and the audit log name it: never the
@@ -85,9 +86,11 @@ def report_lost_phone(
     that someone is guessing."""
     _validate(report)
     rules = policy.lost_phone
-    address = reporter_ip or "unknown"
+    address = reporter_ip
     phone = _phone_key(report.phone)
-    limits = (
+    # No address: an in-process caller (``http.deps.client_ip`` refuses network requests
+    # without one), with the database in hand; there is no address to count.
+    limits = () if address is None else (
         (f"lost:ip:{address}", rules.reports_per_ip_per_hour),
         # Keyed, so the table holds no phone number next to an address.
         ("lost:pa:" + keys.vault.blind_index("lost_report", f"{phone}|{address}"),
@@ -108,7 +111,7 @@ def report_lost_phone(
 
 def _judge_public_report(
     db: Session, *, keys: Keyring, policy: Policy, report: LostPhoneReport, phone: str,
-    address: str, now: datetime,
+    address: str | None, now: datetime,
 ) -> ReportAnswer:
     user = identity.find_by_phone(db, vault=keys.vault, phone=report.phone)
     matched = user is not None and identity.details_match(
@@ -118,14 +121,16 @@ def _judge_public_report(
         _count_miss(db, policy=policy, phone_index=keys.vault.blind_index("phone", phone),
                     user=user, now=now)
         # A reference shaped like a real one, so the answer cannot tell a match from a miss.
-        return ReportAnswer(message=PUBLIC_MESSAGE, incident_id=new_id("inc"))
+        return ReportAnswer(message=PUBLIC_MESSAGE, incident_id=new_id("inc"),
+                            next_steps=next_steps(policy, now=now))
     incident, opened = _open_or_join(
         db, policy=policy, user=user, reported_via="public", actor=PUBLIC_REPORTER,
         reporter=Reporter(words="public report"), now=now, lost_device_id=None,
         forensics={"reporter_ip": address})
     # A repeat names no incident: the same id twice would tell a stranger the details match.
     return ReportAnswer(message=PUBLIC_MESSAGE,
-                        incident_id=incident.id if opened else new_id("inc"))
+                        incident_id=incident.id if opened else new_id("inc"),
+                        next_steps=next_steps(policy, now=now))
 
 
 def _count_miss(
@@ -345,16 +350,45 @@ def _event(db: Session, incident: Incident, now: datetime, kind: str,
     db.add(IncidentEvent(incident_id=incident.id, at=now, kind=kind, detail=detail))
 
 
+def _due_hours(policy: Policy, entry: ChecklistEntry) -> float:
+    return policy.incidents.urgency_hours[entry.category]
+
+
 def _checklist(db: Session, *, policy: Policy, incident: Incident, now: datetime) -> int:
-    urgency = policy.incidents.urgency_hours
     rows = [
         {"id": new_id("chk"), "incident_id": incident.id, "key": p.key, "name": p.name,
          "category": p.category, "hotline": p.hotline, "say": p.say,
-         "due_at": now + timedelta(hours=urgency[p.category])}
+         "due_at": now + timedelta(hours=_due_hours(policy, p))}
         for p in policy.incidents.linked_platforms
     ]
     db.execute(insert(ChecklistItem), rows)
     return len(rows)
+
+
+def next_steps(policy: Policy, *, now: datetime) -> dict[str, Any]:
+    """What the person who reported should do now, from the policy's checklist, the most
+    urgent first (as the incident orders it): whom to call, what to ask, by when; and how
+    to follow up. Built from the policy and the clock alone, so it is the same for every
+    report, matching or not, and tells a stranger nothing."""
+    entries = sorted(policy.incidents.linked_platforms,
+                     key=lambda p: (_due_hours(policy, p), p.key))
+    hours = policy.restrictions.unfreeze_cooling_off_hours
+    return {
+        "checklist": [
+            {"key": p.key, "name": p.name, "category": p.category, "hotline": p.hotline,
+             "say": p.say, "due_within_hours": _due_hours(policy, p),
+             "due_at": (now + timedelta(hours=_due_hours(policy, p))).isoformat()}
+            for p in entries],
+        "follow_up": [
+            "Call the numbers above in order, most urgent first: they stop the SIM, the "
+            "other payment apps and the bank cards, which this wallet cannot.",
+            "Signed in on any other device, the owner finds this report under "
+            "GET /v1/incidents/{incident_id}: the same checklist to tick, and what was done.",
+            "To pay again, the owner proves who they are to an agent on the hotline or to "
+            "a bank teller in person; every lift is announced on every channel and the "
+            f"owner can cancel it for {hours:g} hours.",
+        ],
+    }
 
 
 def _visible(db: Session, *, actor: Principal, incident_id: str) -> Incident:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,8 +20,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from walletguard.db import note_transaction_id
-from walletguard.errors import IdempotencyConflict
+from walletguard.db import judged, note_transaction_id
+from walletguard.errors import DomainError, IdempotencyConflict, ReplayedRefusal
 from walletguard.ledger.models import IdempotencyRecord
 
 PENDING = 0
@@ -83,3 +84,27 @@ def claim(
     if stored.request_digest != digest:
         raise IdempotencyConflict("this Idempotency-Key was used with another request")
     return Claim(record_id=None, replay=(stored.status_code, stored.response))
+
+
+def once(
+    db: Session, *, scope: str, key: str | None, payload: Any, now: datetime, status: int,
+    work: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """The answer to a state change that moves no money (a freeze, a merchant), given once
+    per key: the first answer replayed, or ``work`` run in ``judged`` and its answer (a
+    refusal as well) stored under the key. The caller takes its lock first, so the claim
+    and the work are ordered after it; a refusal stored is raised again on every retry."""
+    found = claim(db, scope=scope, key=key, payload=payload, now=now)
+    if found.replay is not None:
+        stored_status, body = found.replay
+        if stored_status != status:
+            raise ReplayedRefusal(stored_status, body)
+        return body
+    try:
+        with judged(db):
+            body = work()
+    except DomainError as refusal:
+        found.remember(db, refusal.status, refusal.problem())
+        raise
+    found.remember(db, status, body)
+    return body

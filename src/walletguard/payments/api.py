@@ -7,7 +7,6 @@ from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.http.deps import IdempotencyKey, Now, Operator, Owner, PlatformDep, Tx
-from walletguard.http.replay import once
 from walletguard.http.schema import Amount, Label, Name, Out, Strict, Text
 from walletguard.payments import operator as operations
 from walletguard.payments import owner as wallets
@@ -149,13 +148,10 @@ def set_limits(body: LimitsIn, owner: Owner, platform: PlatformDep, db: Tx,
 @router.post("/v1/merchants", status_code=201, tags=["operator"])
 def create_merchant(body: MerchantIn, operator: Operator, platform: PlatformDep, db: Tx,
                     now: Now, key: IdempotencyKey) -> dict[str, Any]:
-    def run() -> dict[str, Any]:
-        merchant = operations.create_merchant(db, actor=operator, policy=platform.policy,
-                                            name=body.name, category=body.category, now=now)
-        return {"id": merchant.id, "name": merchant.name, "category": merchant.category}
-
-    return once(db, caller=operator, key=key, route="merchants", payload=body.model_dump(),
-                now=now, status=201, run=run)
+    merchant = operations.create_merchant(db, actor=operator, policy=platform.policy,
+                                          name=body.name, category=body.category, now=now,
+                                          idempotency_key=key)
+    return {"id": merchant.id, "name": merchant.name, "category": merchant.category}
 
 
 @router.post("/v1/topups", status_code=201, tags=["operator"])

@@ -24,21 +24,32 @@ from walletguard.policy import Policy
 
 
 def create_merchant(
-    db: Session, *, actor: Principal, policy: Policy, name: str, category: str, now: datetime
+    db: Session, *, actor: Principal, policy: Policy, name: str, category: str, now: datetime,
+    idempotency_key: str | None = None,
 ) -> Merchant:
-    """Refusals: ``forbidden``, ``invalid_input``."""
+    """A retry with the same ``idempotency_key`` gets the merchant the first call made
+    (merchants never change, so the row is the first answer).
+
+    Refusals: ``forbidden``, ``invalid_input``, ``idempotency_conflict``."""
     actor.require(Role.OPERATOR)
-    name = text.free_text(name, field="name", max_length=text.NAME_MAX)
-    category = text.free_text(category, field="category", max_length=text.LABEL_MAX)
-    merchant_id = new_id("mer")
-    account = ledger.open_account(db, kind="merchant", owner_id=merchant_id,
-                                  currency=policy.currency, now=now)
-    merchant = Merchant(id=merchant_id, name=name, category=category, account_id=account.id,
-                        created_at=now)
-    db.add(merchant)
-    audit.append(db, actor=actor.ref, action="merchant.created", subject=merchant.id, at=now,
-                 data={"name": name, "category": category})
-    return merchant
+
+    def create() -> dict[str, Any]:
+        cleaned = text.free_text(name, field="name", max_length=text.NAME_MAX)
+        kind = text.free_text(category, field="category", max_length=text.LABEL_MAX)
+        merchant_id = new_id("mer")
+        account = ledger.open_account(db, kind="merchant", owner_id=merchant_id,
+                                      currency=policy.currency, now=now)
+        db.add(Merchant(id=merchant_id, name=cleaned, category=kind, account_id=account.id,
+                        created_at=now))
+        audit.append(db, actor=actor.ref, action="merchant.created", subject=merchant_id,
+                     at=now, data={"name": cleaned, "category": kind})
+        return {"id": merchant_id, "name": cleaned, "category": kind}
+
+    answer = idempotency.once(db, scope=actor.ref, key=idempotency_key, now=now, status=201,
+                              payload={"route": "merchants",
+                                       "body": {"name": name, "category": category}},
+                              work=create)
+    return db.get_one(Merchant, answer["id"])
 
 
 def top_up(

@@ -106,6 +106,8 @@ def set_daily_limit(
 
 def wallet_view(db: Session, *, path: MoneyPath, owner: Principal,
                 now: datetime) -> dict[str, Any]:
+    """The wallet as its owner sees it, with the restrictions in force on it (what they
+    block, since and until when, who placed them in words): a frozen wallet says so."""
     owner.require(Role.OWNER)
     wallet = ledger.get_wallet(db, str(owner.user_id))
     active = restrictions.active(db, user_id=wallet.user_id, now=now)
@@ -119,6 +121,7 @@ def wallet_view(db: Session, *, path: MoneyPath, owner: Principal,
         "daily_limit": limits.daily_cap(path.policy, wallet, observed=observed),
         "spent_today": spent,
         "under_observation": observed,
+        "restrictions": [restrictions.in_force_view(r) for r in active],
         "password_free": {
             "enabled": wallet.password_free_enabled and not observed,
             "per_payment_limit": per,

@@ -15,10 +15,8 @@ from walletguard.http.deps import (
     Staff,
     Tx,
 )
-from walletguard.http.replay import once
 from walletguard.http.schema import Name, Strict, Text
 from walletguard.restrictions import service as restrictions
-from walletguard.restrictions.models import Restriction
 
 router = APIRouter()
 
@@ -54,37 +52,29 @@ class LiftIn(Strict):
     document: DocumentIn | None = Field(None, description="required for tellers (seed 004)")
 
 
-def restriction_body(r: Restriction, *, for_owner: bool = False) -> dict[str, Any]:
-    """A restriction as staff see it (``placed_by`` is the actor ref), or as its owner
-    does (``for_owner``: ``placed_by`` in words, never an address or a key id)."""
-    placed_by = restrictions.placed_by_label(r) if for_owner else r.placed_by
-    return {
-        "id": r.id, "user_id": r.user_id, "kind": r.kind, "scope": r.scope, "source": r.source,
-        "reason": r.reason, "placed_by": placed_by, "placed_at": r.placed_at.isoformat(),
-        "expires_at": r.expires_at.isoformat() if r.expires_at else None,
-        "lifted_at": r.lifted_at.isoformat() if r.lifted_at else None,
-        "cancellable_until": r.cancellable_until.isoformat() if r.cancellable_until else None,
-    }
-
-
 @router.post("/v1/freeze", status_code=201, tags=["owner"])
 def freeze_own_wallet(body: FreezeIn, owner: AnyOwner, db: Tx, now: Now,
                       key: IdempotencyKey) -> dict[str, Any]:
-    """Freeze payments at once. When this returns, no later payment can pass."""
-    return once(db, caller=owner, key=key, route="freeze", payload=body.model_dump(), now=now,
-                status=201, run=lambda: restriction_body(
-                    restrictions.owner_freeze(db, actor=owner, reason=body.reason, now=now),
-                    for_owner=True))
+    """Freeze payments at once. When this returns, no later payment can pass. A freeze
+    of yours that still stands is answered again (``joined: true``), not stacked."""
+    return restrictions.owner_freeze(db, actor=owner, reason=body.reason, now=now,
+                                     idempotency_key=key)
 
 
 @router.post("/v1/admin/users/{user_id}/restrictions", status_code=201, tags=["staff"])
 def agent_freeze(user_id: str, body: AgentRestrictionIn, agent: Agent, db: Tx, now: Now,
                  key: IdempotencyKey) -> dict[str, Any]:
-    return once(db, caller=agent, key=key, route=f"restrict:{user_id}",
-                payload=body.model_dump(), now=now, status=201,
-                run=lambda: restriction_body(restrictions.agent_freeze(
-                    db, actor=agent, user_id=user_id, scope=restrictions.Scope(body.scope),
-                    reason=body.reason, now=now)))
+    return restrictions.agent_freeze(db, actor=agent, user_id=user_id,
+                                     scope=restrictions.Scope(body.scope), reason=body.reason,
+                                     now=now, idempotency_key=key)
+
+
+@router.get("/v1/admin/users/{user_id}/restrictions", tags=["staff"])
+def restrictions_of_user(user_id: str, staff: Staff, db: Tx, now: Now) -> dict[str, Any]:
+    """The restrictions in force on a user, strictest first: what an agent or teller
+    lifts (``DELETE /v1/admin/restrictions/{id}``)."""
+    return {"items": [restrictions.view(r) for r in restrictions.of_user(
+        db, actor=staff, user_id=user_id, now=now)]}
 
 
 @router.delete("/v1/admin/restrictions/{restriction_id}", tags=["staff"])
@@ -95,19 +85,19 @@ def lift_restriction(restriction_id: str, body: LiftIn, staff: Staff, platform: 
     lifted = restrictions.lift(db, actor=staff, restriction_id=restriction_id,
                                reason=body.reason, evidence=body.evidence, document=document,
                                policy=platform.policy, keys=platform.keys, now=now)
-    return restriction_body(lifted)
+    return restrictions.view(lifted)
 
 
 @router.delete("/v1/restrictions/{restriction_id}/lift", status_code=201, tags=["owner"])
 def cancel_lift(restriction_id: str, owner: Owner, db: Tx, now: Now) -> dict[str, Any]:
     """"That was not me": within the cooling-off window, undo a lift."""
-    return restriction_body(restrictions.cancel_lift(db, actor=owner,
-                                                     restriction_id=restriction_id, now=now),
-                            for_owner=True)
+    return restrictions.view(restrictions.cancel_lift(db, actor=owner,
+                                                      restriction_id=restriction_id, now=now),
+                             for_owner=True)
 
 
 @router.get("/v1/restrictions/{restriction_id}", tags=["owner"])
 def get_restriction(restriction_id: str, owner: AnyOwner, db: Tx) -> dict[str, Any]:
-    return restriction_body(restrictions.get_for_owner(db, owner=owner,
-                                                       restriction_id=restriction_id),
-                            for_owner=True)
+    return restrictions.view(restrictions.get_for_owner(db, owner=owner,
+                                                        restriction_id=restriction_id),
+                             for_owner=True)

@@ -40,6 +40,7 @@ from walletguard.errors import (
 )
 from walletguard.identity import validation
 from walletguard.identity.models import User
+from walletguard.ledger import idempotency
 from walletguard.ledger import service as ledger
 from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
@@ -74,6 +75,7 @@ class Action(StrEnum):
 
 
 PIN_LOCK_SOURCE = "pin"
+OWNER_SOURCE = "owner"
 DocumentType = Literal["resident_id", "passport", "drivers_licence", "electronic_id"]
 DOCUMENT_TYPES: tuple[DocumentType, ...] = get_args(DocumentType)
 # A Chinese driving licence number is the holder's resident ID number, and the eID app
@@ -428,19 +430,85 @@ def get_for_owner(db: Session, *, owner: Principal, restriction_id: str) -> Rest
     return found
 
 
+def view(restriction: Restriction, *, for_owner: bool = False) -> dict[str, Any]:
+    """A restriction as staff see it (``placed_by`` is the actor ref), or as its owner
+    does (``for_owner``: ``placed_by`` in words, never an address or a key id)."""
+    r = restriction
+    return {
+        "id": r.id, "user_id": r.user_id, "kind": r.kind, "scope": r.scope, "source": r.source,
+        "reason": r.reason,
+        "placed_by": placed_by_label(r) if for_owner else r.placed_by,
+        "placed_at": r.placed_at.isoformat(),
+        "expires_at": r.expires_at.isoformat() if r.expires_at else None,
+        "lifted_at": r.lifted_at.isoformat() if r.lifted_at else None,
+        "cancellable_until": r.cancellable_until.isoformat() if r.cancellable_until else None,
+    }
+
+
+def in_force_view(restriction: Restriction) -> dict[str, Any]:
+    """What stands on the owner's wallet, as the wallet view shows it: no reason text and
+    no actor ref, so a glance at the wallet says what is blocked, since when and until
+    when, and who placed it in words."""
+    r = restriction
+    return {"id": r.id, "kind": r.kind, "scope": r.scope, "since": r.placed_at.isoformat(),
+            "until": r.expires_at.isoformat() if r.expires_at else None,
+            "placed_by": placed_by_label(r)}
+
+
+def of_user(db: Session, *, actor: Principal, user_id: str, now: datetime) -> list[Restriction]:
+    """The restrictions in force on a user, for staff deciding what to lift (the strictest
+    first). The role is judged before the user is looked up."""
+    actor.require(Role.AGENT, Role.TELLER)
+    if db.get(User, user_id) is None:
+        raise NotFound("no such user")
+    return active(db, user_id=user_id, now=now)
+
+
 def agent_freeze(
-    db: Session, *, actor: Principal, user_id: str, scope: Scope, reason: str, now: datetime
-) -> Restriction:
-    """A hotline freeze: the whole account by default (seed 000)."""
+    db: Session, *, actor: Principal, user_id: str, scope: Scope, reason: str, now: datetime,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """A hotline freeze: the whole account by default (seed 000). Answers the staff view
+    of the restriction; a retry with the same ``idempotency_key`` gets the first answer.
+
+    Refusals: ``forbidden``, ``not_found`` (no wallet), ``invalid_input``,
+    ``idempotency_conflict``."""
     actor.require(Role.AGENT)
-    return place_freeze(db, actor=actor, wallet=ledger.lock_wallet(db, user_id), scope=scope,
-                        reason=reason, source="agent", now=now)
+    wallet = ledger.lock_wallet(db, user_id)
+    return idempotency.once(
+        db, scope=actor.ref, key=idempotency_key, now=now, status=201,
+        payload={"route": f"restrict:{user_id}",
+                 "body": {"kind": Kind.FREEZE.value, "scope": scope.value, "reason": reason}},
+        work=lambda: view(place_freeze(db, actor=actor, wallet=wallet, scope=scope,
+                                       reason=reason, source="agent", now=now)))
 
 
-def owner_freeze(db: Session, *, actor: Principal, reason: str, now: datetime) -> Restriction:
-    """Easy to stop: any session of the owner may freeze, trusted or not."""
+def owner_freeze(
+    db: Session, *, actor: Principal, reason: str, now: datetime,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """Easy to stop: any session of the owner may freeze, trusted or not. Answers the
+    owner's view of the freeze and ``joined``: a freeze the owner placed that still stands
+    is joined, not stacked, so repeating the button leaves one freeze to lift (judged
+    under the wallet lock, so two at once cannot both place one). A retry with the same
+    ``idempotency_key`` gets the first answer.
+
+    Refusals: ``forbidden``, ``invalid_input``, ``idempotency_conflict``."""
     actor.require(Role.OWNER, untrusted_ok=True)
     if actor.user_id is None:
         raise Forbidden("an owner session is needed")
-    return place_freeze(db, actor=actor, wallet=ledger.lock_wallet(db, actor.user_id),
-                        scope=Scope.PAYMENTS, reason=reason, source="owner", now=now)
+    wallet = ledger.lock_wallet(db, actor.user_id)
+
+    def freeze() -> dict[str, Any]:
+        # Judged whether or not a freeze stands, so a repeat is no way around the check.
+        text.free_text(reason, field="reason", max_length=text.TEXT_MAX)
+        standing = next((r for r in active(db, user_id=wallet.user_id, now=now)
+                         if r.kind == Kind.FREEZE and r.source == OWNER_SOURCE), None)
+        if standing is not None:
+            return {**view(standing, for_owner=True), "joined": True}
+        placed = place_freeze(db, actor=actor, wallet=wallet, scope=Scope.PAYMENTS,
+                              reason=reason, source=OWNER_SOURCE, now=now)
+        return {**view(placed, for_owner=True), "joined": False}
+
+    return idempotency.once(db, scope=actor.ref, key=idempotency_key, now=now, status=201,
+                            payload={"route": "freeze", "body": {"reason": reason}}, work=freeze)
