@@ -35,6 +35,7 @@ from walletguard.observability import metrics as prometheus
 from walletguard.payments.api import router as payments_router
 from walletguard.restrictions.api import router as restrictions_router
 from walletguard.runtime import Platform
+from walletguard.web import install as install_web
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -73,6 +74,7 @@ def create_app(
     for router in (identity_router, devices_router, credentials_router, payments_router,
                    restrictions_router, incidents_router, audit_router):
         app.include_router(router)
+    install_web(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
