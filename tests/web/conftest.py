@@ -35,7 +35,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def fresh_page(browser: object, request: pytest.FixtureRequest) -> Iterator[Callable[..., object]]:
+def fresh_page(browser: object) -> Iterator[Callable[..., object]]:
     """``fresh_page(lang)``: a new browser profile (no cookies: a borrowed phone) at 360 px
     asking for ``lang``; the page records what the browser refused under the CSP."""
     contexts = []
@@ -47,7 +47,7 @@ def fresh_page(browser: object, request: pytest.FixtureRequest) -> Iterator[Call
         contexts.append(context)
         page = context.new_page()
         page.csp_errors = []
-        page.on("console", lambda m: page.csp_errors.append(f"{m.text} at {m.location} on {page.url}")
+        page.on("console", lambda m: page.csp_errors.append(f"{m.text} on {page.url}")
                 if "Content Security Policy" in m.text else None)
         return page
 
