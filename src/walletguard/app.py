@@ -36,6 +36,7 @@ from walletguard.payments.api import router as payments_router
 from walletguard.recovery.api import router as recovery_router
 from walletguard.restrictions.api import router as restrictions_router
 from walletguard.runtime import Platform
+from walletguard.web import install as install_web
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -74,6 +75,7 @@ def create_app(
     for router in (identity_router, devices_router, credentials_router, payments_router,
                    restrictions_router, incidents_router, audit_router, recovery_router):
         app.include_router(router)
+    install_web(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -299,6 +299,14 @@ def unbind_device(db: Session, *, owner: Principal, device_id: str, now: datetim
     return device
 
 
+def end_session(db: Session, *, owner: Principal, now: datetime) -> None:
+    """Log out: the caller's own session ends; the device stays bound (and trusted)."""
+    owner.require(Role.OWNER, untrusted_ok=True)
+    db.execute(update(DeviceSession)
+               .where(DeviceSession.id == owner.session_id, DeviceSession.revoked_at.is_(None))
+               .values(revoked_at=now, revoke_reason="logged out"))
+
+
 def revoke_all_sessions(
     db: Session, *, user_id: str, reason: str, now: datetime, except_session: str | None = None
 ) -> int:

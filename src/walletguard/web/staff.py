@@ -1,0 +1,200 @@
+"""The staff console: agents, tellers and institutions sign in with their API key; find
+a user by phone (the blind index), read the timeline, place and lift restrictions.
+
+The roles are the API's (docs/security.md): the timeline, incidents and placing a freeze
+are an agent's; lifting is an agent's or, with the in-person document check, a teller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from walletguard.audit import service as audit
+from walletguard.auth import service as auth
+from walletguard.auth.principal import Principal, Role
+from walletguard.errors import DomainError, Forbidden, NotFound, Unauthenticated
+from walletguard.identity import service as identity
+from walletguard.incidents import service as incidents
+from walletguard.restrictions import service as restrictions
+from walletguard.web import kit
+from walletguard.web.kit import Page, Refusal
+
+router = APIRouter(include_in_schema=False)
+PageDep = Annotated[Page, Depends(kit.page)]
+Form = Annotated[dict[str, str], Depends(kit.form_of)]
+
+CONSOLE = (Role.AGENT, Role.TELLER, Role.INSTITUTION)
+FINDS_USERS = (Role.AGENT, Role.TELLER)
+# Staff pages, in the order of the navigation. The appeal queue, disputes and
+# institutions' emergency codes add theirs here when their services exist.
+NAV = [("/staff", "nav.staff_search")]
+DOCUMENT_TYPES = ("resident_id", "passport", "drivers_licence", "electronic_id")
+
+
+def _staff(db: Session, p: Page) -> Principal:
+    key = p.request.cookies.get(kit.STAFF_COOKIE)
+    if not key:
+        raise Unauthenticated("sign in")
+    caller = auth.authenticate(db, keys=p.platform.keys, token=key,
+                               now=p.platform.clock.now(),
+                               policy=p.platform.policy)
+    caller.require(*CONSOLE)
+    return caller
+
+
+def _staff_page(p: Page, template: str, build: Callable[[Session, Principal], dict[str, Any]],
+                status: int = 200, **extra: Any) -> Response:
+    try:
+        view = kit.run(p.platform, lambda db: _with_staff(db, p, build))
+    except (Unauthenticated, Forbidden):
+        p.clear_cookies.append(kit.STAFF_COOKIE)
+        return p.redirect("/staff/login")
+    except NotFound:
+        return p.render("error.html", status=404, message=p.t("staff.no_match"))
+    return p.render(template, status=status, nav=NAV, **view, **extra)
+
+
+def _with_staff(db: Session, p: Page,
+                build: Callable[[Session, Principal], dict[str, Any]]) -> dict[str, Any]:
+    staff = _staff(db, p)
+    return {"staff": staff, **build(db, staff)}
+
+
+@router.get("/staff/login")
+def login_form(p: PageDep) -> Response:
+    return p.render("staff/login.html", error=None)
+
+
+@router.post("/staff/login")
+def sign_in(p: PageDep, form: Form) -> Response:
+    key = form.get("api_key", "").strip()[:200]
+
+    def check(db: Session) -> Principal:
+        caller = auth.authenticate(db, keys=p.platform.keys, token=key,
+                                   now=p.platform.clock.now(),
+                                   policy=p.platform.policy)
+        if not key.startswith(auth.API_KEY_PREFIX):
+            raise Unauthenticated("a staff API key is needed")
+        caller.require(*CONSOLE)
+        return caller
+
+    try:
+        kit.run(p.platform, check)
+    except DomainError as error:
+        return p.render("staff/login.html", status=error.status, error=Refusal.of(p, error))
+    # The key itself, HttpOnly and SameSite=Strict, for the browser's session only: it is
+    # looked up on every request, so revoking it (walletguard keys revoke) ends this too.
+    p.cookie(kit.STAFF_COOKIE, key)
+    return p.redirect("/staff")
+
+
+@router.post("/staff/logout")
+def sign_out(p: PageDep, form: Form) -> Response:
+    p.clear_cookies.append(kit.STAFF_COOKIE)
+    return p.redirect("/staff/login")
+
+
+@router.get("/staff")
+def console(p: PageDep) -> Response:
+    return _staff_page(p, "staff/search.html", lambda db, s: {}, error=None, phone="")
+
+
+@router.post("/staff/search")
+def search(p: PageDep, form: Form) -> Response:
+    """By phone through the blind index; the phone travels in the body, never in a URL
+    that access logs keep."""
+    phone = form.get("phone", "").strip()[:32]
+
+    def find(db: Session, staff: Principal) -> dict[str, Any]:
+        staff.require(*FINDS_USERS)
+        user = identity.find_by_phone(db, vault=p.platform.keys.vault, phone=phone)
+        return {"found": user.id if user else None}
+
+    try:
+        found = kit.run(p.platform, lambda db: find(db, _staff(db, p)))["found"]
+    except (Unauthenticated, Forbidden):
+        return p.redirect("/staff/login")
+    if found is None:
+        return p.render("staff/search.html", status=404, nav=NAV, phone=phone,
+                        staff=None, error=Refusal(code="not_found", field="phone",
+                                                  message=p.t("staff.no_match")))
+    return p.redirect(f"/staff/users/{found}")
+
+
+def _user_view(db: Session, p: Page, staff: Principal, user_id: str) -> dict[str, Any]:
+    staff.require(*FINDS_USERS)
+    now = p.platform.clock.now()
+    profile = identity.profile(db, vault=p.platform.keys.vault, user_id=user_id)
+    active = restrictions.active(db, user_id=user_id, now=now)
+    agent = staff.role == Role.AGENT
+    return {
+        "profile": profile, "state": restrictions.state_of(active), "restrictions": active,
+        "timeline": list(reversed(audit.events_for(db, subject=user_id))) if agent else None,
+        "incidents": incidents.incidents_of(db, actor=staff, user_id=user_id) if agent
+        else None,
+        "document_types": DOCUMENT_TYPES,
+    }
+
+
+@router.get("/staff/users/{user_id}")
+def user_page(user_id: str, p: PageDep, done: str | None = None) -> Response:
+    return _staff_page(p, "staff/user.html", lambda db, s: _user_view(db, p, s, user_id),
+                       error=None, done=done, values={})
+
+
+def _failed(p: Page, user_id: str, form: dict[str, str]) -> Callable[[Refusal], Response]:
+    return lambda refusal: _staff_page(p, "staff/user.html",
+                                       lambda db, s: _user_view(db, p, s, user_id),
+                                       status=422, error=refusal, done=None, values=form)
+
+
+def _staff_act(p: Page, use_case: Callable[[Session, Principal], object], done: str,
+               failed: Callable[[Refusal], Response]) -> Response:
+    try:
+        kit.run(p.platform, lambda db: use_case(db, _staff(db, p)))
+    except Unauthenticated:
+        return p.redirect("/staff/login")
+    except DomainError as error:
+        return failed(Refusal.of(p, error))
+    return p.redirect(done)
+
+
+@router.post("/staff/users/{user_id}/restrictions")
+def place(user_id: str, p: PageDep, form: Form) -> Response:
+    scope = form.get("scope", "account")
+    return _staff_act(p, lambda db, staff: restrictions.agent_freeze(
+        db, actor=staff, user_id=user_id,
+        scope=restrictions.Scope(scope if scope in ("account", "payments") else "account"),
+        reason=form.get("reason", "")[:200], now=p.platform.clock.now()),
+        f"/staff/users/{user_id}?done=placed", _failed(p, user_id, form))
+
+
+@router.post("/staff/users/{user_id}/restrictions/{restriction_id}/lift")
+def lift(user_id: str, restriction_id: str, p: PageDep, form: Form) -> Response:
+    """The teller's form carries the document seen at the counter (seed 004); the
+    service refuses a teller's lift without it and records the check."""
+    document = None
+    if form.get("document_type"):
+        document = restrictions.DocumentEvidence(
+            document_type=form.get("document_type", "")[:40],
+            document_number=form.get("document_number", "")[:40],
+            branch=form.get("branch", "")[:100])
+    ticket = form.get("evidence", "").strip()[:100]
+
+    def run(db: Session, staff: Principal) -> object:
+        found = restrictions.get_for_owner(db, owner=staff, restriction_id=restriction_id)
+        if found.user_id != user_id:
+            raise NotFound("no such restriction")
+        return restrictions.lift(db, actor=staff, restriction_id=restriction_id,
+                                 reason=form.get("reason", "")[:200],
+                                 evidence={"ticket": ticket} if ticket else None,
+                                 document=document, policy=p.platform.policy,
+                                 keys=p.platform.keys, now=p.platform.clock.now())
+
+    return _staff_act(p, run, f"/staff/users/{user_id}?done=lifted",
+                      _failed(p, user_id, form))

@@ -1,0 +1,50 @@
+"""The pages' security rules, without a browser: CSRF on every form, cookie flags, the
+CSP, and no page in the API contract."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests import factories
+from walletguard.restrictions import service as restrictions
+from walletguard.runtime import Platform
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(path).text)
+    assert found
+    return found.group(1)
+
+
+def test_a_form_without_this_browsers_token_does_nothing(client: TestClient,
+                                                         platform: Platform) -> None:
+    owner = factories.register_owner(platform)
+    form = {"phone": owner.phone, "real_name": owner.real_name,
+            "id_number_last4": owner.id_number[-4:]}
+    client.get("/security/report")
+    refused = client.post("/security/report", data={**form, "csrf": "0" * 64})
+    assert refused.status_code == 403
+    with platform.db.transaction() as db:
+        assert restrictions.active(db, user_id=owner.user_id, now=platform.clock.now()) == []
+    token = _csrf(client, "/security/report")
+    assert client.post("/security/report", data={**form, "csrf": token}).status_code == 200
+    with platform.db.transaction() as db:
+        assert [r.kind for r in restrictions.active(db, user_id=owner.user_id,
+                                                    now=platform.clock.now())] == ["freeze"]
+
+
+def test_pages_send_a_strict_csp_and_http_only_strict_cookies(client: TestClient) -> None:
+    answer = client.get("/security/login")
+    csp = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "<script>" not in answer.text and " style=" not in answer.text
+
+
+def test_pages_are_not_operations_of_the_api(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if p.startswith(("/security", "/staff", "/lang"))]
