@@ -17,12 +17,14 @@ from walletguard.ledger.models import (
 from walletguard.notifications.models import OutboxMessage
 from walletguard.payments.models import Merchant
 from walletguard.restrictions.models import DocumentCheck, Restriction
+from walletguard.risk.models import RiskDecision, RiskPolicyChange, RiskProfile
 
 __all__ = [
     "ApiKey", "AuditChain", "AuditEvent", "Base", "BiometricBinding", "ChecklistItem",
     "Device", "DeviceChallenge", "DeviceCommand", "DeviceSession", "DocumentCheck",
     "IdempotencyRecord",
     "Incident", "IncidentEvent", "LedgerAccount", "LedgerEntry", "LedgerTransfer",
-    "Merchant", "OutboxMessage", "PaymentPin", "Restriction", "ThrottleBucket",
+    "Merchant", "OutboxMessage", "PaymentPin", "Restriction", "RiskDecision",
+    "RiskPolicyChange", "RiskProfile", "ThrottleBucket",
     "TrustedContact", "User", "Wallet", "WebAuthnChallenge",
 ]
