@@ -34,6 +34,7 @@ from walletguard.observability import logs, tracing
 from walletguard.observability import metrics as prometheus
 from walletguard.payments.api import router as payments_router
 from walletguard.restrictions.api import router as restrictions_router
+from walletguard.risk.api import router as risk_router
 from walletguard.runtime import Platform
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def create_app(
     problems.install(app)
     install_contract(app)
     for router in (identity_router, devices_router, credentials_router, payments_router,
-                   restrictions_router, incidents_router, audit_router):
+                   restrictions_router, incidents_router, audit_router, risk_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

@@ -215,10 +215,10 @@ class RiskPolicy(_Section):
         "medium", description="which thresholds apply (seed 000 recommends medium)")
     weights: dict[str, float] = Field(
         default_factory=lambda: {
-            "new_device": 25, "fingerprint_changed": 30, "impossible_travel": 45,
-            "anonymizing_ip": 20, "unusual_country": 25, "sim_swap_recent": 50,
-            "carrier_unknown": 5, "velocity": 35, "amount_outlier": 30, "new_payee": 15,
-            "unusual_hour": 10, "after_lost_report": 60},
+            "new_device": 25.0, "fingerprint_changed": 30.0, "impossible_travel": 45.0,
+            "anonymizing_ip": 20.0, "unusual_country": 25.0, "sim_swap_recent": 50.0,
+            "carrier_unknown": 5.0, "velocity": 35.0, "amount_outlier": 30.0,
+            "new_payee": 15.0, "unusual_hour": 10.0, "after_lost_report": 60.0},
         description="score each rule adds when it fires (a rule left out weighs 0)")
     thresholds: dict[str, RiskThresholds] = Field(
         default_factory=lambda: {

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from walletguard.adapters.carrier import CarrierSignals, SandboxCarrier, UnknownCarrier
+from walletguard.adapters.geo import GeoLocator, IpRanges, MaxMindGeo, NoGeo, SandboxGeo
 from walletguard.adapters.sms import DisabledSms, SandboxSms, SmsSender
 from walletguard.clock import Clock, SystemClock
 from walletguard.config import Settings
@@ -14,6 +16,9 @@ from walletguard.crypto import Keyring
 from walletguard.db import Database
 from walletguard.payments.service import MoneyPath
 from walletguard.policy import Policy
+from walletguard.risk.service import RiskEngine
+
+RISK_SAMPLES = Path(__file__).parent / "data" / "risk"
 
 
 @dataclass
@@ -26,6 +31,7 @@ class Platform:
     money: MoneyPath
     sms: SmsSender
     carrier: CarrierSignals
+    risk: RiskEngine
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Platform:
@@ -33,11 +39,13 @@ class Platform:
         keys = settings.keyring
         rp = RelyingParty(id=settings.webauthn_rp_id, name=settings.webauthn_rp_name,
                           origins=tuple(settings.webauthn_origins))
+        risk = RiskEngine(policy=policy, geo=_geo(settings),
+                          ranges=IpRanges.from_dir(settings.risk_ip_lists_dir or RISK_SAMPLES))
         return cls(
-            settings=settings,
+            settings=settings, risk=risk,
             db=Database(settings.resolved_database_url, pool_size=settings.db_pool_size),
             keys=keys, policy=policy, clock=clock or SystemClock(),
-            money=MoneyPath(keys=keys, policy=policy, rp=rp),
+            money=MoneyPath(keys=keys, policy=policy, rp=rp, risk=risk),
             sms=(SandboxSms(settings.data_dir / "sandbox-sms.jsonl")
                  if settings.adapter("sms") == "sandbox" else DisabledSms()),
             carrier=(SandboxCarrier(settings.data_dir / "sandbox-carrier.json")
@@ -47,3 +55,11 @@ class Platform:
     @property
     def session_idle_timeout(self) -> timedelta:
         return timedelta(minutes=self.policy.login.session_idle_minutes)
+
+
+def _geo(settings: Settings) -> GeoLocator:
+    path = settings.risk_geo_file
+    if path is None:
+        return NoGeo() if settings.mode == "production" else SandboxGeo(
+            RISK_SAMPLES / "sandbox-geo.json")
+    return MaxMindGeo(path) if path.suffix == ".mmdb" else SandboxGeo(path)

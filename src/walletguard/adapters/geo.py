@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -89,7 +89,7 @@ class IpRanges:
     _spans: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, lists: dict[str, Iterable[str]]) -> IpRanges:
+    def of(cls, lists: Mapping[str, Iterable[str]]) -> IpRanges:
         spans: dict[int, list[tuple[int, int, str]]] = {4: [], 6: []}
         for kind, cidrs in lists.items():
             for cidr in cidrs:

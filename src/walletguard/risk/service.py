@@ -285,15 +285,17 @@ def step_up_met(evaluation: Evaluation) -> Evaluation:
     return replace(evaluation, decision=decision)
 
 
-def sms_void_reason(db: Session, *, engine: RiskEngine, user_id: str,
+def sms_void_reason(db: Session, *, policy: Policy, user_id: str,
                     now: datetime) -> str | None:
-    """Why the risk state voids an SMS step-up code now (see ``signals.sms_void_reason``)."""
+    """Why the risk state voids an SMS step-up code now (see ``signals.sms_void_reason``):
+    a SIM change the carrier reported, impossible travel, a lost-phone report."""
     profile = db.get(RiskProfile, user_id)
     if profile is None:
         return None
-    live, _candidate = engine.rules(db)
-    return signals.sms_void_reason(State.from_json(profile.state), now=now, policy=live,
-                                   env=engine.env)
+    env = signals.Settings(zone=ZoneInfo(policy.timezone),
+                           sim_swap_hours=policy.device_trust.sim_change_quiet_hours)
+    return signals.sms_void_reason(State.from_json(profile.state), now=now,
+                                   policy=policy.risk, env=env)
 
 
 # ---- what staff and carriers tell the engine --------------------------------------------
@@ -357,7 +359,7 @@ def decisions_for(db: Session, *, actor: Principal, user_id: str,
 
 def shadow_report(db: Session, *, actor: Principal, since: datetime) -> dict[str, Any]:
     """Live against shadow since ``since``: how often each pair of outcomes happened."""
-    actor.require(Role.OPERATOR, Role.AGENT)
+    actor.require(Role.OPERATOR)
     rows = db.execute(
         select(RiskDecision.outcome, RiskDecision.shadow_outcome, func.count())
         .where(RiskDecision.at >= since, RiskDecision.shadow_outcome.is_not(None))

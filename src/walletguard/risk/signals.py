@@ -240,7 +240,8 @@ def amount_outlier(state: State, event: Event, policy: RiskPolicy,
     limit = state.amount_median + policy.amount_outlier_spread * spread
     if math.log(event.amount) <= limit:
         return None
-    return f"amount {event.amount} is {event.amount / typical:.1f}× this owner's typical {typical:.0f}"
+    return (f"amount {event.amount} is {event.amount / typical:.1f}× this owner's typical "
+            f"{typical:.0f}")
 
 
 def new_payee(state: State, event: Event, policy: RiskPolicy, env: Settings) -> str | None:
