@@ -216,7 +216,7 @@ class RiskPolicy(_Section):
     weights: dict[str, float] = Field(
         default_factory=lambda: {
             "new_device": 25.0, "fingerprint_changed": 30.0, "impossible_travel": 45.0,
-            "anonymizing_ip": 20.0, "unusual_country": 25.0, "sim_swap_recent": 50.0,
+            "anonymizing_ip": 20.0, "unusual_country": 20.0, "sim_swap_recent": 50.0,
             "carrier_unknown": 5.0, "velocity": 35.0, "amount_outlier": 30.0,
             "new_payee": 15.0, "unusual_hour": 10.0, "after_lost_report": 60.0},
         description="score each rule adds when it fires (a rule left out weighs 0)")
@@ -233,13 +233,13 @@ class RiskPolicy(_Section):
     velocity_window_minutes: int = Field(
         10, gt=0, description="the window money events are counted and summed in")
     velocity_max_count: int = Field(
-        6, gt=0, description="money events in the window beyond which velocity fires")
+        4, gt=0, description="money events in the window beyond which velocity fires")
     velocity_max_sum: int = Field(
         1_000_000, gt=0, description="amount in the window beyond which velocity fires")
     amount_min_history: int = Field(
         5, ge=1, description="payments seen before an amount can be called unusual")
     amount_outlier_spread: float = Field(
-        4.0, gt=0, description="how many robust deviations of log(amount) above the median "
+        3.0, gt=0, description="how many robust deviations of log(amount) above the median "
         "make an outlier")
     amount_outlier_min_ratio: float = Field(
         3.0, ge=1, description="an outlier is at least this many times the typical amount")

@@ -39,7 +39,7 @@ class Platform:
         keys = settings.keyring
         rp = RelyingParty(id=settings.webauthn_rp_id, name=settings.webauthn_rp_name,
                           origins=tuple(settings.webauthn_origins))
-        risk = RiskEngine(policy=policy, geo=_geo(settings),
+        risk = RiskEngine(policy=policy, geo=geo_locator(settings),
                           ranges=IpRanges.from_dir(settings.risk_ip_lists_dir or RISK_SAMPLES))
         return cls(
             settings=settings, risk=risk,
@@ -57,7 +57,7 @@ class Platform:
         return timedelta(minutes=self.policy.login.session_idle_minutes)
 
 
-def _geo(settings: Settings) -> GeoLocator:
+def geo_locator(settings: Settings) -> GeoLocator:
     path = settings.risk_geo_file
     if path is None:
         return NoGeo() if settings.mode == "production" else SandboxGeo(

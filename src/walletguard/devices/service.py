@@ -132,10 +132,10 @@ def _open_session(
     for key, _limit in throttled[1:]:
         throttle.clear(db, key=key)
     restrictions.check(db, user_id=user.id, action=restrictions.Action.LOGIN, now=now)
-    reasons = _judge_login_risk(db, keys=keys, engine=risk, user_id=user.id, device=device,
-                                context=context, now=now)
     bound, is_new, trusted = _bind_device(db, keys=keys, user_id=user.id, info=device,
                                           context=context, now=now)
+    reasons = _judge_login_risk(db, keys=keys, engine=risk, user_id=user.id,
+                                device_id=bound.id, device=device, context=context, now=now)
     if reasons:
         # A risky login gets an untrusted session: the device-trust step-up decides.
         trusted = False
@@ -165,18 +165,19 @@ def _open_session(
 
 
 def _judge_login_risk(
-    db: Session, *, keys: Keyring, engine: RiskEngine | None, user_id: str,
+    db: Session, *, keys: Keyring, engine: RiskEngine | None, user_id: str, device_id: str,
     device: DeviceInfo, context: LoginContext, now: datetime,
 ) -> list[dict[str, str]]:
     """The risk engine on a login, after the password: deny and lock refuse (with
-    reasons); a step-up returns its reasons and the session opens untrusted."""
+    reasons); a step-up returns its reasons and the session opens untrusted. The device
+    is named by its wallet id, as the session's later payments name it."""
     if engine is None or not engine.policy.risk.enabled:
         return []
-    event = Event(at=now, type="login", device_id=device.id,
+    event = Event(at=now, type="login", device_id=device_id,
                   fingerprint=fingerprint_digest(keys, device.fingerprint), ip=context.ip,
                   lat=context.lat, lon=context.lon)
     evaluation = risk_service.evaluate(db, engine=engine, user_id=user_id, event=event,
-                                       now=now)
+                                       now=now, exclude_device=device_id)
     if evaluation.decision.outcome == "step_up":
         risk_service.keep_all(evaluation)(db)
         return evaluation.reasons

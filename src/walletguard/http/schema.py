@@ -159,7 +159,7 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
     "POST /v1/challenges/{challenge_id}/verify": (
         errors.NotFound, errors.Conflict, errors.MethodNotAvailable, errors.InvalidCode, *_PIN),
     "POST /v1/admin/devices/{device_id}/trust": (errors.NotFound, errors.Conflict),
-    "PUT /v1/payment-pin": (*_RESTRICTED, *_PIN),
+    "PUT /v1/payment-pin": (*_RESTRICTED, *_PIN, errors.StepUpRequired, errors.RiskDenied),
     "POST /v1/biometric/registration-options": (),
     "POST /v1/biometric/registrations": (*_RESTRICTED, *_PIN, errors.InvalidBiometric),
     "POST /v1/biometric/payment-options": (errors.Forbidden,),

@@ -62,6 +62,7 @@ class State:
 
     events: int = 0
     devices: dict[str, str] = field(default_factory=dict)
+    devices_since: dict[str, float] = field(default_factory=dict)  # first seen, epoch
     last_located: list[float] | None = None  # [epoch seconds, lat, lon]
     countries: dict[str, int] = field(default_factory=dict)
     hours: list[int] = field(default_factory=lambda: [0] * 24)
@@ -198,12 +199,24 @@ def unusual_country(state: State, event: Event, policy: RiskPolicy,
     return f"country {event.country} is {share:.0%} of this owner's {total} located events"
 
 
+def _known_before(state: State, device_id: str | None, moment: float) -> bool | None:
+    """Whether the device was known before ``moment`` (None: the event names no device)."""
+    if device_id is None:
+        return None
+    since = state.devices_since.get(device_id)
+    return since is not None and since < moment
+
+
 def sim_swap_recent(state: State, event: Event, policy: RiskPolicy,
                     env: Settings) -> str | None:
+    """A SIM change makes every device that appeared since suspect (the SMS code that let
+    it in may have gone to the attacker); the owner's phone known from before is not."""
     if state.sim_swap_at is None:
         return None
     ago = _epoch(event.at) - state.sim_swap_at
     if not 0 <= ago < env.sim_swap_hours * 3600:
+        return None
+    if _known_before(state, event.device_id, state.sim_swap_at):
         return None
     return f"the carrier reported a SIM change {ago / 3600:.1f} h ago"
 
@@ -271,6 +284,9 @@ def after_lost_report(state: State, event: Event, policy: RiskPolicy,
         return None
     ago = _epoch(event.at) - state.lost_report_at
     if not 0 <= ago < policy.lost_report_days * 86400:
+        return None
+    # The owner's replacement phone (first seen after the report) is not the lost one.
+    if _known_before(state, event.device_id, state.lost_report_at) is False:
         return None
     return f"the phone was reported lost {ago / 86400:.1f} days ago"
 
@@ -368,10 +384,15 @@ def learn(state: State, event: Event, policy: RiskPolicy, env: Settings,
         return s
     s.events += 1
     s.hours[event.at.astimezone(env.zone).hour] += 1
+    if event.device_id is not None:
+        s.devices_since.setdefault(event.device_id, now)
+        while len(s.devices_since) > 2 * policy.known_devices_kept:
+            s.devices_since.pop(next(iter(s.devices_since)))
     if event.device_id is not None and event.type in DEVICE_EVENTS:
         s.devices.pop(event.device_id, None)
         s.devices[event.device_id] = event.fingerprint or ""
         while len(s.devices) > policy.known_devices_kept:
+            s.devices_since.pop(next(iter(s.devices)), None)
             s.devices.pop(next(iter(s.devices)))
     if event.lat is not None and event.lon is not None:
         s.last_located = [now, event.lat, event.lon]
