@@ -552,9 +552,9 @@ def risk_replay(
     import json
 
     from walletguard.adapters.geo import IpRanges
+    from walletguard.errors import InvalidInput
     from walletguard.policy import load_policy
     from walletguard.risk import replay, signals
-    from walletguard.errors import InvalidInput
     from walletguard.runtime import RISK_SAMPLES, geo_locator
 
     settings = _settings()
