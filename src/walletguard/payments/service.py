@@ -386,12 +386,11 @@ def _judge_risk(
                   lat=context.lat, lon=context.lon, amount=amount, payee=payee,
                   frozen=any(r.kind == restrictions.Kind.FREEZE for r in active),
                   lost_report_standing=any(r.source == "lost_phone" for r in active))
+    met = context.challenge_id is not None and risk.met_step_up(
+        db, user_id=wallet.user_id, session_id=owner.session_id,
+        challenge_id=context.challenge_id, policy=path.policy, now=now)
     evaluation = risk.evaluate(db, engine=engine, user_id=wallet.user_id, event=event,
-                               now=now, exclude_device=owner.device_id)
-    if evaluation.decision.outcome == "step_up" and risk.met_step_up(
-            db, user_id=wallet.user_id, session_id=owner.session_id,
-            challenge_id=context.challenge_id, policy=path.policy, now=now):
-        evaluation = risk.step_up_met(evaluation)
+                               now=now, exclude_device=owner.device_id, step_up_met=met)
 
     def step_up() -> StepUpRequired:
         challenge_id = new_id("chg")

@@ -18,7 +18,7 @@ class CarrierSignalIn(Strict):
     phone: Annotated[str, StringConstraints(min_length=3, max_length=32)]
     event: Literal["sim_swap", "no_swap", "unknown"] = Field(
         description="``unknown`` is a signal of its own, never read as no swap")
-    at: datetime
+    at: datetime = Field(strict=False, description="when the carrier saw it (ISO 8601)")
 
 
 class TripIn(Strict):

@@ -143,11 +143,12 @@ class Evaluation:
 
 def evaluate(
     db: Session, *, engine: RiskEngine, user_id: str, event: Event, now: datetime,
-    exclude_device: str | None = None,
+    exclude_device: str | None = None, step_up_met: bool = False,
 ) -> Evaluation:
     """Judge ``event`` for ``user_id`` and fold it into the state (in this transaction).
     The caller holds the owner's wallet lock, or the event changes nothing a race could
-    double (a login): the profile row is read once and written once."""
+    double (a login): the profile row is read once and written once. ``step_up_met``: the
+    caller saw the step-up this event would ask for met (``met_step_up``)."""
     live, candidate = engine.rules(db)
     env = engine.env
     event = engine.enrich(event)
@@ -158,6 +159,8 @@ def evaluate(
         now.timestamp(), decision.outcome in ("deny", "lock"), live)
     if braking:
         decision = signals.braked(decision)
+    if step_up_met and decision.outcome == "step_up":
+        decision = replace(decision, outcome="allow", overrides=("step_up_met",))
     shadow = signals.decide(state, event, candidate[1], env) if candidate else None
     if signals.learned(decision, event.type):
         _save(db, profile, user_id, signals.learn(state, event, live, env, decision),
@@ -274,15 +277,6 @@ def met_step_up(db: Session, *, user_id: str, session_id: str | None, challenge_
     window = timedelta(minutes=policy.device_trust.challenge_minutes)
     return (found is not None and found.status == "approved" and found.session_id == session_id
             and found.decided_at is not None and now - found.decided_at <= window)
-
-
-def step_up_met(evaluation: Evaluation) -> Evaluation:
-    """The same evaluation with its step-up met: allowed, its record saying so."""
-    decision = replace(evaluation.decision, outcome="allow", overrides=("step_up_met",))
-    if evaluation.record is not None:
-        evaluation.record.outcome = "allow"
-        evaluation.record.overrides = ["step_up_met"]
-    return replace(evaluation, decision=decision)
 
 
 def sms_void_reason(db: Session, *, policy: Policy, user_id: str,

@@ -325,7 +325,8 @@ OWNER_WORDS: dict[str, tuple[str, str]] = {
 
 
 def owner_reasons(fired: list[str]) -> list[dict[str, str]]:
-    return [{"rule": r, "zh": OWNER_WORDS[r][0], "en": OWNER_WORDS[r][1]} for r in fired]
+    return [{"rule": r, "zh": OWNER_WORDS[r][0], "en": OWNER_WORDS[r][1]} for r in fired
+            if r in OWNER_WORDS]
 
 
 def decide(state: State, event: Event, policy: RiskPolicy, env: Settings, *,
