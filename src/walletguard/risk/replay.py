@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -90,8 +90,8 @@ def replay(lines: Iterable[Line], *, policy: RiskPolicy, env: signals.Settings,
     by_line: dict[int, dict[str, Any]] = {}
     for line in ordered:
         event = line.event
-        event = Event(**{**event.__dict__, "country": geo.country(event.ip),
-                         "ip_kind": ranges.kind_of(event.ip)})
+        event = replace(event, country=geo.country(event.ip),
+                        ip_kind=ranges.kind_of(event.ip))
         state = states.get(line.user) or State()
         if event.type in signals.SIGNAL_EVENTS:
             states[line.user] = signals.learn(state, event, policy, env)
