@@ -35,6 +35,7 @@ from walletguard.observability import metrics as prometheus
 from walletguard.payments.api import router as payments_router
 from walletguard.recovery.api import router as recovery_router
 from walletguard.restrictions.api import router as restrictions_router
+from walletguard.risk.api import router as risk_router
 from walletguard.runtime import Platform
 from walletguard.web import install as install_web
 
@@ -73,7 +74,8 @@ def create_app(
     problems.install(app)
     install_contract(app)
     for router in (identity_router, devices_router, credentials_router, payments_router,
-                   restrictions_router, incidents_router, audit_router, recovery_router):
+                   restrictions_router, incidents_router, audit_router, recovery_router,
+                   risk_router):
         app.include_router(router)
     install_web(app)
 

@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     identity_verifier_adapter: Literal["sandbox", "none"] | None = Field(
         None, description="ID document + liveness port for recovery; default sandbox outside "
         "production, none in production (sandbox is refused there)")
+    risk_geo_file: Path | None = Field(
+        None, description="IP geolocation for the risk engine: a MaxMind .mmdb (GeoLite2 / "
+        "GeoIP2 Country), or a sandbox .json; default the shipped sandbox outside production, "
+        "none in production")
+    risk_ip_lists_dir: Path | None = Field(
+        None, description="directory of vpn.txt, proxy.txt, datacentre.txt, tor.txt (CIDR a "
+        "line); default the shipped sample (documentation ranges only)")
     password_hash_memory_kib: int = Field(
         64 * 1024, description="argon2id memory cost for login passwords (RFC 9106 second choice)"
     )

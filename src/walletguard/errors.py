@@ -129,6 +129,12 @@ class InvalidBiometric(DomainError):
     title = "The biometric assertion was not accepted"
 
 
+class RiskDenied(DomainError):
+    code = "risk_denied"
+    status = 403
+    title = "Refused by risk controls"
+
+
 class StepUpRequired(DomainError):
     code = "step_up_required"
     status = 403

@@ -23,6 +23,7 @@ from walletguard.recovery.models import (
     RecoveryEvidence,
 )
 from walletguard.restrictions.models import DocumentCheck, Restriction
+from walletguard.risk.models import RiskDecision, RiskPolicyChange, RiskProfile
 
 __all__ = [
     "ApiKey",
@@ -50,6 +51,9 @@ __all__ = [
     "RecoveryChannelState",
     "RecoveryEvidence",
     "Restriction",
+    "RiskDecision",
+    "RiskPolicyChange",
+    "RiskProfile",
     "ThrottleBucket",
     "TrustedContact",
     "User",

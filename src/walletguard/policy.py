@@ -276,6 +276,105 @@ class RecoveryPolicy(_Section):
 
 ChecklistCategory = Literal["carrier", "payment", "bank", "e-commerce", "social", "police"]
 CHECKLIST_CATEGORIES: tuple[ChecklistCategory, ...] = get_args(ChecklistCategory)
+RISK_RULES = ("new_device", "fingerprint_changed", "impossible_travel", "anonymizing_ip",
+              "unusual_country", "sim_swap_recent", "carrier_unknown", "velocity",
+              "amount_outlier", "new_payee", "unusual_hour", "after_lost_report")
+
+
+class RiskThresholds(_Section):
+    """Scores at or above which a decision is step_up, deny, lock (lock > deny > step_up)."""
+
+    step_up: float = Field(gt=0, description="score that asks for a step-up")
+    deny: float = Field(gt=0, description="score that refuses")
+    lock: float = Field(gt=0, description="score that places a risk lock")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RiskThresholds:
+        if not self.step_up <= self.deny <= self.lock:
+            raise ValueError("risk thresholds must be step_up <= deny <= lock")
+        return self
+
+
+class RiskPolicy(_Section):
+    """The risk engine (DOMAIN.md, "Risk signals"): each rule that fires adds its weight;
+    the sum is compared with the thresholds of the sensitivity in force."""
+
+    enabled: bool = Field(True, description="evaluate logins, payments, transfers, PIN changes")
+    sensitivity: Literal["low", "medium", "high"] = Field(
+        "medium", description="which thresholds apply (seed 000 recommends medium)")
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "new_device": 25.0, "fingerprint_changed": 30.0, "impossible_travel": 45.0,
+            "anonymizing_ip": 20.0, "unusual_country": 20.0, "sim_swap_recent": 50.0,
+            "carrier_unknown": 5.0, "velocity": 35.0, "amount_outlier": 30.0,
+            "new_payee": 15.0, "unusual_hour": 10.0, "after_lost_report": 60.0},
+        description="score each rule adds when it fires (a rule left out weighs 0)")
+    thresholds: dict[str, RiskThresholds] = Field(
+        default_factory=lambda: {
+            "low": RiskThresholds(step_up=60, deny=90, lock=130),
+            "medium": RiskThresholds(step_up=40, deny=70, lock=100),
+            "high": RiskThresholds(step_up=25, deny=55, lock=85)},
+        strict=False, description="step_up / deny / lock scores per sensitivity")
+    impossible_travel_kmh: float = Field(
+        900, gt=0, description="great-circle speed between located events that is impossible")
+    travel_min_km: float = Field(
+        50, ge=0, description="shorter jumps never count as travel (location noise)")
+    velocity_window_minutes: int = Field(
+        10, gt=0, description="the window money events are counted and summed in")
+    velocity_max_count: int = Field(
+        4, gt=0, description="money events in the window beyond which velocity fires")
+    velocity_max_sum: int = Field(
+        1_000_000, gt=0, description="amount in the window beyond which velocity fires")
+    amount_min_history: int = Field(
+        5, ge=1, description="payments seen before an amount can be called unusual")
+    amount_outlier_spread: float = Field(
+        3.0, gt=0, description="how many robust deviations of log(amount) above the median "
+        "make an outlier")
+    amount_outlier_min_ratio: float = Field(
+        3.0, ge=1, description="an outlier is at least this many times the typical amount")
+    amount_outlier_floor: int = Field(
+        5_000, ge=0, description="amounts below this are never outliers (minor units)")
+    amount_learning_rate: float = Field(
+        0.1, gt=0, le=1, description="step of the streaming median and deviation")
+    unusual_hour_min_events: int = Field(
+        20, ge=1, description="events seen before an hour can be called unusual")
+    unusual_hour_share: float = Field(
+        0.02, ge=0, le=1, description="an hour (with its neighbours) this rare is unusual")
+    unusual_country_min_events: int = Field(
+        5, ge=1, description="located events seen before a country can be called unusual")
+    unusual_country_share: float = Field(
+        0.05, ge=0, le=1, description="a country this rare for the owner is unusual")
+    sms_void_after_travel_hours: int = Field(
+        24, ge=0, description="an SMS step-up code counts for nothing this long after "
+        "impossible travel")
+    lost_report_days: int = Field(
+        30, gt=0, description="events this long after a lost-phone report are suspect")
+    trip_mute_days_max: int = Field(
+        60, gt=0, description="longest trip an owner may confirm (mutes impossible travel)")
+    known_payees_kept: int = Field(
+        200, gt=0, description="payees remembered per owner (the least recent is forgotten)")
+    known_devices_kept: int = Field(20, gt=0, description="devices remembered per owner")
+    countries_kept: int = Field(20, gt=0, description="countries remembered per owner")
+    brake_window_minutes: int = Field(
+        15, gt=0, description="the window the live deny rate is measured over (per worker)")
+    brake_min_events: int = Field(
+        50, gt=0, description="events in the window before the brake may trip")
+    brake_deny_ceiling: float = Field(
+        0.2, gt=0, le=1, description="deny rate above which deny and lock fall back to step-up")
+
+    @model_validator(mode="after")
+    def _known(self) -> RiskPolicy:
+        unknown = set(self.weights) - set(RISK_RULES)
+        if unknown:
+            raise ValueError(f"risk.weights: unknown rules {sorted(unknown)}")
+        missing = {"low", "medium", "high"} - set(self.thresholds)
+        if missing:
+            raise ValueError(f"risk.thresholds: missing {sorted(missing)}")
+        return self
+
+    @property
+    def in_force(self) -> RiskThresholds:
+        return self.thresholds[self.sensitivity]
 
 
 class ChecklistEntry(_Section):
@@ -390,6 +489,7 @@ class Policy(_Section):
     lost_phone: LostPhonePolicy = Field(default_factory=LostPhonePolicy)
     incidents: IncidentPolicy = Field(default_factory=IncidentPolicy)
     recovery: RecoveryPolicy = Field(default_factory=RecoveryPolicy)
+    risk: RiskPolicy = Field(default_factory=RiskPolicy)
     limits_override: LimitsProfile | None = Field(
         None, description="replace the profile's limits entirely (all keys of [limits_override])"
     )

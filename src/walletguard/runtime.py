@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from walletguard.adapters.bank import BankGateway, NoBank, SandboxBank
 from walletguard.adapters.carrier import CarrierSignals, SandboxCarrier, UnknownCarrier
+from walletguard.adapters.geo import GeoLocator, IpRanges, MaxMindGeo, NoGeo, SandboxGeo
 from walletguard.adapters.identity_check import (
     IdentityVerifier,
     NoIdentityVerifier,
@@ -20,6 +22,9 @@ from walletguard.crypto import Keyring
 from walletguard.db import Database
 from walletguard.payments.service import MoneyPath
 from walletguard.policy import Policy
+from walletguard.risk.service import RiskEngine
+
+RISK_SAMPLES = Path(__file__).parent / "data" / "risk"
 
 
 @dataclass
@@ -34,6 +39,7 @@ class Platform:
     carrier: CarrierSignals
     bank: BankGateway
     identity_verifier: IdentityVerifier
+    risk: RiskEngine
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Platform:
@@ -41,11 +47,13 @@ class Platform:
         keys = settings.keyring
         rp = RelyingParty(id=settings.webauthn_rp_id, name=settings.webauthn_rp_name,
                           origins=tuple(settings.webauthn_origins))
+        risk = RiskEngine(policy=policy, geo=geo_locator(settings),
+                          ranges=IpRanges.from_dir(settings.risk_ip_lists_dir or RISK_SAMPLES))
         return cls(
-            settings=settings,
+            settings=settings, risk=risk,
             db=Database(settings.resolved_database_url, pool_size=settings.db_pool_size),
             keys=keys, policy=policy, clock=clock or SystemClock(),
-            money=MoneyPath(keys=keys, policy=policy, rp=rp),
+            money=MoneyPath(keys=keys, policy=policy, rp=rp, risk=risk),
             sms=(SandboxSms(settings.data_dir / "sandbox-sms.jsonl")
                  if settings.adapter("sms") == "sandbox" else DisabledSms()),
             carrier=(SandboxCarrier(settings.data_dir / "sandbox-carrier.json")
@@ -61,3 +69,11 @@ class Platform:
     @property
     def session_idle_timeout(self) -> timedelta:
         return timedelta(minutes=self.policy.login.session_idle_minutes)
+
+
+def geo_locator(settings: Settings) -> GeoLocator:
+    path = settings.risk_geo_file
+    if path is None:
+        return NoGeo() if settings.mode == "production" else SandboxGeo(
+            RISK_SAMPLES / "sandbox-geo.json")
+    return MaxMindGeo(path) if path.suffix == ".mmdb" else SandboxGeo(path)

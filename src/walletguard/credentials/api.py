@@ -45,7 +45,8 @@ class BindingOut(Out):
 def set_payment_pin(body: PinIn, owner: Owner, platform: PlatformDep, db: Tx,
                     now: Now) -> Response:
     credentials.set_pin(db, keys=platform.keys, policy=platform.policy, owner=owner,
-                        pin=body.pin, current_pin=body.current_pin, now=now)
+                        pin=body.pin, current_pin=body.current_pin, now=now,
+                        risk=platform.risk)
     return Response(status_code=204)
 
 

@@ -51,6 +51,9 @@ from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
+from walletguard.risk import service as risk_service
+from walletguard.risk.service import RiskEngine
+from walletguard.risk.signals import Event
 
 
 @dataclass(frozen=True)
@@ -65,21 +68,21 @@ class RelyingParty:
 
 def set_pin(
     db: Session, *, keys: Keyring, policy: Policy, owner: Principal, pin: str,
-    current_pin: str | None, now: datetime,
+    current_pin: str | None, now: datetime, risk: RiskEngine | None = None,
 ) -> None:
     """Set the first PIN, or change it with the current one (a wrong current PIN counts
-    toward the PIN lock like a wrong payment PIN)."""
+    toward the PIN lock like a wrong payment PIN; the risk engine judges a change)."""
     owner.require(Role.OWNER)
     user_id = str(owner.user_id)
     wallet = ledger.lock_wallet(db, user_id)
     with judged(db):
         _set_pin(db, keys=keys, policy=policy, owner=owner, wallet=wallet, pin=pin,
-                 current_pin=current_pin, now=now)
+                 current_pin=current_pin, now=now, risk=risk)
 
 
 def _set_pin(
     db: Session, *, keys: Keyring, policy: Policy, owner: Principal, wallet: LockedWallet,
-    pin: str, current_pin: str | None, now: datetime,
+    pin: str, current_pin: str | None, now: datetime, risk: RiskEngine | None = None,
 ) -> None:
     user_id = wallet.user_id
     active = restrictions.active(db, user_id=user_id, now=now)
@@ -95,6 +98,12 @@ def _set_pin(
                            restrictions.Action.PAY)
         judge_pin(db, keys=keys, policy=policy, wallet=wallet, pin=current_pin,
                   now=now)
+        if risk is not None and risk.policy.risk.enabled:
+            event = Event(at=now, type="pin_change", device_id=owner.device_id,
+                          lost_report_standing=any(r.source == "lost_phone" for r in active))
+            risk_service.enforce(db, risk_service.evaluate(
+                db, engine=risk, user_id=user_id, event=event, now=now,
+                exclude_device=owner.device_id), wallet=wallet, user_id=user_id, now=now)
     pin_rules.check_new_pin(pin, length=policy.pin.length, birth=birth)
     salt = pin_rules.new_salt()
     digest = pin_rules.pin_digest(keys.pin_pepper, salt, user_id, pin)

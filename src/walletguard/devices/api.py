@@ -84,6 +84,9 @@ class SessionOut(Out):
                     "it and set lost mode until its challenge is met")
     challenge_id: str | None = Field(
         None, description="the step-up an untrusted session answers (/v1/challenges/{id})")
+    reasons: list[dict[str, str]] = Field(
+        default_factory=list, description="why the risk engine asked for a step-up "
+        "(rule, zh, en)")
 
 
 class DeviceOut(Out):
@@ -133,11 +136,12 @@ def log_in(body: SessionIn, platform: PlatformDep, db: Tx, now: Now,
                                   platform=body.device.platform,
                                   fingerprint=dict(body.device.fingerprint)),
         context=devices.LoginContext(ip=context.ip or ip, lat=context.lat, lon=context.lon,
-                                     peer_ip=ip))
+                                     peer_ip=ip), risk=platform.risk)
     return SessionOut(token=started.token, device_id=started.device.id,
                       new_device=started.new_device,
                       trust="trusted" if started.trusted else "untrusted",
-                      challenge_id=started.challenge.id if started.challenge else None)
+                      challenge_id=started.challenge.id if started.challenge else None,
+                      reasons=list(started.risk_reasons))
 
 
 def _device_out(d: Any, current: str | None) -> DeviceOut:

@@ -48,6 +48,7 @@ from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
+from walletguard.risk import service as risk
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def _sms_void_reason(
     quiet = timedelta(hours=policy.device_trust.sim_change_quiet_hours)
     if changed is not None and now - changed < quiet:
         return "the SIM of the account phone changed recently"
-    return None
+    return risk.sms_void_reason(db, policy=policy, user_id=user_id, now=now)
 
 
 def methods_for(

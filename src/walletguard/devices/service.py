@@ -29,6 +29,9 @@ from walletguard.identity.models import User
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
+from walletguard.risk import service as risk_service
+from walletguard.risk.service import RiskEngine
+from walletguard.risk.signals import Event
 
 CommandType = Literal["ring", "lost_mode", "wipe"]
 COMMAND_TYPES: tuple[CommandType, ...] = get_args(CommandType)
@@ -66,6 +69,7 @@ class StartedSession:
     session: DeviceSession
     new_device: bool
     challenge: DeviceChallenge | None = None
+    risk_reasons: tuple[dict[str, str], ...] = ()
 
     @property
     def trusted(self) -> bool:
@@ -79,7 +83,7 @@ def fingerprint_digest(keys: Keyring, fingerprint: dict[str, Any]) -> str:
 
 def start_session(
     db: Session, *, keys: Keyring, policy: Policy, phone: str, password: str,
-    device: DeviceInfo, context: LoginContext, now: datetime,
+    device: DeviceInfo, context: LoginContext, now: datetime, risk: RiskEngine | None = None,
 ) -> StartedSession:
     """Log in on a device. A password alone is not the owner: the session is trusted only
     on the owner's first device, or on a device already trusted that presents the same
@@ -125,16 +129,21 @@ def start_session(
             else:
                 throttle.clear(db, key=key)
         return _open_session(db, keys=keys, policy=policy, user=user, device=device,
-                             context=context, now=now)
+                             context=context, now=now, risk=risk)
 
 
 def _open_session(
     db: Session, *, keys: Keyring, policy: Policy, user: User, device: DeviceInfo,
-    context: LoginContext, now: datetime,
+    context: LoginContext, now: datetime, risk: RiskEngine | None = None,
 ) -> StartedSession:
     restrictions.check(db, user_id=user.id, action=restrictions.Action.LOGIN, now=now)
     bound, is_new, trusted = _bind_device(db, keys=keys, user_id=user.id, info=device,
                                           context=context, now=now)
+    reasons = _judge_login_risk(db, keys=keys, engine=risk, user_id=user.id,
+                                device_id=bound.id, device=device, context=context, now=now)
+    if reasons:
+        # A risky login gets an untrusted session: the device-trust step-up decides.
+        trusted = False
     token = auth.new_session_token()
     session = DeviceSession(id=new_id("ses"), user_id=user.id, device_id=bound.id,
                             token_digest=keys.token_digest(token), created_at=now,
@@ -157,7 +166,28 @@ def _open_session(
                                             "challenge_id": challenge.id if challenge
                                             else None})
     return StartedSession(token=token, device=bound, session=session, new_device=is_new,
-                          challenge=challenge)
+                          challenge=challenge, risk_reasons=tuple(reasons))
+
+
+def _judge_login_risk(
+    db: Session, *, keys: Keyring, engine: RiskEngine | None, user_id: str, device_id: str,
+    device: DeviceInfo, context: LoginContext, now: datetime,
+) -> list[dict[str, str]]:
+    """The risk engine on a login, after the password: deny and lock refuse (with
+    reasons); a step-up returns its reasons and the session opens untrusted. The device
+    is named by its wallet id, as the session's later payments name it."""
+    if engine is None or not engine.policy.risk.enabled:
+        return []
+    event = Event(at=now, type="login", device_id=device_id,
+                  fingerprint=fingerprint_digest(keys, device.fingerprint), ip=context.ip,
+                  lat=context.lat, lon=context.lon)
+    evaluation = risk_service.evaluate(db, engine=engine, user_id=user_id, event=event,
+                                       now=now, exclude_device=device_id)
+    if evaluation.decision.outcome == "step_up":
+        risk_service.keep_all(evaluation)(db)
+        return evaluation.reasons
+    risk_service.enforce(db, evaluation, wallet=None, user_id=user_id, now=now)
+    return []
 
 
 def _phone_key(phone: str) -> str:
@@ -225,12 +255,13 @@ def _bind_device(
 
 def open_challenge_for(
     db: Session, *, policy: Policy, session: DeviceSession, device: Device, fingerprint: str,
-    now: datetime,
+    now: datetime, challenge_id: str | None = None,
 ) -> DeviceChallenge:
     """Open the step-up an untrusted session answers, and tell the owner's trusted devices
-    (which list and approve it)."""
+    (which list and approve it). ``challenge_id`` lets a refusal name the challenge it is
+    about to keep (a risk step-up on a payment)."""
     challenge = DeviceChallenge(
-        id=new_id("chg"), user_id=session.user_id, device_id=device.id,
+        id=challenge_id or new_id("chg"), user_id=session.user_id, device_id=device.id,
         session_id=session.id, status="pending", created_at=now, codes_sent=0,
         code_submissions=0, fingerprint_digest=fingerprint,
         expires_at=now + timedelta(minutes=policy.device_trust.challenge_minutes))

@@ -143,7 +143,7 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
     "PUT /v1/trusted-contacts": (),
     "GET /v1/trusted-contacts": (),
     "POST /v1/sessions": (errors.Unauthenticated, errors.RateLimited, errors.Forbidden,
-                         errors.ClientAddressUnknown),
+                         errors.ClientAddressUnknown, errors.RiskDenied),
     "GET /v1/devices": (),
     "DELETE /v1/devices/{device_id}": (errors.NotFound,),
     "POST /v1/devices/{device_id}/commands": (errors.NotFound,),
@@ -160,12 +160,12 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
     "POST /v1/challenges/{challenge_id}/verify": (
         errors.NotFound, errors.Conflict, errors.MethodNotAvailable, errors.InvalidCode, *_PIN),
     "POST /v1/admin/devices/{device_id}/trust": (errors.NotFound, errors.Conflict),
-    "PUT /v1/payment-pin": (*_RESTRICTED, *_PIN),
+    "PUT /v1/payment-pin": (*_RESTRICTED, *_PIN, errors.StepUpRequired, errors.RiskDenied),
     "POST /v1/biometric/registration-options": (),
     "POST /v1/biometric/registrations": (*_RESTRICTED, *_PIN, errors.InvalidBiometric),
     "POST /v1/biometric/payment-options": (errors.Forbidden,),
-    "POST /v1/payments": _MONEY_AUTH,
-    "POST /v1/transfers": (*_MONEY_AUTH, errors.RateLimited),
+    "POST /v1/payments": (*_MONEY_AUTH, errors.RiskDenied),
+    "POST /v1/transfers": (*_MONEY_AUTH, errors.RateLimited, errors.RiskDenied),
     "GET /v1/wallet": (),
     "GET /v1/transactions": (),
     "PUT /v1/settings/password-free": (*_RESTRICTED, *_PIN, errors.Conflict,
@@ -200,6 +200,13 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
     "GET /healthz": (),
     "GET /readyz": (),
     "GET /metrics": (),
+    "POST /v1/carrier-signals": (errors.InvalidInput,),
+    "POST /v1/risk/trips": (errors.InvalidInput,),
+    "GET /v1/admin/users/{user_id}/risk-decisions": (),
+    "GET /v1/risk/shadow-report": (),
+    "POST /v1/risk/policy-changes": (errors.InvalidInput,),
+    "POST /v1/risk/policy-changes/{change_id}/approve": (
+        errors.NotFound, errors.Conflict, errors.Forbidden),
 }
 
 # Routes that serve no database: nothing there can be ``unavailable``.

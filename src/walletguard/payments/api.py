@@ -6,7 +6,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field, StringConstraints
 
-from walletguard.http.deps import IdempotencyKey, Now, Operator, Owner, PlatformDep, Tx
+from walletguard.http.deps import (
+    ClientIp,
+    IdempotencyKey,
+    Now,
+    Operator,
+    Owner,
+    PlatformDep,
+    Tx,
+)
 from walletguard.http.schema import Amount, Label, Name, Out, Strict, Text
 from walletguard.payments import operator as operations
 from walletguard.payments import owner as wallets
@@ -27,14 +35,26 @@ class AuthIn(Strict):
                                     code=self.code)
 
 
+class RiskContextIn(Strict):
+    """What the device reports of where it is (risk signals: impossible travel, IP
+    lists, country), and, when retrying after a risk step-up, the challenge it met."""
+
+    ip: Annotated[str, StringConstraints(max_length=45)] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    challenge_id: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+    def to_domain(self, peer_ip: str | None) -> payments.RiskContext:
+        return payments.RiskContext(ip=self.ip or peer_ip, lat=self.lat, lon=self.lon,
+                                    challenge_id=self.challenge_id)
+
+
 class PaymentIn(Strict):
     merchant_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     amount: Amount
     category: Annotated[str, StringConstraints(max_length=40)] | None = None
     auth: AuthIn = Field(examples=[{"method": "pin", "pin": "730264"}])
-    # API.md names it, so a client may send it; nothing reads it until a risk engine does.
-    context: dict[str, Any] | None = Field(
-        None, description="ip, lat, lon: accepted and ignored (reserved for risk signals)")
+    context: RiskContextIn | None = Field(None, description="ip, lat, lon (risk signals)")
 
 
 class TransferIn(Strict):
@@ -42,6 +62,7 @@ class TransferIn(Strict):
     amount: Amount
     note: Annotated[str, StringConstraints(max_length=40)] | None = None
     auth: AuthIn
+    context: RiskContextIn | None = Field(None, description="ip, lat, lon (risk signals)")
 
 
 class MoneyOut(Out):
@@ -96,20 +117,24 @@ class RefundIn(Strict):
 
 @router.post("/v1/payments", status_code=201, response_model=MoneyOut, tags=["owner"])
 def pay(body: PaymentIn, owner: Owner, platform: PlatformDep, db: Tx, now: Now,
-        key: IdempotencyKey) -> dict[str, Any]:
+        key: IdempotencyKey, ip: ClientIp) -> dict[str, Any]:
     return payments.authorize_payment(
         db, path=platform.money, owner=owner, idempotency_key=key, now=now,
         request=payments.PaymentRequest(merchant_id=body.merchant_id, amount=body.amount,
-                                        category=body.category, auth=body.auth.to_domain()))
+                                        category=body.category, auth=body.auth.to_domain(),
+                                        context=(body.context or RiskContextIn()
+                                                 ).to_domain(ip)))
 
 
 @router.post("/v1/transfers", status_code=201, response_model=MoneyOut, tags=["owner"])
 def transfer(body: TransferIn, owner: Owner, platform: PlatformDep, db: Tx, now: Now,
-             key: IdempotencyKey) -> dict[str, Any]:
+             key: IdempotencyKey, ip: ClientIp) -> dict[str, Any]:
     return payments.transfer_to_owner(
         db, path=platform.money, owner=owner, idempotency_key=key, now=now,
         request=payments.TransferRequest(to_phone=body.to_phone, amount=body.amount,
-                                         note=body.note, auth=body.auth.to_domain()))
+                                         note=body.note, auth=body.auth.to_domain(),
+                                         context=(body.context or RiskContextIn()
+                                                  ).to_domain(ip)))
 
 
 @router.get("/v1/wallet", tags=["owner"])

@@ -8,6 +8,7 @@ that leaves a wallet goes through here, in this order:
     ── judged (a savepoint) ──────────────────────────────────────────────────────────────
     guard: freezes and locks                (read under the lock, so a committed freeze wins)
     authenticate: PIN / biometric / password-free rules
+    risk: the owner's risk state judged and updated   (``risk.service``)
     limits: daily, by strength, observation halves them   (``payments.limits``)
     move the money: debit the wallet, post the balanced ledger transfer, count the day
     enqueue the transaction alert           (outbox, same transaction)
@@ -37,6 +38,8 @@ from walletguard.credentials import service as credentials
 from walletguard.credentials.service import RelyingParty
 from walletguard.crypto import Keyring, derive, keyed_digest
 from walletguard.db import judged, new_id
+from walletguard.devices import service as devices
+from walletguard.devices.models import Device, DeviceSession
 from walletguard.errors import (
     DomainError,
     InvalidInput,
@@ -58,6 +61,9 @@ from walletguard.payments.models import Merchant
 from walletguard.policy import DAILY_WINDOW, Policy
 from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
+from walletguard.restrictions.models import Restriction
+from walletguard.risk import service as risk
+from walletguard.risk.signals import Event
 
 Method = Literal["pin", "biometric", "password_free", "emergency_code"]
 METHODS: tuple[Method, ...] = get_args(Method)
@@ -77,11 +83,23 @@ class PaymentAuth:
 
 
 @dataclass(frozen=True)
+class RiskContext:
+    """Where the payer is, as the device reports it (risk signals), and the challenge a
+    risk step-up opened, once met."""
+
+    ip: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    challenge_id: str | None = None
+
+
+@dataclass(frozen=True)
 class PaymentRequest:
     merchant_id: str
     amount: int
     auth: PaymentAuth
     category: str | None = None
+    context: RiskContext = field(default_factory=RiskContext)
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,7 @@ class TransferRequest:
     amount: int
     auth: PaymentAuth
     note: str | None = None
+    context: RiskContext = field(default_factory=RiskContext)
 
 
 @dataclass(frozen=True)
@@ -99,6 +118,7 @@ class MoneyPath:
     keys: Keyring
     policy: Policy
     rp: RelyingParty
+    risk: risk.RiskEngine | None = None
     zone: ZoneInfo = field(init=False)
     idempotency_key: bytes = field(init=False, repr=False)
     # Merchants never change their ledger account: the mapping is cached per process.
@@ -143,7 +163,7 @@ def authorize_payment(
     wallet = ledger.lock_wallet(db, str(owner.user_id))
     answer = _answer(new_id("txn"), request.amount, wallet, now)
     claim = idempotency.claim(db, scope=f"owner:{wallet.user_id}", key=idempotency_key,
-                              payload=_fingerprint(path, {"op": "payment", **asdict(request)}),
+                              payload=_fingerprint(path, {"op": "payment", **_request_of(request)}),
                               now=now, expected=(201, answer))
     if claim.replay is not None:
         return replay(claim.replay)
@@ -152,7 +172,8 @@ def authorize_payment(
             to_account = path.merchant_account(db, request.merchant_id)
             _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
                        auth=request.auth, now=now, kind="payment",
-                       merchant_id=request.merchant_id, payment_id=answer["id"])
+                       merchant_id=request.merchant_id, payment_id=answer["id"],
+                       context=request.context, payee=f"merchant:{request.merchant_id}")
             _move_money(db, wallet=wallet, kind="payment", amount=request.amount,
                         to_account=to_account, counterparty_id=request.merchant_id,
                         auth=request.auth, category=request.category,
@@ -185,7 +206,8 @@ def transfer_to_owner(
     wallet = wallets[user_id]
     answer = _answer(new_id("txn"), request.amount, wallet, now)
     claim = idempotency.claim(db, scope=f"owner:{user_id}", key=idempotency_key,
-                              payload=_fingerprint(path, {"op": "transfer", **asdict(request)}),
+                              payload=_fingerprint(path, {"op": "transfer",
+                                                          **_request_of(request)}),
                               now=now, expected=(201, answer))
     if claim.replay is not None:
         return replay(claim.replay)
@@ -197,7 +219,9 @@ def transfer_to_owner(
     try:
         with judged(db):
             _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
-                       auth=request.auth, now=now, kind="transfer", authenticated=payee_exists)
+                       auth=request.auth, now=now, kind="transfer", authenticated=payee_exists,
+                       context=request.context,
+                       payee=f"owner:{payee.id}" if payee is not None else None)
             assert payee is not None
             payee_wallet = wallets[payee.id]
             transfer = _move_money(
@@ -248,6 +272,14 @@ def _refuse_unknown_recipient(db: Session, path: MoneyPath, user_id: str,
     raise NotFound("no wallet for this phone", field="to_phone").keeping(count)
 
 
+def _request_of(request: PaymentRequest | TransferRequest) -> dict[str, Any]:
+    """The request as idempotency compares it: where the payer stands (``context``) may
+    differ between a request and its retry."""
+    fields = asdict(request)
+    del fields["context"]
+    return fields
+
+
 def _fingerprint(path: MoneyPath, payload: dict[str, Any]) -> dict[str, Any]:
     """The request as the idempotency record sees it: a keyed digest. The record stores a
     plain SHA-256 of what it is given; over the raw body (a six-digit PIN, a payee's
@@ -293,10 +325,12 @@ def _authorize(
     db: Session, *, path: MoneyPath, owner: Principal, wallet: LockedWallet, amount: int,
     auth: PaymentAuth, now: datetime, kind: Literal["payment", "transfer"],
     authenticated: Callable[[], None] | None = None, merchant_id: str | None = None,
-    payment_id: str | None = None,
+    payment_id: str | None = None, context: RiskContext | None = None,
+    payee: str | None = None,
 ) -> None:
     """Everything that must hold before money moves; the wallet row is locked.
-    ``authenticated`` runs once the payer has authenticated, before any limit."""
+    ``authenticated`` runs once the payer has authenticated, before the risk engine and
+    any limit."""
     policy = path.policy
     active = restrictions.active_for_payment(db, wallet=wallet, now=now)
     # An emergency code is for an owner whose wallet is frozen for payments (seed 002
@@ -343,10 +377,58 @@ def _authorize(
         observed = True
     if authenticated is not None:
         authenticated()
+    if path.risk is not None:
+        _judge_risk(db, path=path, engine=path.risk, owner=owner, wallet=wallet,
+                    kind=kind, amount=amount, payee=payee, context=context or RiskContext(),
+                    active=active, now=now)
     cap = limits.daily_cap(policy, wallet, observed=observed)
     if wallet.spent_today + amount > cap:
         raise LimitExceeded("the daily outgoing limit would be exceeded",
                             daily_limit=cap, spent_today=wallet.spent_today)
+
+
+def _judge_risk(
+    db: Session, *, path: MoneyPath, engine: risk.RiskEngine, owner: Principal,
+    wallet: LockedWallet, kind: str, amount: int, payee: str | None, context: RiskContext,
+    active: list[Restriction], now: datetime,
+) -> None:
+    """The risk engine on the money path: the state is read and written once under the
+    wallet lock; a step-up answers with a challenge the device-trust flow can meet (the
+    payment retried with its ``context.challenge_id`` once met)."""
+    if not engine.policy.risk.enabled:
+        return
+    event = Event(at=now, type=kind, device_id=owner.device_id, ip=context.ip,
+                  lat=context.lat, lon=context.lon, amount=amount, payee=payee,
+                  frozen=any(r.kind == restrictions.Kind.FREEZE for r in active),
+                  lost_report_standing=any(r.source == "lost_phone" for r in active))
+    met = context.challenge_id is not None and risk.met_step_up(
+        db, user_id=wallet.user_id, session_id=owner.session_id,
+        challenge_id=context.challenge_id, policy=path.policy, now=now)
+    evaluation = risk.evaluate(db, engine=engine, user_id=wallet.user_id, event=event,
+                               now=now, exclude_device=owner.device_id, step_up_met=met)
+
+    def step_up() -> StepUpRequired:
+        challenge_id = new_id("chg")
+        refusal = _step_up(db, path, owner, now, "this payment looks unusual; confirm it is "
+                           "you, then retry it with context.challenge_id")
+        refusal.extra["methods"] = ["device_approval", "sms_code_and_pin"]
+        refusal.extra["challenge_id"] = challenge_id
+        return refusal.keeping(lambda db: _open_risk_challenge(db, path, owner, challenge_id,
+                                                               now))
+
+    risk.enforce(db, evaluation, wallet=wallet, user_id=wallet.user_id, now=now,
+                 step_up=step_up)
+
+
+def _open_risk_challenge(db: Session, path: MoneyPath, owner: Principal, challenge_id: str,
+                         now: datetime) -> None:
+    session = db.get(DeviceSession, owner.session_id)
+    device = db.get(Device, owner.device_id)
+    if session is None or device is None:
+        return
+    devices.open_challenge_for(db, policy=path.policy, session=session, device=device,
+                               fingerprint=device.fingerprint_digest, now=now,
+                               challenge_id=challenge_id)
 
 
 def _move_money(

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from walletguard.db import Base, UTCDateTime
+
+
+class RiskProfile(Base):
+    """One owner's risk state (``risk.signals.State`` as JSON), folded forward by every
+    event that commits; read and written once per evaluated event, never rebuilt from
+    history. ``clean_allows`` counts events no rule fired on (they store no decision
+    row: their trace is "every rule passed")."""
+
+    __tablename__ = "risk_profiles"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    clean_allows: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RiskDecision(Base):
+    """A decision some rule had a say in: every rule's outcome and reason (``rules``), what
+    the owner was told (``reasons``), and what the shadow candidate would have decided on
+    the same state."""
+
+    __tablename__ = "risk_decisions"
+    __table_args__ = (Index("ix_risk_decisions_user_at", "user_id", "at"),
+                      Index("ix_risk_decisions_at", "at"))
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event_type: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(10))
+    score: Mapped[float] = mapped_column(Float)
+    sensitivity: Mapped[str] = mapped_column(String(10))
+    braked: Mapped[bool] = mapped_column(Boolean, default=False)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    overrides: Mapped[list[str]] = mapped_column(JSON)
+    shadow_outcome: Mapped[str | None] = mapped_column(String(10), default=None)
+    shadow_score: Mapped[float | None] = mapped_column(Float, default=None)
+    shadow_rules: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+
+
+class RiskPolicyChange(Base):
+    """A candidate risk policy: proposed by one staff member, run in shadow, and switched
+    live only when a second one approves (maker-checker). Platform-wide, not an owner's."""
+
+    __tablename__ = "risk_policy_changes"
+    __table_args__ = (Index("ix_risk_policy_changes_status", "status"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    candidate: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20))  # shadow, live, rejected, retired
+    proposed_by: Mapped[str] = mapped_column(String(80))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(80), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

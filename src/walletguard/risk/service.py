@@ -1,0 +1,403 @@
+"""The risk engine where it acts: an event is judged against the owner's state (one
+read), the state folds the event in (one write), and the decision is enforced inside the
+caller's judged part, after the restrictions guard and under the lock the use case holds:
+
+    allow    → the use case goes on (a decision some rule fired on is stored; a clean one
+               is counted on the profile: its trace is "every rule passed")
+    step_up  → ``step_up_required`` with the reasons (payments: with a challenge)
+    deny     → ``risk_denied`` with the reasons
+    lock     → a risk lock through ``restrictions.place_lock``, then ``risk_denied``
+
+A refusal rolls the state update back with the rest of the judged work; what it keeps
+(``DomainError.keeping``) is the decision row, the alerts and the lock.
+
+Shadow mode: a candidate policy (``risk_policy_changes`` in status ``shadow``) is judged
+on the same state as the live one, and its outcome is stored beside the live one. A
+candidate goes live only when a second staff member approves it (``approve_change``).
+The brake (``Brake``) counts the live policy's raw deny rate per worker.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from walletguard.adapters.geo import GeoLocator, IpRanges, NoGeo
+from walletguard.audit import service as audit
+from walletguard.auth.principal import Principal, Role
+from walletguard.crypto import Keyring
+from walletguard.db import new_id
+from walletguard.devices.models import DeviceChallenge
+from walletguard.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RiskDenied,
+    StepUpRequired,
+)
+from walletguard.identity import service as identity
+from walletguard.ledger import service as ledger
+from walletguard.ledger.service import LockedWallet
+from walletguard.notifications import service as notifications
+from walletguard.policy import Policy, RiskPolicy
+from walletguard.restrictions import service as restrictions
+from walletguard.risk import signals
+from walletguard.risk.models import RiskDecision, RiskPolicyChange, RiskProfile
+from walletguard.risk.signals import Decision, Event, State
+
+SYSTEM = Principal(role=Role.SYSTEM, id="risk-engine")
+RISK_LOCK_SOURCE = "risk"
+Keep = Callable[[Session], object]
+
+
+class Brake:
+    """The live policy's raw deny rate over a sliding window, in this worker. Above the
+    ceiling, deny and lock fall back to step-up (``signals.braked``) until the rate drops."""
+
+    def __init__(self) -> None:
+        self._seen: deque[tuple[float, bool]] = deque()
+        self._guard = threading.Lock()
+        self.tripped_at: float | None = None
+
+    def observe(self, at: float, denied: bool, rules: RiskPolicy) -> tuple[bool, bool]:
+        """Record one decision; (braking now, tripped by this decision)."""
+        with self._guard:
+            self._seen.append((at, denied))
+            since = at - rules.brake_window_minutes * 60
+            while self._seen and self._seen[0][0] <= since:
+                self._seen.popleft()
+            n = len(self._seen)
+            rate = sum(1 for _t, d in self._seen if d) / n
+            braking = n >= rules.brake_min_events and rate > rules.brake_deny_ceiling
+            just = braking and self.tripped_at is None
+            self.tripped_at = (self.tripped_at or at) if braking else None
+            return braking, just
+
+
+@dataclass
+class RiskEngine:
+    """What the engine needs from the platform, built once per process."""
+
+    policy: Policy
+    geo: GeoLocator = field(default_factory=NoGeo)
+    ranges: IpRanges = field(default_factory=IpRanges)
+    brake: Brake = field(default_factory=Brake)
+    refresh_seconds: float = 30.0
+    # The live override and the shadow candidate, re-read at most every refresh_seconds.
+    _live: RiskPolicy | None = field(default=None, repr=False)
+    _candidate: tuple[str, RiskPolicy] | None = field(default=None, repr=False)
+    _read_at: float | None = field(default=None, repr=False)
+
+    @property
+    def env(self) -> signals.Settings:
+        return signals.Settings(zone=ZoneInfo(self.policy.timezone),
+                                sim_swap_hours=self.policy.device_trust.sim_change_quiet_hours)
+
+    def enrich(self, event: Event) -> Event:
+        return replace(event, country=self.geo.country(event.ip),
+                       ip_kind=self.ranges.kind_of(event.ip))
+
+    def rules(self, db: Session) -> tuple[RiskPolicy, tuple[str, RiskPolicy] | None]:
+        """The live risk policy and the shadow candidate (id, policy), if any."""
+        moment = time.monotonic()
+        if self._read_at is None or moment - self._read_at >= self.refresh_seconds:
+            rows = db.execute(
+                select(RiskPolicyChange)
+                .where(RiskPolicyChange.status.in_(("shadow", "live")))
+                .order_by(RiskPolicyChange.decided_at.desc(), RiskPolicyChange.proposed_at.desc())
+            ).scalars().all()
+            live = next((r for r in rows if r.status == "live"), None)
+            shadow = next((r for r in rows if r.status == "shadow"), None)
+            self._live = RiskPolicy.model_validate(live.candidate) if live else None
+            self._candidate = ((shadow.id, RiskPolicy.model_validate(shadow.candidate))
+                               if shadow else None)
+            self._read_at = moment
+        return self._live or self.policy.risk, self._candidate
+
+    def forget_cached_rules(self) -> None:
+        self._read_at = None
+
+
+@dataclass
+class Evaluation:
+    decision: Decision
+    shadow: Decision | None
+    record: RiskDecision | None
+    keeps: list[Keep]
+
+    @property
+    def reasons(self) -> list[dict[str, str]]:
+        return signals.owner_reasons(self.decision.fired + list(self.decision.overrides))
+
+
+def evaluate(
+    db: Session, *, engine: RiskEngine, user_id: str, event: Event, now: datetime,
+    exclude_device: str | None = None, step_up_met: bool = False,
+) -> Evaluation:
+    """Judge ``event`` for ``user_id`` and fold it into the state (in this transaction).
+    The caller holds the owner's wallet lock, or the event changes nothing a race could
+    double (a login): the profile row is read once and written once. ``step_up_met``: the
+    caller saw the step-up this event would ask for met (``met_step_up``)."""
+    live, candidate = engine.rules(db)
+    env = engine.env
+    event = engine.enrich(event)
+    profile = db.get(RiskProfile, user_id)
+    state = State.from_json(profile.state if profile is not None else None)
+    decision = signals.decide(state, event, live, env)
+    braking, just_tripped = engine.brake.observe(
+        now.timestamp(), decision.outcome in ("deny", "lock"), live)
+    if braking:
+        decision = signals.braked(decision)
+    if step_up_met and decision.outcome == "step_up":
+        decision = replace(decision, outcome="allow", overrides=("step_up_met",))
+    shadow = signals.decide(state, event, candidate[1], env) if candidate else None
+    if signals.learned(decision, event.type):
+        _save(db, profile, user_id, signals.learn(state, event, live, env, decision),
+              clean=not decision.fired and not decision.overrides, now=now)
+    record = None
+    keeps: list[Keep] = []
+    if decision.fired or decision.overrides or (shadow is not None and shadow.fired):
+        record = _record(user_id, event, decision, shadow, live, now)
+        keeps.append(lambda db: db.add(record))
+    alert = _alert(user_id, event, decision, record, now, exclude_device)
+    if alert is not None:
+        keeps.append(alert)
+    if just_tripped:
+        keeps.append(lambda db: notifications.enqueue(
+            db, topic="risk.brake_tripped", user_id=None, now=now,
+            recipients=[("operator", "risk")],
+            payload={"ceiling": live.brake_deny_ceiling,
+                     "window_minutes": live.brake_window_minutes}))
+    return Evaluation(decision=decision, shadow=shadow, record=record, keeps=keeps)
+
+
+def _save(db: Session, profile: RiskProfile | None, user_id: str, state: State, *,
+          clean: bool, now: datetime) -> None:
+    if profile is None:
+        db.add(RiskProfile(user_id=user_id, state=state.to_json(), clean_allows=int(clean),
+                           updated_at=now))
+        return
+    profile.state = state.to_json()
+    profile.updated_at = now
+    if clean:
+        profile.clean_allows += 1
+
+
+def _record(user_id: str, event: Event, decision: Decision, shadow: Decision | None,
+            live: RiskPolicy, now: datetime) -> RiskDecision:
+    return RiskDecision(
+        user_id=user_id, id=new_id("rsk"), at=now, event_type=event.type,
+        outcome=decision.outcome, score=decision.score, sensitivity=live.sensitivity,
+        braked=decision.braked, rules=decision.trace(), reasons=decision.fired,
+        overrides=list(decision.overrides),
+        shadow_outcome=shadow.outcome if shadow else None,
+        shadow_score=shadow.score if shadow else None,
+        shadow_rules=shadow.trace() if shadow else None)
+
+
+def _alert(user_id: str, event: Event, decision: Decision, record: RiskDecision | None,
+           now: datetime, exclude_device: str | None) -> Keep | None:
+    """Anomalous logins and high-risk decisions reach the owner's other devices and
+    channels (a new device alone has its own notice, ``device.new_login``)."""
+    high = decision.outcome in ("deny", "lock")
+    anomalous = event.type == "login" and set(decision.fired) - {"new_device"}
+    if not (high or anomalous):
+        return None
+    topic = "risk.high_risk_decision" if high else "risk.anomalous_login"
+    payload: dict[str, Any] = {"event": event.type, "decision": decision.outcome,
+                               "decision_id": record.id if record else None,
+                               "reasons": signals.owner_reasons(decision.fired)}
+    return lambda db: notifications.notify_owner(
+        db, topic=topic, user_id=user_id, now=now, payload=payload,
+        exclude_device=exclude_device)
+
+
+def keep_all(evaluation: Evaluation) -> Keep:
+    def write(db: Session) -> None:
+        for keep in evaluation.keeps:
+            keep(db)
+    return write
+
+
+def enforce(
+    db: Session, evaluation: Evaluation, *, wallet: LockedWallet | None, user_id: str,
+    now: datetime, step_up: Callable[[], DomainError] | None = None,
+) -> None:
+    """Act on the decision inside the caller's judged part. ``step_up`` makes the
+    refusal a step-up asks with (the caller knows the methods and the challenge); without
+    it a step-up decision is refused like a deny."""
+    decision = evaluation.decision
+    body = {"reasons": evaluation.reasons,
+            "decision_id": evaluation.record.id if evaluation.record else None}
+    keeps = [keep_all(evaluation)]
+    if decision.outcome == "allow":
+        keeps[0](db)
+        return
+    if decision.outcome == "step_up":
+        refusal = step_up() if step_up is not None else StepUpRequired(
+            "this looks unusual; confirm it is you", methods=[])
+        refusal.extra.update(body)
+        raise refusal.keeping(*keeps)
+    if decision.outcome == "lock":
+        restriction_id = new_id("rst")
+
+        def lock(db: Session) -> None:
+            locked = wallet if wallet is not None else ledger.lock_wallet(db, user_id)
+            restrictions.place_lock(
+                db, wallet=locked, scope=restrictions.Scope.ACCOUNT, source=RISK_LOCK_SOURCE,
+                reason="locked by the risk engine: " + ", ".join(decision.fired),
+                expires_at=None, now=now, actor=SYSTEM, restriction_id=restriction_id)
+
+        keeps.append(lock)
+        raise RiskDenied("this was refused and the account is locked for your protection; "
+                         "call the hotline to unlock it", restriction_id=restriction_id,
+                         **body).keeping(*keeps)
+    raise RiskDenied("this was refused because it does not look like you", **body
+                     ).keeping(*keeps)
+
+
+def met_step_up(db: Session, *, user_id: str, session_id: str | None, challenge_id: str | None,
+                policy: Policy, now: datetime) -> bool:
+    """A payment retried with the challenge its step-up opened, approved for this session
+    within the challenge's lifetime, meets the step-up (not a deny or a lock)."""
+    if challenge_id is None or session_id is None:
+        return False
+    found = db.get(DeviceChallenge, (user_id, challenge_id))
+    window = timedelta(minutes=policy.device_trust.challenge_minutes)
+    return (found is not None and found.status == "approved" and found.session_id == session_id
+            and found.decided_at is not None and now - found.decided_at <= window)
+
+
+def sms_void_reason(db: Session, *, policy: Policy, user_id: str,
+                    now: datetime) -> str | None:
+    """Why the risk state voids an SMS step-up code now (see ``signals.sms_void_reason``):
+    a SIM change the carrier reported, impossible travel, a lost-phone report."""
+    profile = db.get(RiskProfile, user_id)
+    if profile is None:
+        return None
+    env = signals.Settings(zone=ZoneInfo(policy.timezone),
+                           sim_swap_hours=policy.device_trust.sim_change_quiet_hours)
+    return signals.sms_void_reason(State.from_json(profile.state), now=now,
+                                   policy=policy.risk, env=env)
+
+
+# ---- what staff and carriers tell the engine --------------------------------------------
+
+
+def record_carrier_signal(
+    db: Session, *, engine: RiskEngine, keys: Keyring, actor: Principal, phone: str,
+    event: str, at: datetime, now: datetime,
+) -> str | None:
+    """A carrier's word about a phone number: ``sim_swap`` (at ``at``), ``no_swap``, or
+    ``unknown`` — which is a signal of its own, never read as "no swap". Returns the owner
+    it concerned, or None for a number no wallet has (the answer does not say which)."""
+    actor.require(Role.OPERATOR)
+    if event not in ("sim_swap", "no_swap", "unknown"):
+        raise InvalidInput("event must be sim_swap, no_swap or unknown", field="event")
+    if at > now + timedelta(minutes=5):
+        raise InvalidInput("at is in the future", field="at")
+    user = identity.find_by_phone(db, vault=keys.vault, phone=phone)
+    if user is None:
+        return None
+    wallet = ledger.lock_wallet(db, user.id)
+    profile = db.get(RiskProfile, wallet.user_id)
+    state = State.from_json(profile.state if profile is not None else None)
+    if event == "sim_swap":
+        state = signals.learn(state, Event(at=at, type="sim_swap"), engine.policy.risk,
+                              engine.env)
+    else:
+        state.carrier_unknown = event == "unknown"
+    _save(db, profile, user.id, state, clean=False, now=now)
+    audit.append(db, actor=actor.ref, action=f"risk.carrier_{event}", subject=user.id, at=now,
+                 chain=user.id, data={"at": at.isoformat()})
+    return user.id
+
+
+def confirm_trip(db: Session, *, engine: RiskEngine, owner: Principal, days: int,
+                 now: datetime) -> datetime:
+    """The owner says "I am travelling": impossible travel is muted until the returned
+    time (an expiring, per-owner suppression; nothing else is)."""
+    owner.require(Role.OWNER)
+    if not 1 <= days <= engine.policy.risk.trip_mute_days_max:
+        raise InvalidInput(f"days must be 1-{engine.policy.risk.trip_mute_days_max}",
+                           field="days")
+    wallet = ledger.lock_wallet(db, str(owner.user_id))
+    until = now + timedelta(days=days)
+    profile = db.get(RiskProfile, wallet.user_id)
+    state = signals.mute_travel(State.from_json(profile.state if profile else None), until=until)
+    _save(db, profile, wallet.user_id, state, clean=False, now=now)
+    audit.append(db, actor=owner.ref, action="risk.trip_confirmed", subject=wallet.user_id,
+                 at=now, chain=wallet.user_id, data={"until": until.isoformat()})
+    return until
+
+
+def decisions_for(db: Session, *, actor: Principal, user_id: str,
+                  limit: int = 100) -> list[RiskDecision]:
+    """The whole trace, for an agent on the hotline: every rule's outcome and reason."""
+    actor.require(Role.AGENT)
+    return list(db.execute(
+        select(RiskDecision).where(RiskDecision.user_id == user_id)
+        .order_by(RiskDecision.at.desc()).limit(limit)).scalars())
+
+
+def shadow_report(db: Session, *, actor: Principal, since: datetime) -> dict[str, Any]:
+    """Live against shadow since ``since``: how often each pair of outcomes happened."""
+    actor.require(Role.OPERATOR)
+    rows = db.execute(
+        select(RiskDecision.outcome, RiskDecision.shadow_outcome, func.count())
+        .where(RiskDecision.at >= since, RiskDecision.shadow_outcome.is_not(None))
+        .group_by(RiskDecision.outcome, RiskDecision.shadow_outcome)).all()
+    pairs = [{"live": live, "shadow": shadow, "count": int(n)} for live, shadow, n in rows]
+    return {"since": since.isoformat(), "pairs": pairs,
+            "disagreements": sum(p["count"] for p in pairs if p["live"] != p["shadow"])}
+
+
+def propose_change(db: Session, *, actor: Principal, candidate: dict[str, Any], reason: str,
+                   now: datetime) -> RiskPolicyChange:
+    """Put a candidate risk policy in shadow (it replaces any candidate in shadow)."""
+    actor.require(Role.OPERATOR)
+    try:
+        checked = RiskPolicy.model_validate(candidate)
+    except ValueError as exc:
+        raise InvalidInput(f"candidate: {exc}", field="candidate") from None
+    for old in db.execute(select(RiskPolicyChange)
+                          .where(RiskPolicyChange.status == "shadow")).scalars():
+        old.status, old.decided_at, old.decided_by = "retired", now, actor.ref
+    change = RiskPolicyChange(id=new_id("rpc"), candidate=checked.model_dump(mode="json"),
+                              reason=reason, status="shadow", proposed_by=actor.ref,
+                              proposed_at=now)
+    db.add(change)
+    audit.append(db, actor=actor.ref, action="risk.policy_proposed", subject=change.id,
+                 reason=reason, at=now, data={"candidate": change.candidate})
+    return change
+
+
+def approve_change(db: Session, *, actor: Principal, change_id: str,
+                   now: datetime) -> RiskPolicyChange:
+    """A second staff member switches the candidate live (never its proposer)."""
+    actor.require(Role.OPERATOR)
+    change = db.get(RiskPolicyChange, change_id)
+    if change is None:
+        raise NotFound("no such policy change")
+    if change.status != "shadow":
+        raise Conflict(f"this policy change is {change.status}")
+    if change.proposed_by == actor.ref:
+        raise Forbidden("a policy change is approved by someone other than its proposer")
+    for old in db.execute(select(RiskPolicyChange)
+                          .where(RiskPolicyChange.status == "live")).scalars():
+        old.status = "retired"
+    change.status, change.decided_by, change.decided_at = "live", actor.ref, now
+    audit.append(db, actor=actor.ref, action="risk.policy_switched_live", subject=change.id,
+                 at=now, data={"proposed_by": change.proposed_by})
+    return change
