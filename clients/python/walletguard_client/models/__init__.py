@@ -5,6 +5,7 @@ from .agent_freeze_response_201 import AgentFreezeResponse201
 from .agent_restriction_in import AgentRestrictionIn
 from .agent_restriction_in_scope import AgentRestrictionInScope
 from .approve_in import ApproveIn
+from .approve_response_200 import ApproveResponse200
 from .audit_events_response_200 import AuditEventsResponse200
 from .auth_in import AuthIn
 from .auth_in_assertion_type_0 import AuthInAssertionType0
@@ -19,6 +20,9 @@ from .branch_check_in_document_type import BranchCheckInDocumentType
 from .branch_verification_response_200 import BranchVerificationResponse200
 from .cancel_case_response_200 import CancelCaseResponse200
 from .cancel_lift_response_201 import CancelLiftResponse201
+from .carrier_signal_in import CarrierSignalIn
+from .carrier_signal_in_event import CarrierSignalInEvent
+from .carrier_signal_response_202 import CarrierSignalResponse202
 from .case_in import CaseIn
 from .case_in_purpose import CaseInPurpose
 from .challenge_out import ChallengeOut
@@ -29,12 +33,14 @@ from .command_in_type import CommandInType
 from .command_out import CommandOut
 from .complete_case_response_200 import CompleteCaseResponse200
 from .complete_in import CompleteIn
+from .confirm_trip_response_201 import ConfirmTripResponse201
 from .contact_in import ContactIn
 from .contact_out import ContactOut
 from .contact_report_in import ContactReportIn
 from .context_in import ContextIn
 from .create_merchant_response_201 import CreateMerchantResponse201
 from .created_out import CreatedOut
+from .decisions_response_200 import DecisionsResponse200
 from .device_in import DeviceIn
 from .device_in_fingerprint import DeviceInFingerprint
 from .device_in_platform import DeviceInPlatform
@@ -70,11 +76,13 @@ from .open_case_response_201 import OpenCaseResponse201
 from .owner_report_in import OwnerReportIn
 from .password_free_in import PasswordFreeIn
 from .payment_in import PaymentIn
-from .payment_in_context_type_0 import PaymentInContextType0
 from .pending_challenges_response_200 import PendingChallengesResponse200
 from .pin_in import PinIn
+from .policy_change_in import PolicyChangeIn
+from .policy_change_in_candidate import PolicyChangeInCandidate
 from .problem import Problem
 from .problem_errors_item import ProblemErrorsItem
+from .propose_response_201 import ProposeResponse201
 from .readyz_response_200 import ReadyzResponse200
 from .readyz_response_503 import ReadyzResponse503
 from .refund_in import RefundIn
@@ -84,18 +92,23 @@ from .report_as_trusted_contact_response_201 import ReportAsTrustedContactRespon
 from .report_from_another_device_response_201 import ReportFromAnotherDeviceResponse201
 from .report_lost_phone_response_202 import ReportLostPhoneResponse202
 from .restriction_out import RestrictionOut
+from .restrictions_of_user_response_200 import RestrictionsOfUserResponse200
+from .risk_context_in import RiskContextIn
 from .session_in import SessionIn
 from .session_out import SessionOut
+from .session_out_reasons_item import SessionOutReasonsItem
 from .session_out_trust import SessionOutTrust
 from .set_limits_response_200 import SetLimitsResponse200
 from .set_password_free_response_200 import SetPasswordFreeResponse200
 from .set_trusted_contacts_response_200 import SetTrustedContactsResponse200
+from .shadow_report_response_200 import ShadowReportResponse200
 from .tick_in import TickIn
 from .tick_item_response_200 import TickItemResponse200
 from .top_up_in import TopUpIn
 from .top_up_response_201 import TopUpResponse201
 from .transactions_response_200 import TransactionsResponse200
 from .transfer_in import TransferIn
+from .trip_in import TripIn
 from .trust_in import TrustIn
 from .trust_in_evidence_type_0 import TrustInEvidenceType0
 from .trusted_contacts_in import TrustedContactsIn
@@ -109,6 +122,7 @@ __all__ = (
     "AgentRestrictionIn",
     "AgentRestrictionInScope",
     "ApproveIn",
+    "ApproveResponse200",
     "AuditEventsResponse200",
     "AuthIn",
     "AuthInAssertionType0",
@@ -123,6 +137,9 @@ __all__ = (
     "BranchVerificationResponse200",
     "CancelCaseResponse200",
     "CancelLiftResponse201",
+    "CarrierSignalIn",
+    "CarrierSignalInEvent",
+    "CarrierSignalResponse202",
     "CaseIn",
     "CaseInPurpose",
     "ChallengeOut",
@@ -133,12 +150,14 @@ __all__ = (
     "CommandOut",
     "CompleteCaseResponse200",
     "CompleteIn",
+    "ConfirmTripResponse201",
     "ContactIn",
     "ContactOut",
     "ContactReportIn",
     "ContextIn",
     "CreatedOut",
     "CreateMerchantResponse201",
+    "DecisionsResponse200",
     "DeviceIn",
     "DeviceInFingerprint",
     "DeviceInPlatform",
@@ -174,11 +193,13 @@ __all__ = (
     "OwnerReportIn",
     "PasswordFreeIn",
     "PaymentIn",
-    "PaymentInContextType0",
     "PendingChallengesResponse200",
     "PinIn",
+    "PolicyChangeIn",
+    "PolicyChangeInCandidate",
     "Problem",
     "ProblemErrorsItem",
+    "ProposeResponse201",
     "ReadyzResponse200",
     "ReadyzResponse503",
     "RefundIn",
@@ -188,18 +209,23 @@ __all__ = (
     "ReportFromAnotherDeviceResponse201",
     "ReportLostPhoneResponse202",
     "RestrictionOut",
+    "RestrictionsOfUserResponse200",
+    "RiskContextIn",
     "SessionIn",
     "SessionOut",
+    "SessionOutReasonsItem",
     "SessionOutTrust",
     "SetLimitsResponse200",
     "SetPasswordFreeResponse200",
     "SetTrustedContactsResponse200",
+    "ShadowReportResponse200",
     "TickIn",
     "TickItemResponse200",
     "TopUpIn",
     "TopUpResponse201",
     "TransactionsResponse200",
     "TransferIn",
+    "TripIn",
     "TrustedContactsIn",
     "TrustIn",
     "TrustInEvidenceType0",

@@ -9,7 +9,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.auth_in import AuthIn
-    from ..models.payment_in_context_type_0 import PaymentInContextType0
+    from ..models.risk_context_in import RiskContextIn
 
 
 T = TypeVar("T", bound="PaymentIn")
@@ -23,17 +23,17 @@ class PaymentIn:
         amount (int): minor units (fen)
         auth (AuthIn):
         category (None | str | Unset):
-        context (None | PaymentInContextType0 | Unset): ip, lat, lon: accepted and ignored (reserved for risk signals)
+        context (None | RiskContextIn | Unset): ip, lat, lon (risk signals)
     """
 
     merchant_id: str
     amount: int
     auth: AuthIn
     category: None | str | Unset = UNSET
-    context: None | PaymentInContextType0 | Unset = UNSET
+    context: None | RiskContextIn | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.payment_in_context_type_0 import PaymentInContextType0  # noqa: PLC0415
+        from ..models.risk_context_in import RiskContextIn  # noqa: PLC0415
 
         merchant_id = self.merchant_id
 
@@ -50,7 +50,7 @@ class PaymentIn:
         context: dict[str, Any] | None | Unset
         if isinstance(self.context, Unset):
             context = UNSET
-        elif isinstance(self.context, PaymentInContextType0):
+        elif isinstance(self.context, RiskContextIn):
             context = self.context.to_dict()
         else:
             context = self.context
@@ -74,7 +74,7 @@ class PaymentIn:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.auth_in import AuthIn  # noqa: PLC0415
-        from ..models.payment_in_context_type_0 import PaymentInContextType0  # noqa: PLC0415
+        from ..models.risk_context_in import RiskContextIn  # noqa: PLC0415
 
         d = dict(src_dict)
         merchant_id = d.pop("merchant_id")
@@ -92,7 +92,7 @@ class PaymentIn:
 
         category = _parse_category(d.pop("category", UNSET))
 
-        def _parse_context(data: object) -> None | PaymentInContextType0 | Unset:
+        def _parse_context(data: object) -> None | RiskContextIn | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -100,12 +100,12 @@ class PaymentIn:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                context_type_0 = PaymentInContextType0.from_dict(data)
+                context_type_0 = RiskContextIn.from_dict(data)
 
                 return context_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PaymentInContextType0 | Unset, data)
+            return cast(None | RiskContextIn | Unset, data)
 
         context = _parse_context(d.pop("context", UNSET))
 

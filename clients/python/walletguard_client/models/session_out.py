@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.session_out_trust import SessionOutTrust
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.session_out_reasons_item import SessionOutReasonsItem
+
 
 T = TypeVar("T", bound="SessionOut")
 
@@ -22,6 +26,7 @@ class SessionOut:
         trust (SessionOutTrust): an untrusted session may only read, freeze, report a device lost, ring it and set lost
             mode until its challenge is met
         challenge_id (None | str | Unset): the step-up an untrusted session answers (/v1/challenges/{id})
+        reasons (list[SessionOutReasonsItem] | Unset): why the risk engine asked for a step-up (rule, zh, en)
     """
 
     token: str
@@ -29,6 +34,7 @@ class SessionOut:
     new_device: bool
     trust: SessionOutTrust
     challenge_id: None | str | Unset = UNSET
+    reasons: list[SessionOutReasonsItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,6 +52,13 @@ class SessionOut:
         else:
             challenge_id = self.challenge_id
 
+        reasons: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.reasons, Unset):
+            reasons = []
+            for reasons_item_data in self.reasons:
+                reasons_item = reasons_item_data.to_dict()
+                reasons.append(reasons_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -58,11 +71,15 @@ class SessionOut:
         )
         if challenge_id is not UNSET:
             field_dict["challenge_id"] = challenge_id
+        if reasons is not UNSET:
+            field_dict["reasons"] = reasons
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.session_out_reasons_item import SessionOutReasonsItem  # noqa: PLC0415
+
         d = dict(src_dict)
         token = d.pop("token")
 
@@ -81,12 +98,22 @@ class SessionOut:
 
         challenge_id = _parse_challenge_id(d.pop("challenge_id", UNSET))
 
+        _reasons = d.pop("reasons", UNSET)
+        reasons: list[SessionOutReasonsItem] | Unset = UNSET
+        if _reasons is not UNSET:
+            reasons = []
+            for reasons_item_data in _reasons:
+                reasons_item = SessionOutReasonsItem.from_dict(reasons_item_data)
+
+                reasons.append(reasons_item)
+
         session_out = cls(
             token=token,
             device_id=device_id,
             new_device=new_device,
             trust=trust,
             challenge_id=challenge_id,
+            reasons=reasons,
         )
 
         session_out.additional_properties = d

@@ -96,7 +96,8 @@ def sync_detailed(
 ) -> Response[FreezeOwnWalletResponse201 | Problem]:
     """Freeze Own Wallet
 
-     Freeze payments at once. When this returns, no later payment can pass.
+     Freeze payments at once. When this returns, no later payment can pass. A freeze
+    of yours that still stands is answered again (``joined: true``), not stacked.
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
@@ -138,7 +139,8 @@ def sync(
 ) -> FreezeOwnWalletResponse201 | Problem | None:
     """Freeze Own Wallet
 
-     Freeze payments at once. When this returns, no later payment can pass.
+     Freeze payments at once. When this returns, no later payment can pass. A freeze
+    of yours that still stands is answered again (``joined: true``), not stacked.
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
@@ -175,7 +177,8 @@ async def asyncio_detailed(
 ) -> Response[FreezeOwnWalletResponse201 | Problem]:
     """Freeze Own Wallet
 
-     Freeze payments at once. When this returns, no later payment can pass.
+     Freeze payments at once. When this returns, no later payment can pass. A freeze
+    of yours that still stands is answered again (``joined: true``), not stacked.
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
@@ -215,7 +218,8 @@ async def asyncio(
 ) -> FreezeOwnWalletResponse201 | Problem | None:
     """Freeze Own Wallet
 
-     Freeze payments at once. When this returns, no later payment can pass.
+     Freeze payments at once. When this returns, no later payment can pass. A freeze
+    of yours that still stands is answered again (``joined: true``), not stacked.
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`

@@ -36,6 +36,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_201
 
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
 
@@ -96,8 +101,9 @@ def sync_detailed(
     """Log In
 
      Refusals (a ``Problem``; ``code`` is one of):
+    - 400: `client_address_unknown`
     - 401: `unauthenticated`
-    - 403: `forbidden`
+    - 403: `forbidden`, `risk_denied`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -134,8 +140,9 @@ def sync(
     """Log In
 
      Refusals (a ``Problem``; ``code`` is one of):
+    - 400: `client_address_unknown`
     - 401: `unauthenticated`
-    - 403: `forbidden`
+    - 403: `forbidden`, `risk_denied`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -167,8 +174,9 @@ async def asyncio_detailed(
     """Log In
 
      Refusals (a ``Problem``; ``code`` is one of):
+    - 400: `client_address_unknown`
     - 401: `unauthenticated`
-    - 403: `forbidden`
+    - 403: `forbidden`, `risk_denied`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -203,8 +211,9 @@ async def asyncio(
     """Log In
 
      Refusals (a ``Problem``; ``code`` is one of):
+    - 400: `client_address_unknown`
     - 401: `unauthenticated`
-    - 403: `forbidden`
+    - 403: `forbidden`, `risk_denied`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`

@@ -36,6 +36,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_201
 
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 409:
         response_409 = Problem.from_dict(response.json())
 
@@ -86,6 +91,7 @@ def sync_detailed(
     """Register Owner
 
      Refusals (a ``Problem``; ``code`` is one of):
+    - 400: `client_address_unknown`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -122,6 +128,7 @@ def sync(
     """Register Owner
 
      Refusals (a ``Problem``; ``code`` is one of):
+    - 400: `client_address_unknown`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -153,6 +160,7 @@ async def asyncio_detailed(
     """Register Owner
 
      Refusals (a ``Problem``; ``code`` is one of):
+    - 400: `client_address_unknown`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -187,6 +195,7 @@ async def asyncio(
     """Register Owner
 
      Refusals (a ``Problem``; ``code`` is one of):
+    - 400: `client_address_unknown`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`

@@ -89,7 +89,7 @@ def sync_detailed(
      Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_pin`, `pin_locked`, `pin_not_set`,
-    `step_up_required`
+    `risk_denied`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -127,7 +127,7 @@ def sync(
      Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_pin`, `pin_locked`, `pin_not_set`,
-    `step_up_required`
+    `risk_denied`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -160,7 +160,7 @@ async def asyncio_detailed(
      Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_pin`, `pin_locked`, `pin_not_set`,
-    `step_up_required`
+    `risk_denied`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -196,7 +196,7 @@ async def asyncio(
      Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_pin`, `pin_locked`, `pin_not_set`,
-    `step_up_required`
+    `risk_denied`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`

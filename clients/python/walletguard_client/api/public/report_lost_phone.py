@@ -38,6 +38,11 @@ def _parse_response(
 
         return response_202
 
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 409:
         response_409 = Problem.from_dict(response.json())
 
@@ -96,6 +101,7 @@ def sync_detailed(
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 429: `rate_limited`
+    - 400: `client_address_unknown`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -139,6 +145,7 @@ def sync(
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 429: `rate_limited`
+    - 400: `client_address_unknown`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -177,6 +184,7 @@ async def asyncio_detailed(
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 429: `rate_limited`
+    - 400: `client_address_unknown`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -218,6 +226,7 @@ async def asyncio(
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 429: `rate_limited`
+    - 400: `client_address_unknown`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`

@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PaymentInContextType0")
+T = TypeVar("T", bound="ShadowReportResponse200")
 
 
 @_attrs_define
-class PaymentInContextType0:
+class ShadowReportResponse200:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class PaymentInContextType0:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        payment_in_context_type_0 = cls()
+        shadow_report_response_200 = cls()
 
-        payment_in_context_type_0.additional_properties = d
-        return payment_in_context_type_0
+        shadow_report_response_200.additional_properties = d
+        return shadow_report_response_200
 
     @property
     def additional_keys(self) -> list[str]:

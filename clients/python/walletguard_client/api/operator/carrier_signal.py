@@ -1,0 +1,235 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.carrier_signal_in import CarrierSignalIn
+from ...models.carrier_signal_response_202 import CarrierSignalResponse202
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: CarrierSignalIn,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/carrier-signals",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> CarrierSignalResponse202 | Problem | None:
+    if response.status_code == 202:
+        response_202 = CarrierSignalResponse202.from_dict(response.json())
+
+        return response_202
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[CarrierSignalResponse202 | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: CarrierSignalIn,
+) -> Response[CarrierSignalResponse202 | Problem]:
+    """Carrier Signal
+
+     A carrier's word about a phone number (the answer does not say whether a wallet
+    has it).
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        body (CarrierSignalIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CarrierSignalResponse202 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: CarrierSignalIn,
+) -> CarrierSignalResponse202 | Problem | None:
+    """Carrier Signal
+
+     A carrier's word about a phone number (the answer does not say whether a wallet
+    has it).
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        body (CarrierSignalIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CarrierSignalResponse202 | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: CarrierSignalIn,
+) -> Response[CarrierSignalResponse202 | Problem]:
+    """Carrier Signal
+
+     A carrier's word about a phone number (the answer does not say whether a wallet
+    has it).
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        body (CarrierSignalIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CarrierSignalResponse202 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: CarrierSignalIn,
+) -> CarrierSignalResponse202 | Problem | None:
+    """Carrier Signal
+
+     A carrier's word about a phone number (the answer does not say whether a wallet
+    has it).
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        body (CarrierSignalIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CarrierSignalResponse202 | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
