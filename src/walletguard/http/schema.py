@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from fastapi.routing import APIRoute
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -57,6 +59,18 @@ def _unstorable(value: Any, path: tuple[str, ...] = ()) -> tuple[str, str] | Non
             if found:
                 return found
     return None
+
+
+def _timestamp_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("datetime_type", "a date-time string (RFC 3339), e.g. "
+                                  "2026-12-01T09:30:00+08:00")
+    return value
+
+
+#: A date-time in a JSON body: RFC 3339 text only, as the document declares (a bare number
+#: would otherwise be read as Unix seconds).
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp_text), Field(strict=False)]
 
 
 class Strict(BaseModel):

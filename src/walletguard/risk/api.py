@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import Field, StringConstraints
 
 from walletguard.http.deps import Agent, Now, Operator, Owner, PlatformDep, Tx
-from walletguard.http.schema import Strict, Text
+from walletguard.http.schema import Strict, Text, Timestamp
 from walletguard.risk import service as risk
 from walletguard.risk.models import RiskDecision, RiskPolicyChange
 
@@ -18,7 +18,7 @@ class CarrierSignalIn(Strict):
     phone: Annotated[str, StringConstraints(min_length=3, max_length=32)]
     event: Literal["sim_swap", "no_swap", "unknown"] = Field(
         description="``unknown`` is a signal of its own, never read as no swap")
-    at: datetime = Field(strict=False, description="when the carrier saw it (ISO 8601)")
+    at: Timestamp = Field(description="when the carrier saw it (RFC 3339)")
 
 
 class TripIn(Strict):

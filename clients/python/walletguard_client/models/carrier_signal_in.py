@@ -17,7 +17,7 @@ class CarrierSignalIn:
     Attributes:
         phone (str):
         event (CarrierSignalInEvent): ``unknown`` is a signal of its own, never read as no swap
-        at (datetime.datetime): when the carrier saw it (ISO 8601)
+        at (datetime.datetime): when the carrier saw it (RFC 3339)
     """
 
     phone: str
