@@ -199,8 +199,8 @@ def _thief(rng: random.Random, o: Owner, day: datetime,
         at += timedelta(minutes=rng.randrange(1, 6))
         amount = int(o.typical * rng.uniform(8, 40))
         out.append(_line(at, o.user, "transfer" if k % 2 else "payment", "takeover",
-                         device=o.device, fingerprint=o.fingerprint, ip=cn_ip(rng), where=_jitter(rng, where), amount=amount,
-                         payee=payees[k % 2]))
+                         device=o.device, fingerprint=o.fingerprint, ip=cn_ip(rng),
+                         where=_jitter(rng, where), amount=amount, payee=payees[k % 2]))
     report = at + timedelta(hours=rng.uniform(0.5, 5))
     out.append(_line(report, o.user, "lost_report", None))
     for _ in range(rng.randrange(1, 4)):
