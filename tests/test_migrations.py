@@ -45,6 +45,7 @@ Rows = dict[str, list[dict[str, Any]]]
 # revision. When a revision lands (stops being the head), add it here.
 LANDED = {
     "0001": "5ea794b4c5175aea9a6165ebbb4729fe793149f1894428e81a0276393def4dd1",
+    "0002": "3a7bddd11b60a7175324e9c7eed6d9e1ecc5f2258bc9d662e3f3ba055fe97dc2",
 }
 
 # Per revision: "table.column" whose old values the revision rewrites on purpose, and
