@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     carrier_adapter: Literal["sandbox", "none"] | None = Field(
         None, description="carrier SIM-change signals; default sandbox outside production, "
         "none in production (sandbox is refused there)")
+    smtp_host: str | None = Field(
+        None, description="SMTP server for owner e-mail notices; unset: e-mail is not sent")
+    smtp_port: int = Field(25, description="SMTP server port")
+    smtp_sender: str = Field("walletguard@localhost", description="From: of notice e-mails")
+    smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
     password_hash_memory_kib: int = Field(
         64 * 1024, description="argon2id memory cost for login passwords (RFC 9106 second choice)"
     )

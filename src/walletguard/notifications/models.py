@@ -88,7 +88,6 @@ class Partner(Base):
     category: Mapped[str] = mapped_column(String(20))
     webhook_url: Mapped[str] = mapped_column(String(500))
     secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    ack_token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -35,11 +35,9 @@ def upgrade() -> None:
     sa.Column('category', sa.String(length=20), nullable=False),
     sa.Column('webhook_url', sa.String(length=500), nullable=False),
     sa.Column('secret_sealed', sa.LargeBinary(), nullable=False),
-    sa.Column('ack_token_digest', sa.String(length=64), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('created_at', walletguard.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_partners')),
-    sa.UniqueConstraint('ack_token_digest', name=op.f('uq_partners_ack_token_digest'))
     )
     op.create_table('claims',
     sa.Column('user_id', sa.String(length=40), nullable=False),
