@@ -91,7 +91,7 @@ def webhook_server(secret: bytes, fail_first: int = 0) -> Iterator[tuple[str, We
     receiver = WebhookReceiver(secret, fail_first)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             try:
                 webhooks.verify(receiver.secret, body,
