@@ -46,7 +46,8 @@ Rows = dict[str, list[dict[str, Any]]]
 LANDED = {
     "0001": "5ea794b4c5175aea9a6165ebbb4729fe793149f1894428e81a0276393def4dd1",
     "0002": "3a7bddd11b60a7175324e9c7eed6d9e1ecc5f2258bc9d662e3f3ba055fe97dc2",
-    "0004": "3bb370c55766b531f54ee0b8812ed95de1b3be0a43333061647a63bd8ab2b92e",
+    "0004": "661c8b028fc34a016d7f0d8ba2315bdb3bf3699f2ef5d978ea306be35e0a4426",
+    "0005": "dcfd9199afaae6b3b71b71d5b5c6f0fb3d685c5de566edc8c3516ae5011b15ac",
 }
 
 # Per revision: "table.column" whose old values the revision rewrites on purpose, and

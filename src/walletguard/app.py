@@ -30,6 +30,7 @@ from walletguard.http.middleware import (
 from walletguard.http.schema import install_contract
 from walletguard.identity.api import router as identity_router
 from walletguard.incidents.api import router as incidents_router
+from walletguard.notifications.api import router as notifications_router
 from walletguard.observability import logs, tracing
 from walletguard.observability import metrics as prometheus
 from walletguard.payments.api import router as payments_router
@@ -75,7 +76,7 @@ def create_app(
     install_contract(app)
     for router in (identity_router, devices_router, credentials_router, payments_router,
                    restrictions_router, incidents_router, audit_router, recovery_router,
-                   risk_router):
+                   risk_router, notifications_router):
         app.include_router(router)
     install_web(app)
 

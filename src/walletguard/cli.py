@@ -522,6 +522,29 @@ def maintenance_prune(
     _ok(f"dropped {dropped} expired rate-limit counters")
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(
+        "--once", help="deliver what is due and run the periodic jobs once, then exit")] = False,
+) -> None:
+    """Deliver the outbox (e-mail, webhooks, SMS, inbox) with retries, and run the periodic
+    jobs (prune, checklist reminders, restriction and cooling-off notices). Several may
+    run at once on PostgreSQL; SIGTERM finishes the batch in hand, then exits."""
+    import signal
+    import threading
+
+    from walletguard.notifications import worker as outbox
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with _platform() as platform:
+        _ok(f"worker on {_shown(platform.settings.resolved_database_url)}")
+        sys.stdout.flush()
+        report = outbox.run(platform, stop=stop, once=once)
+    _ok(f"delivered {report.delivered}, retrying {report.retried}, dead-lettered {report.dead}")
+
+
 @policy_app.command("docs")
 def policy_docs(
     output: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,

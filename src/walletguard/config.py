@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     risk_ip_lists_dir: Path | None = Field(
         None, description="directory of vpn.txt, proxy.txt, datacentre.txt, tor.txt (CIDR a "
         "line); default the shipped sample (documentation ranges only)")
+    smtp_host: str | None = Field(
+        None, description="SMTP server for owner e-mail notices; unset: e-mail is not sent")
+    smtp_port: int = Field(25, description="SMTP server port")
+    smtp_sender: str = Field("walletguard@localhost", description="From: of notice e-mails")
+    smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
     password_hash_memory_kib: int = Field(
         64 * 1024, description="argon2id memory cost for login passwords (RFC 9106 second choice)"
     )

@@ -5,6 +5,7 @@ from walletguard.auth.models import ApiKey, ThrottleBucket
 from walletguard.credentials.models import BiometricBinding, PaymentPin, WebAuthnChallenge
 from walletguard.db import Base
 from walletguard.devices.models import Device, DeviceChallenge, DeviceCommand, DeviceSession
+from walletguard.disputes.models import Claim, Dispute, PoliceReport
 from walletguard.identity.models import TrustedContact, User
 from walletguard.incidents.models import ChecklistItem, Incident, IncidentEvent
 from walletguard.ledger.models import (
@@ -14,7 +15,13 @@ from walletguard.ledger.models import (
     LedgerTransfer,
     Wallet,
 )
-from walletguard.notifications.models import OutboxMessage
+from walletguard.notifications.models import (
+    InboxMessage,
+    NotificationSettings,
+    OutboxMessage,
+    Partner,
+    PartnerAcknowledgement,
+)
 from walletguard.payments.models import Merchant
 from walletguard.recovery.models import (
     EmergencyCode,
@@ -32,21 +39,28 @@ __all__ = [
     "Base",
     "BiometricBinding",
     "ChecklistItem",
+    "Claim",
     "Device",
     "DeviceChallenge",
     "DeviceCommand",
     "DeviceSession",
+    "Dispute",
     "DocumentCheck",
     "EmergencyCode",
     "IdempotencyRecord",
+    "InboxMessage",
     "Incident",
     "IncidentEvent",
     "LedgerAccount",
     "LedgerEntry",
     "LedgerTransfer",
     "Merchant",
+    "NotificationSettings",
     "OutboxMessage",
+    "Partner",
+    "PartnerAcknowledgement",
     "PaymentPin",
+    "PoliceReport",
     "RecoveryCase",
     "RecoveryChannelState",
     "RecoveryEvidence",

@@ -413,6 +413,46 @@ class IncidentPolicy(_Section):
         return self
 
 
+class NotificationPolicy(_Section):
+    """The outbox worker (``walletguard worker``): delivery, retries, periodic jobs."""
+
+    max_attempts: int = Field(
+        8, gt=0, description="deliveries tried per message before it is dead-lettered "
+        "(an attempt cut short by a killed worker counts)")
+    backoff_base_seconds: float = Field(
+        2, gt=0, description="wait after the first failed attempt; doubled after each one")
+    backoff_max_seconds: float = Field(
+        3600, gt=0, description="the longest wait between two attempts")
+    lease_seconds: float = Field(
+        120, gt=0, description="a claimed message is another worker's to retry after this "
+        "long without an answer (must exceed delivery_timeout_seconds)")
+    delivery_timeout_seconds: float = Field(
+        10, gt=0, description="a channel (SMTP, webhook) that has not answered by then failed")
+    batch_size: int = Field(20, gt=0, description="messages one worker claims at a time")
+    poll_seconds: float = Field(
+        1, gt=0, description="how long an idle worker sleeps before looking again")
+    webhook_tolerance_seconds: int = Field(
+        300, gt=0, description="a receiver refuses a signed webhook whose timestamp is "
+        "further than this from its clock (replay window)")
+    checklist_reminder_minutes: int = Field(
+        30, gt=0, description="an open checklist item is reminded this long before it is due")
+    cooling_off_reminder_minutes: int = Field(
+        60, gt=0, description="the owner is reminded this long before a lift's cooling-off "
+        "window (restrictions.unfreeze_cooling_off_hours) closes")
+    jobs_every_seconds: float = Field(
+        60, gt=0, description="how often the worker runs its periodic jobs")
+    prune_older_than_hours: int = Field(
+        24, ge=2, description="rate-limit counters older than this are dropped by the worker")
+    default_locale: Literal["zh-CN", "en"] = Field(
+        "zh-CN", description="the template language of an owner who has not chosen one")
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_delivery(self) -> NotificationPolicy:
+        if self.lease_seconds <= self.delivery_timeout_seconds:
+            raise ValueError("notifications.lease_seconds must exceed delivery_timeout_seconds")
+        return self
+
+
 DEFAULT_PLATFORMS: tuple[ChecklistEntry, ...] = (
     ChecklistEntry(
         key="china-mobile",
@@ -490,6 +530,7 @@ class Policy(_Section):
     incidents: IncidentPolicy = Field(default_factory=IncidentPolicy)
     recovery: RecoveryPolicy = Field(default_factory=RecoveryPolicy)
     risk: RiskPolicy = Field(default_factory=RiskPolicy)
+    notifications: NotificationPolicy = Field(default_factory=NotificationPolicy)
     limits_override: LimitsProfile | None = Field(
         None, description="replace the profile's limits entirely (all keys of [limits_override])"
     )

@@ -95,8 +95,8 @@ def test_a_flood_of_guesses_from_many_addresses_refuses_nobody_and_tells_owner_a
             select(OutboxMessage).where(OutboxMessage.topic == incidents.GUESSING_TOPIC)
         ).scalars()]
     # Once per window, however many guesses: the owner's SMS, the device, and staff.
-    assert sorted(told) == sorted([("sms", owner.user_id), ("push", owner.device_id),
-                                   incidents.STAFF_SECURITY])
+    assert sorted(told) == sorted([("sms", owner.user_id), ("inbox", owner.user_id),
+                                   ("push", owner.device_id), incidents.STAFF_SECURITY])
     agent = factories.staff_headers(platform, "agent")
     with httpx.Client(base_url=server, timeout=30) as http:
         audit = http.get("/v1/admin/audit", params={"user_id": owner.user_id},

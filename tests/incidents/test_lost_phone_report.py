@@ -21,8 +21,19 @@ from walletguard.incidents.models import Incident
 from walletguard.restrictions.models import Restriction
 from walletguard.runtime import Platform
 
-PARTNERS = {("webhook", "wechat-pay"), ("webhook", "alipay"), ("webhook", "jd-finance"),
-            ("webhook", "banks")}
+PARTNERS = {("webhook", "china-mobile"), ("webhook", "bank-a")}
+
+
+def link_partners(platform: Platform) -> None:
+    """The operator links the platforms that ``PARTNERS`` names (notifications service)."""
+    from walletguard.notifications import service as notifications
+
+    with platform.db.transaction() as db:
+        for _, key in sorted(PARTNERS):
+            notifications.add_partner(db, vault=platform.keys.vault, key=key, name=key,
+                                      category="bank" if key.startswith("bank") else "carrier",
+                                      webhook_url=f"https://{key}.example/hooks",
+                                      now=platform.clock.now())
 
 
 def report(client: TestClient, body: dict[str, str]) -> Any:
@@ -95,6 +106,7 @@ def test_a_matching_report_freezes_signs_out_and_tells_everyone_before_it_answer
     sister = factories.register_owner(platform, name="陈雪")
     cousin = factories.register_owner(platform, name="陈亮")
     factories.name_trusted_contacts(platform, owner, [friend, sister, cousin])
+    link_partners(platform)
     assert client.put("/v1/settings/password-free", json={"enabled": True, "pin": factories.PIN},
                       headers=owner.headers).status_code == 200
     reported_at = clock.now()
@@ -135,10 +147,11 @@ def test_a_matching_report_freezes_signs_out_and_tells_everyone_before_it_answer
     # device now in someone else's hands.
     rows = outbox(platform, owner.user_id)
     assert {(c, r) for t, c, r in rows if t == "incident.lost_phone"} == {
-        ("sms", owner.user_id), ("contact_sms", friend.user_id),
+        ("sms", owner.user_id), ("inbox", owner.user_id), ("contact_sms", friend.user_id),
         ("contact_sms", sister.user_id), ("contact_sms", cousin.user_id)}
     assert {(c, r) for t, c, r in rows if t == "partner.lost_phone"} == PARTNERS
-    assert {(c, r) for t, c, r in rows if t == "wallet.frozen"} == {("sms", owner.user_id)}
+    assert {(c, r) for t, c, r in rows if t == "wallet.frozen"} == {("sms", owner.user_id),
+                                                                 ("inbox", owner.user_id)}
     # Audited, step by step.
     actions = audit_actions(platform, owner.user_id)
     for action in ("device.lost", "restriction.freeze_placed", "incident.lost_phone_reported"):
@@ -157,7 +170,8 @@ def test_a_matching_report_freezes_signs_out_and_tells_everyone_before_it_answer
         [owner.device_id, tablet.device_id])
     assert timeline["sessions.revoked"]["sessions"] == 2
     assert timeline["sessions.revoked"]["biometric_bindings"] == 1
-    assert timeline["notifications.enqueued"] == {"owner_channels": 4, "partners": 4}
+    assert timeline["notifications.enqueued"] == {"owner_channels": 5,
+                                                   "partners": len(PARTNERS)}
 
 
 def test_one_address_is_limited_per_phone_however_it_is_written(
@@ -247,7 +261,8 @@ def test_the_owner_reports_one_lost_device_from_another_and_stays_signed_in(
     assert client.get("/v1/me", headers=tablet.headers).json()["state"] == "frozen"
     assert pay(client, tablet, merchant_id, 100).json()["code"] == "account_frozen"
     told = outbox(platform, owner.user_id, topic="incident.lost_phone")
-    assert {(c, r) for _, c, r in told} == {("sms", owner.user_id)}  # not the reporting tablet
+    # Not the reporting tablet.
+    assert {(c, r) for _, c, r in told} == {("sms", owner.user_id), ("inbox", owner.user_id)}
     # The incident is the owner's to read, nobody else's.
     stranger = factories.register_owner(platform, name="王芳")
     incident = f"/v1/incidents/{opened.json()['id']}"

@@ -207,7 +207,7 @@ def test_agent_lift_tells_every_channel_and_the_owner_can_cancel_it_within_the_w
     # Every channel of the owner hears of the lift: SMS and each bound device.
     told = {(channel, recipient) for _, channel, recipient
             in outbox(platform, owner.user_id, topic="wallet.restriction_lifted")}
-    assert told == {("sms", owner.user_id), ("push", owner.device_id),
+    assert told == {("sms", owner.user_id), ("inbox", owner.user_id), ("push", owner.device_id),
                     ("push", tablet.device_id)}
     assert "restriction.freeze_lifted" in audit_actions(platform, owner.user_id)
 

@@ -29,6 +29,7 @@ from walletguard.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from walletguard.identity import service as identity
 from walletguard.identity import validation
 from walletguard.identity.models import TrustedContact, User
+from walletguard.incidents import partners as linked_partners
 from walletguard.incidents.models import ChecklistItem, Incident, IncidentEvent
 from walletguard.ledger import service as ledger
 from walletguard.notifications import service as notifications
@@ -303,11 +304,7 @@ def _open_or_join(
         db, topic="incident.lost_phone", user_id=user.id, now=now, contacts=True,
         exclude_device=actor.device_id if reporting_from_own_device else None,
         payload={"incident_id": incident.id, "restriction_id": freeze.id, **told_of})
-    partners = notifications.enqueue(
-        db, topic="partner.lost_phone", user_id=user.id, now=now,
-        recipients=[("webhook", p.key) for p in policy.incidents.linked_platforms
-                    if p.category in ("payment", "e-commerce", "bank")],
-        payload={"incident_id": incident.id, "reported_at": now.isoformat()})
+    partners = linked_partners.tell_partners(db, incident=incident, now=now)
     _event(db, incident, now, "notifications.enqueued", {"owner_channels": sent,
                                                          "partners": partners})
     items = _checklist(db, policy=policy, incident=incident, now=now)

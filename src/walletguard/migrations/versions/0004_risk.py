@@ -2,11 +2,10 @@
 risk policies (shadow mode, maker-checker).
 
 Revision ID: 0004
-Revises: 0002 — FOR NOW. Revision 0003 (issue 15, keys of existing tables to
-``(user_id, id)``) is written in parallel; the coordinator relinks this revision to
-``down_revision = "0003"`` when merging. Nothing here depends on 0003: the new owner
-tables already follow its distribution rule (``user_id NOT NULL``, in the primary key,
-and the only foreign key is ``user_id`` → ``users``).
+Revises: 0002 (there is no 0003: the revision that widens the keys of existing tables
+for distribution, written beside this one, has not landed). The new owner tables already
+follow the distribution rule (``user_id NOT NULL``, in the primary key, and the only
+foreign key is ``user_id`` → ``users``).
 Created: 2026-12-01
 
 New tables only: no existing row is read or rewritten, so a database holding data

@@ -1,13 +1,10 @@
 """Recovery: cases, their evidence and per-channel counts, and emergency payment codes.
 
 Revision ID: 0005
-Revises: 0002 (for now)
+Revises: 0004
 Created: 2026-12-01
 
-Written alongside revisions "0003" and "0004" by other branches: ``down_revision`` is
-"0002" only until the coordinator merges them and relinks the chain (then it revises
-"0004"). The revision only creates tables, so its place in the chain changes nothing it
-does. Every table is an owner table: ``user_id`` is NOT NULL and leads each primary key,
+The revision only creates tables, so its place in the chain changes nothing it does. Every table is an owner table: ``user_id`` is NOT NULL and leads each primary key,
 unique constraint and reference to another owner table.
 """
 
