@@ -1,5 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .acknowledge_response_201 import AcknowledgeResponse201
+from .acknowledgement_in import AcknowledgementIn
 from .add_verification_response_200 import AddVerificationResponse200
 from .agent_freeze_response_201 import AgentFreezeResponse201
 from .agent_restriction_in import AgentRestrictionIn
@@ -59,6 +61,7 @@ from .get_incident_response_200 import GetIncidentResponse200
 from .get_restriction_response_200 import GetRestrictionResponse200
 from .healthz_response_200 import HealthzResponse200
 from .hotline_report_response_201 import HotlineReportResponse201
+from .inbox_response_200 import InboxResponse200
 from .incidents_of_user_response_200 import IncidentsOfUserResponse200
 from .issue_emergency_code_response_201 import IssueEmergencyCodeResponse201
 from .lift_in import LiftIn
@@ -72,6 +75,7 @@ from .me_out import MeOut
 from .merchant_balance_response_200 import MerchantBalanceResponse200
 from .merchant_in import MerchantIn
 from .money_out import MoneyOut
+from .notification_settings_in import NotificationSettingsIn
 from .open_case_response_201 import OpenCaseResponse201
 from .owner_report_in import OwnerReportIn
 from .password_free_in import PasswordFreeIn
@@ -99,6 +103,7 @@ from .session_out import SessionOut
 from .session_out_reasons_item import SessionOutReasonsItem
 from .session_out_trust import SessionOutTrust
 from .set_limits_response_200 import SetLimitsResponse200
+from .set_notification_settings_response_200 import SetNotificationSettingsResponse200
 from .set_password_free_response_200 import SetPasswordFreeResponse200
 from .set_trusted_contacts_response_200 import SetTrustedContactsResponse200
 from .shadow_report_response_200 import ShadowReportResponse200
@@ -117,6 +122,8 @@ from .verification_in_channel import VerificationInChannel
 from .wallet_response_200 import WalletResponse200
 
 __all__ = (
+    "AcknowledgementIn",
+    "AcknowledgeResponse201",
     "AddVerificationResponse200",
     "AgentFreezeResponse201",
     "AgentRestrictionIn",
@@ -176,6 +183,7 @@ __all__ = (
     "GetRestrictionResponse200",
     "HealthzResponse200",
     "HotlineReportResponse201",
+    "InboxResponse200",
     "IncidentsOfUserResponse200",
     "IssueEmergencyCodeResponse201",
     "LiftIn",
@@ -189,6 +197,7 @@ __all__ = (
     "MerchantBalanceResponse200",
     "MerchantIn",
     "MoneyOut",
+    "NotificationSettingsIn",
     "OpenCaseResponse201",
     "OwnerReportIn",
     "PasswordFreeIn",
@@ -216,6 +225,7 @@ __all__ = (
     "SessionOutReasonsItem",
     "SessionOutTrust",
     "SetLimitsResponse200",
+    "SetNotificationSettingsResponse200",
     "SetPasswordFreeResponse200",
     "SetTrustedContactsResponse200",
     "ShadowReportResponse200",
