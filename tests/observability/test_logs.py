@@ -15,7 +15,9 @@ from tests.conftest import TEST_SECRETS, running_server
 from tests.observability import traffic
 from walletguard.runtime import Platform
 
-CLIENT_IP = "203.0.113.77"  # what the proxy says the client is (TEST-NET-3)
+# What the proxy says the client is (TEST-NET-1; outside the sample data-centre, VPN,
+# proxy and Tor ranges, so the risk engine does not make its first login untrusted).
+CLIENT_IP = "192.0.2.77"
 REQUEST_FIELDS = {"ts", "level", "logger", "instance", "request_id", "event", "method",
                   "route", "status", "duration_ms", "client"}
 

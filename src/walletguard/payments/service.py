@@ -335,8 +335,9 @@ def _authorize(
     active = restrictions.active_for_payment(db, wallet=wallet, now=now)
     # An emergency code is for an owner whose wallet is frozen for payments (seed 002
     # §8): only what blocks the whole account stops it.
-    restrictions.guard([r for r in active if auth.method != "emergency_code"
-                        or r.scope == restrictions.Scope.ACCOUNT], restrictions.Action.PAY)
+    covering = [r for r in active if auth.method != "emergency_code"
+                or r.scope == restrictions.Scope.ACCOUNT]
+    restrictions.guard(covering, restrictions.Action.PAY)
     observed = restrictions.in_observation(active)
     _roll_day(wallet, path.today(now))
     if auth.method == "password_free":
@@ -380,7 +381,9 @@ def _authorize(
     if path.risk is not None:
         _judge_risk(db, path=path, engine=path.risk, owner=owner, wallet=wallet,
                     kind=kind, amount=amount, payee=payee, context=context or RiskContext(),
-                    active=active, now=now)
+                    # The freeze an emergency code was issued for (after an in-person
+                    # check) is no risk signal against it.
+                    active=covering, now=now)
     cap = limits.daily_cap(policy, wallet, observed=observed)
     if wallet.spent_today + amount > cap:
         raise LimitExceeded("the daily outgoing limit would be exceeded",

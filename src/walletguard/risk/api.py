@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.http.deps import Agent, Now, Operator, Owner, PlatformDep, Tx
 from walletguard.http.schema import Strict, Text, Timestamp
@@ -15,6 +15,10 @@ router = APIRouter()
 
 
 class CarrierSignalIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"phone": "+8613912345678", "event": "sim_swap", "at": "2026-12-01T09:30:00+08:00"},
+        {"phone": "+8613912345678", "event": "unknown", "at": "2026-12-01T09:30:00+08:00"}]})
+
     phone: Annotated[str, StringConstraints(min_length=3, max_length=32)]
     event: Literal["sim_swap", "no_swap", "unknown"] = Field(
         description="``unknown`` is a signal of its own, never read as no swap")
@@ -22,6 +26,8 @@ class CarrierSignalIn(Strict):
 
 
 class TripIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"days": 10}]})
+
     days: Annotated[int, Field(ge=1, le=365)]
 
 
