@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import event
 
 from tests import factories
-from walletguard.runtime import Platform
+from tests.factories import ManualPlatform
 
 
 @contextmanager
-def counted_statements(platform: Platform) -> Iterator[list[str]]:
+def counted_statements(platform: ManualPlatform) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -27,7 +27,7 @@ def counted_statements(platform: Platform) -> Iterator[list[str]]:
 
 
 
-def test_a_payment_is_a_constant_number_of_statements(platform: Platform) -> None:
+def test_a_payment_is_a_constant_number_of_statements(platform: ManualPlatform) -> None:
     owner = factories.register_owner(platform, balance=10_000_000)
     merchant = factories.merchant(platform)
     # The warm-up fills the per-process merchant cache.

@@ -11,8 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests import factories
+from tests.factories import ManualPlatform
 from walletguard.adapters.geo import IpRanges
 from walletguard.devices import service as devices
+from walletguard.devices.models import Device
 from walletguard.notifications.models import OutboxMessage
 from walletguard.policy import Policy, RiskPolicy
 from walletguard.restrictions.models import Restriction
@@ -20,7 +22,7 @@ from walletguard.risk import replay, signals
 from walletguard.risk import service as risk
 from walletguard.risk.models import RiskDecision, RiskProfile
 from walletguard.risk.signals import Event
-from walletguard.runtime import RISK_SAMPLES, Platform
+from walletguard.runtime import RISK_SAMPLES
 
 OVER_VELOCITY = Policy().risk.velocity_max_sum + 1  # one payment over the window's sum
 
@@ -30,20 +32,20 @@ def pay_body(merchant_id: str, amount: int, **context: Any) -> dict[str, Any]:
             "auth": {"method": "pin", "pin": factories.PIN}, "context": context or None}
 
 
-def outbox(platform: Platform, topic: str) -> list[OutboxMessage]:
+def outbox(platform: ManualPlatform, topic: str) -> list[OutboxMessage]:
     with platform.db.transaction() as db:
         return list(db.execute(select(OutboxMessage).where(OutboxMessage.topic == topic))
                     .scalars())
 
 
 def test_a_risky_payment_is_refused_with_reasons_and_its_trace_is_kept(
-    platform: Platform, client: TestClient, merchant_id: str, agent: dict[str, str],
+    platform: ManualPlatform, client: TestClient, merchant_id: str, agent: dict[str, str],
 ) -> None:
     owner = factories.register_owner(platform, balance=5_000_000)
     # new payee (15) + over the window's sum (35) = 50: a step-up at medium.
     refused = client.post("/v1/payments", headers=owner.headers,
                           json=pay_body(merchant_id, OVER_VELOCITY))
-    body = factories.assert_problem(refused, 403, "step_up_required")
+    body: Any = factories.assert_problem(refused, 403, "step_up_required")
     assert [r["rule"] for r in body["reasons"]] == ["velocity", "new_payee"]
     assert body["reasons"][1] == {"rule": "new_payee", "zh": "首次向该收款方付款",
                                   "en": "a payee you have not paid before"}
@@ -65,7 +67,7 @@ def test_a_risky_payment_is_refused_with_reasons_and_its_trace_is_kept(
 
 
 def test_a_payment_step_up_is_met_through_the_device_trust_flow(
-    platform: Platform, client: TestClient, merchant_id: str,
+    platform: ManualPlatform, client: TestClient, merchant_id: str,
 ) -> None:
     owner = factories.register_owner(platform, balance=5_000_000)
     phone = factories.second_device(platform, owner, "phone-2")
@@ -76,7 +78,7 @@ def test_a_payment_step_up_is_met_through_the_device_trust_flow(
     # SIM change (50) + new payee (15) = 65: a step-up.
     refused = client.post("/v1/payments", headers=owner.headers,
                           json=pay_body(merchant_id, 20_000))
-    challenge_id = factories.assert_problem(refused, 403, "step_up_required")["challenge_id"]
+    challenge_id = str(factories.assert_problem(refused, 403, "step_up_required")["challenge_id"])
     # Retrying with the unmet challenge changes nothing.
     again = client.post("/v1/payments", headers=owner.headers,
                         json=pay_body(merchant_id, 20_000, challenge_id=challenge_id))
@@ -104,7 +106,7 @@ def test_a_payment_step_up_is_met_through_the_device_trust_flow(
 
 
 def test_a_risk_lock_is_placed_through_the_restrictions_rules_and_only_they_lift_it(
-    platform: Platform, client: TestClient, merchant_id: str, agent: dict[str, str],
+    platform: ManualPlatform, client: TestClient, merchant_id: str, agent: dict[str, str],
 ) -> None:
     owner = factories.register_owner(platform, balance=5_000_000)
     operator = factories.staff_headers(platform, "operator")
@@ -115,7 +117,7 @@ def test_a_risk_lock_is_placed_through_the_restrictions_rules_and_only_they_lift
     # SIM change (50) + new payee (15) + over the sum (35) = 100: lock.
     refused = client.post("/v1/payments", headers=owner.headers,
                           json=pay_body(merchant_id, OVER_VELOCITY))
-    body = factories.assert_problem(refused, 403, "risk_denied")
+    body: Any = factories.assert_problem(refused, 403, "risk_denied")
     assert {r["rule"] for r in body["reasons"]} == {"sim_swap_recent", "new_payee", "velocity"}
     with platform.db.transaction() as db:
         lock = db.get(Restriction, body["restriction_id"])
@@ -137,7 +139,7 @@ def test_a_risk_lock_is_placed_through_the_restrictions_rules_and_only_they_lift
 
 
 def test_the_sms_code_counts_for_nothing_after_a_sim_change_the_carrier_reported(
-    platform: Platform, client: TestClient,
+    platform: ManualPlatform, client: TestClient,
 ) -> None:
     owner = factories.register_owner(platform)
     operator = factories.staff_headers(platform, "operator")
@@ -148,17 +150,18 @@ def test_the_sms_code_counts_for_nothing_after_a_sim_change_the_carrier_reported
     assert laptop.principal.challenge_id is not None
     refused = client.post(f"/v1/challenges/{laptop.principal.challenge_id}/otp",
                           headers=laptop.headers)
-    body = factories.assert_problem(refused, 422, "method_not_available")
+    body: Any = factories.assert_problem(refused, 422, "method_not_available")
     assert "SIM" in str(body["detail"])
 
 
 def test_a_risky_login_gets_an_untrusted_session_with_reasons(
-    platform: Platform, client: TestClient,
+    platform: ManualPlatform, client: TestClient,
 ) -> None:
     owner = factories.register_owner(platform)
-    login = {"phone": owner.phone, "password": factories.PASSWORD,
-             "device": {"id": "phone-1", "name": "phone-1", "platform": "android",
-                        "fingerprint": {"model": "phone-1"}}}
+    login: dict[str, Any] = {"phone": owner.phone, "password": factories.PASSWORD,
+                             "device": {"id": "phone-1", "name": "phone-1",
+                                        "platform": "android",
+                                        "fingerprint": {"model": "phone-1"}}}
     trusted = client.post("/v1/sessions", json=login)
     assert trusted.status_code == 201 and trusted.json()["trust"] == "trusted"
     # The owner's own, trusted phone, but another fingerprint through Tor: 30 + 20 = 50.
@@ -172,7 +175,7 @@ def test_a_risky_login_gets_an_untrusted_session_with_reasons(
     assert outbox(platform, "risk.anomalous_login")
 
 
-def test_the_brake_falls_back_to_step_up_and_tells_the_operator(platform: Platform) -> None:
+def test_the_brake_falls_back_to_step_up_and_tells_the_operator(platform: ManualPlatform) -> None:
     rules = RiskPolicy(brake_min_events=3, brake_deny_ceiling=0.5)
     engine = risk.RiskEngine(policy=Policy(risk=rules), ranges=IpRanges.from_dir(RISK_SAMPLES))
     owners = [factories.register_owner(platform, pin=None) for _ in range(5)]
@@ -200,7 +203,7 @@ def test_the_brake_falls_back_to_step_up_and_tells_the_operator(platform: Platfo
 
 
 def test_shadow_mode_decides_what_a_replay_of_the_same_events_decides(
-    platform: Platform,
+    platform: ManualPlatform,
 ) -> None:
     candidate = RiskPolicy(weights={**Policy().risk.weights, "new_device": 45.0})
     operator = factories.OPERATOR
@@ -222,9 +225,9 @@ def test_shadow_mode_decides_what_a_replay_of_the_same_events_decides(
                                               fingerprint={"model": device}),
                     context=devices.LoginContext(ip=ip))
             with platform.db.transaction() as db:
-                device_id = db.execute(select(devices.Device.id).where(
-                    devices.Device.user_id == owner.user_id,
-                    devices.Device.client_device_id == device)).scalar_one()
+                device_id = db.execute(select(Device.id).where(
+                    Device.user_id == owner.user_id,
+                    Device.client_device_id == device)).scalar_one()
                 digest = devices.fingerprint_digest(platform.keys, {"model": device})
             stream.append(Line(n + 1, owner.user_id, Event(
                 at=platform.clock.now(), type="login", device_id=device_id,
