@@ -166,6 +166,21 @@ def test_maintenance_prune_drops_only_expired_rate_limit_counters(
         assert db.execute(select(ThrottleBucket.key)).scalars().all() == ["login:ip:recent"]
 
 
+def test_maintenance_prune_never_drops_a_counter_a_window_still_counts(
+    database_url: str, data_dir: Path,
+) -> None:
+    """A per-day counter dropped early would reset that daily limit (transfers to unknown
+    phones, a contact's lost-phone reports): the floor is the longest window."""
+    from walletguard.policy import DAILY_WINDOW
+
+    refused = invoke(database_url, data_dir, "maintenance", "prune", "--older-than-hours",
+                     str(int(DAILY_WINDOW.total_seconds() // 3600) - 1))
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    allowed = invoke(database_url, data_dir, "maintenance", "prune", "--older-than-hours",
+                     str(int(DAILY_WINDOW.total_seconds() // 3600)))
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+
+
 # --- start-up: --version, --help ------------------------------------------------------
 
 def test_version_names_the_installed_release() -> None:

@@ -509,7 +509,10 @@ def ledger_check() -> None:
 
 @maintenance_app.command("prune")
 def maintenance_prune(
-    older_than_hours: Annotated[int, typer.Option(min=2, help="keep newer counters")] = 24,
+    # 24: the longest throttle window (policy.DAILY_WINDOW; a test checks they agree).
+    # Dropping a per-day counter still in force would reset that daily limit.
+    older_than_hours: Annotated[int, typer.Option(
+        min=24, help="keep newer counters (at least the longest window, 24 h)")] = 24,
 ) -> None:
     """Drop rate-limit counters older than every window in use."""
     from datetime import timedelta
