@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests import factories
@@ -48,3 +49,30 @@ def test_pages_send_a_strict_csp_and_http_only_strict_cookies(client: TestClient
 def test_pages_are_not_operations_of_the_api(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p.startswith(("/security", "/staff", "/lang"))]
+
+
+def test_a_page_login_waits_for_a_password_hashing_slot_like_the_api(
+    client: TestClient, platform: Platform, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A flood of login form posts cannot take every core: with every slot held, the page
+    login is refused 503 after the bounded wait (the slot is reserved before the page's
+    transaction opens, as the API's is, so a waiting login holds no connection)."""
+    owner = factories.register_owner(platform)
+    passwords = platform.keys.passwords
+    monkeypatch.setattr(passwords, "wait_seconds", 0.05)
+    held = []
+    while (slot := passwords.try_reserve()) is not None:
+        held.append(slot)
+    try:
+        token = _csrf(client, "/security/login")
+        busy = client.post("/security/login", data={
+            "phone": owner.phone, "password": factories.PASSWORD, "csrf": token})
+        assert busy.status_code == 503 and busy.headers["retry-after"]
+    finally:
+        for slot in held:
+            slot.release()
+    token = _csrf(client, "/security/login")
+    answered = client.post("/security/login", data={
+        "phone": owner.phone, "password": factories.PASSWORD, "csrf": token},
+        follow_redirects=False)
+    assert answered.status_code == 303, answered.text

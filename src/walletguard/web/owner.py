@@ -23,6 +23,7 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.devices import challenges
 from walletguard.devices import service as devices
 from walletguard.errors import DomainError, NotFound, StepUpRequired, Unauthenticated
+from walletguard.http.deps import PASSWORD_SLOT
 from walletguard.identity import service as identity
 from walletguard.incidents import service as incidents
 from walletguard.payments import owner as wallets
@@ -154,7 +155,9 @@ def login_form(p: PageDep) -> Response:
     return p.render("security/login.html", error=None, phone="")
 
 
-@router.post("/security/login")
+# The API's password-hashing slot bounds page logins too: a flood of form posts cannot
+# take every core (when none is free in time, the answer is 503 with Retry-After).
+@router.post("/security/login", dependencies=[PASSWORD_SLOT])
 def log_in(p: PageDep, form: Form) -> Response:
     """Password login from this browser, a device like any other: its id lives in a
     cookie, so the browser is the same device next time; a new one gets an untrusted
@@ -175,8 +178,6 @@ def log_in(p: PageDep, form: Form) -> Response:
                                       fingerprint={"user_agent": agent}),
             context=devices.LoginContext(ip=ip, peer_ip=ip))
 
-    # The same hashing slot as the API's login (http/deps.py password_slot) would hold
-    # the request here; a page login is one hash, bounded by the login throttle.
     try:
         started = kit.run(platform, start)
     except DomainError as error:
