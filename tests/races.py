@@ -57,6 +57,10 @@ class Served:
             assert_both_workers(self._instances)
 
 
+def _probe(answers: dict[int, str], i: int, client: httpx.Client) -> None:
+    answers[i] = instance_of(client.get("/healthz"))
+
+
 @contextmanager
 def clients_on_both_workers(server: str, n: int, **options: Any) -> Iterator[list[httpx.Client]]:
     """``n`` HTTP clients, each holding a keep-alive connection that a worker has already
@@ -69,16 +73,30 @@ def clients_on_both_workers(server: str, n: int, **options: Any) -> Iterator[lis
     share = -(-n // WORKERS)
     by_worker: dict[str, list[httpx.Client]] = {}
     with ExitStack() as stack:
-        for _ in range(n * 20):
-            if sum(len(c) for c in by_worker.values()) == n:
+        for _ in range(40):
+            missing = n - sum(len(c) for c in by_worker.values())
+            if missing == 0:
                 break
-            client = httpx.Client(base_url=server, **{"timeout": 60, **options})
-            stack.callback(client.close)
-            instance = instance_of(client.get("/healthz"))
-            if len(by_worker.setdefault(instance, [])) >= share:
-                client.close()
-                continue
-            by_worker[instance].append(client)
+            # Opened at once: a worker busy accepting and answering one connection leaves
+            # the next to the other (one at a time, the same worker's accept loop tends to
+            # win every time).
+            batch = [httpx.Client(base_url=server, **{"timeout": 60, **options})
+                     for _ in range(max(missing, WORKERS) * 2)]
+            for client in batch:
+                stack.callback(client.close)
+            answers: dict[int, str] = {}
+            threads = [threading.Thread(target=_probe, args=(answers, i, c))
+                       for i, c in enumerate(batch)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for i, client in enumerate(batch):
+                placed = by_worker.setdefault(answers[i], [])
+                if len(placed) >= share or sum(len(c) for c in by_worker.values()) >= n:
+                    client.close()
+                else:
+                    placed.append(client)
         counts = Counter({k: len(v) for k, v in by_worker.items()})
         assert sum(counts.values()) == n and len(counts) == WORKERS, (
             f"could not spread {n} connections over {WORKERS} workers: {dict(counts)}")

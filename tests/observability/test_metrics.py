@@ -8,6 +8,7 @@ import re
 import time
 from pathlib import Path
 
+from tests import races
 from tests.observability import traffic
 from walletguard.runtime import Platform
 
@@ -32,7 +33,8 @@ def test_business_metrics_add_up_over_workers(
     server: str, platform: Platform, data_dir: Path
 ) -> None:
     before = traffic.scrape(server)
-    sent = traffic.run(server, platform)
+    with races.clients_on_both_workers(server, 2) as spread:
+        sent = traffic.run(server, platform, spread=spread)
     after = traffic.scrape(server)
 
     for (method, outcome), count in sent.payments.items():

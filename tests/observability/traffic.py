@@ -4,6 +4,7 @@ lost-phone report, and requests that carry PII where it does not belong."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,9 +18,18 @@ from walletguard.runtime import Platform
 WRONG_PIN = "402918"
 
 
+# Clients pinned to different workers (tests/races.py), taken in turn while ``run`` has
+# them; otherwise every request opens its own connection.
+_spread: list[httpx.Client] = []
+_turn = itertools.count()
+
+
 def call(base: str, method: str, path: str, *, headers: dict[str, str] | None = None,
          **kwargs: object) -> httpx.Response:
-    """One request on a new connection, so the kernel may hand it to any worker."""
+    """One request: on the next of the spread clients, or on a new connection."""
+    if _spread:
+        http = _spread[next(_turn) % len(_spread)]
+        return http.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
     with httpx.Client(base_url=base, timeout=30) as http:
         return http.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
 
@@ -48,8 +58,19 @@ class Sent:
             self.refusals[outcome] += 1
 
 
-def run(base: str, platform: Platform, *, via: dict[str, str] | None = None) -> Sent:
-    """``via``: headers every request carries (``X-Forwarded-For`` behind a proxy)."""
+def run(base: str, platform: Platform, *, via: dict[str, str] | None = None,
+        spread: list[httpx.Client] | None = None) -> Sent:
+    """``via``: headers every request carries (``X-Forwarded-For`` behind a proxy);
+    ``spread``: clients on different workers, used in turn (the kernel, left to itself,
+    may hand one worker every new connection)."""
+    _spread[:] = spread or []
+    try:
+        return _run(base, platform, via=via)
+    finally:
+        _spread.clear()
+
+
+def _run(base: str, platform: Platform, *, via: dict[str, str] | None = None) -> Sent:
     via = via or {}
     sent = Sent()
     operator_key = factories.api_key(platform, "operator")
