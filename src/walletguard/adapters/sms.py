@@ -7,12 +7,13 @@ then simply not offered."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
+
+from walletguard.adapters import jsonl
 
 
 class SmsSender(Protocol):
@@ -51,15 +52,7 @@ class SandboxSms:
         return True
 
     def send(self, *, to: str, text: str, at: datetime) -> None:
-        line = json.dumps({"to": to, "text": text, "at": at.isoformat()},
-                          ensure_ascii=False) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            try:
-                os.write(fd, line.encode())
-            finally:
-                os.close(fd)
+        jsonl.append(self.path, {"to": to, "text": text, "at": at.isoformat()}, self._lock)
 
     def sent_to(self, phone: str) -> list[dict[str, str]]:
         """What the sandbox delivered to ``phone``, oldest first (the recovery tests read

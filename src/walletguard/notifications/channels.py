@@ -10,8 +10,6 @@ key; the SMS and push sandboxes do not, and say so)."""
 
 from __future__ import annotations
 
-import json
-import os
 import smtplib
 import threading
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from typing import Protocol
 
 import httpx
 
+from walletguard.adapters import jsonl
 from walletguard.adapters.sms import SmsSender
 from walletguard.notifications import webhooks
 
@@ -138,15 +137,8 @@ class SandboxSink:
         self._lock = threading.Lock()
 
     def send(self, *, key: str, to: str, subject: str, body: str, at: datetime) -> None:
-        line = json.dumps({"key": key, "to": to, "subject": subject, "body": body,
-                           "at": at.isoformat()}, ensure_ascii=False) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            try:
-                os.write(fd, line.encode())
-            finally:
-                os.close(fd)
+        jsonl.append(self.path, {"key": key, "to": to, "subject": subject, "body": body,
+                                 "at": at.isoformat()}, self._lock)
 
 
 @dataclass
