@@ -167,3 +167,14 @@ def test_a_missing_policy_file_is_a_configuration_error(tmp_path: Path) -> None:
 def test_default_database_is_sqlite_in_the_data_dir(tmp_path: Path) -> None:
     url = settings(tmp_path).resolved_database_url
     assert url == f"sqlite:///{(tmp_path / 'walletguard.db').resolve()}"
+
+
+def test_a_sandbox_geolocation_file_is_refused_in_production(tmp_path: Path) -> None:
+    from walletguard.runtime import geo_locator
+
+    sample = tmp_path / "geo.json"
+    sample.write_text("{}")
+    with pytest.raises(ConfigurationError, match="sandbox"):
+        geo_locator(Settings(mode="production", data_dir=tmp_path, risk_geo_file=sample))
+    assert type(geo_locator(Settings(mode="development", data_dir=tmp_path,
+                                     risk_geo_file=sample))).__name__ == "SandboxGeo"

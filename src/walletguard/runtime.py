@@ -20,6 +20,7 @@ from walletguard.config import Settings
 from walletguard.credentials.service import RelyingParty
 from walletguard.crypto import Keyring
 from walletguard.db import Database
+from walletguard.errors import ConfigurationError
 from walletguard.payments.service import MoneyPath
 from walletguard.policy import Policy
 from walletguard.risk.service import RiskEngine
@@ -76,4 +77,10 @@ def geo_locator(settings: Settings) -> GeoLocator:
     if path is None:
         return NoGeo() if settings.mode == "production" else SandboxGeo(
             RISK_SAMPLES / "sandbox-geo.json")
-    return MaxMindGeo(path) if path.suffix == ".mmdb" else SandboxGeo(path)
+    if path.suffix == ".mmdb":
+        return MaxMindGeo(path)
+    if settings.mode == "production":
+        raise ConfigurationError(f"WALLETGUARD_RISK_GEO_FILE={path.name} is a sandbox "
+                                 "(JSON) file, for demos and tests: production reads a "
+                                 "MaxMind .mmdb")
+    return SandboxGeo(path)
