@@ -48,6 +48,7 @@ LANDED = {
     "0002": "3a7bddd11b60a7175324e9c7eed6d9e1ecc5f2258bc9d662e3f3ba055fe97dc2",
     "0004": "661c8b028fc34a016d7f0d8ba2315bdb3bf3699f2ef5d978ea306be35e0a4426",
     "0005": "dcfd9199afaae6b3b71b71d5b5c6f0fb3d685c5de566edc8c3516ae5011b15ac",
+    "0006": "ed2ed39fa4d542f653590e3d4bcb7f7e5df4826fa231fd2a56a8a399283d49be",
 }
 
 # Per revision: "table.column" whose old values the revision rewrites on purpose, and
