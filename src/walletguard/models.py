@@ -25,6 +25,7 @@ from walletguard.notifications.models import (
 from walletguard.payments.models import Merchant
 from walletguard.recovery.models import (
     EmergencyCode,
+    RecoveryApproval,
     RecoveryCase,
     RecoveryChannelState,
     RecoveryEvidence,
@@ -61,6 +62,7 @@ __all__ = [
     "PartnerAcknowledgement",
     "PaymentPin",
     "PoliceReport",
+    "RecoveryApproval",
     "RecoveryCase",
     "RecoveryChannelState",
     "RecoveryEvidence",

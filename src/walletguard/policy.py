@@ -179,8 +179,16 @@ class TrustedContactsPolicy(_Section):
         3, gt=0, description="fewest trusted contacts an owner names (seed 002 §4)"
     )
     max_contacts: int = Field(5, gt=0, description="most trusted contacts an owner names")
-    min_known_days: int = Field(
-        180, gt=0, description="a contact must be a walletguard owner this long to approve"
+    mature_days: int = Field(
+        7, gt=0, description="a contact approves a recovery only this long after the owner "
+        "named them; a case carried by approvals waits at least this long before it completes"
+    )
+    approvals_required: int = Field(
+        0, ge=0, description="approvals from distinct matured contacts a recovery needs (k of "
+        "n); 0 means ceil(n/2) of the n contacts named"
+    )
+    approval_link_hours: float = Field(
+        24, gt=0, description="a recovery-approval link sent to a contact is valid this long"
     )
     reports_per_contact_per_day: int = Field(
         3,
@@ -238,11 +246,11 @@ class RecoveryPolicy(_Section):
         description="evidence strength each purpose needs in total")
     strength: dict[str, int] = Field(
         default_factory=lambda: {"bank_card": 40, "id_document": 50, "device_biometric": 60,
-                                 "trusted_contacts": 50, "appeal": 80, "voice": 30,
-                                 "transaction_quiz": 20, "branch": 120},
+                                 "trusted_contacts": 50, "appeal": 80, "hotline_voice": 30,
+                                 "history_quiz": 20, "branch": 120},
         description="what one passed verification of each channel is worth")
     low_assurance_channels: tuple[str, ...] = Field(
-        ("transaction_quiz", "voice"), strict=False,
+        ("history_quiz", "hotline_voice"), strict=False,
         description="knowledge insiders or leaks expose; together they count at most "
         "low_assurance_cap and never complete a case alone")
     low_assurance_cap: int = Field(
@@ -265,6 +273,25 @@ class RecoveryPolicy(_Section):
         10, gt=0, description="a reserved-phone OTP is valid this long (NIST 800-63B)")
     face_match_min: float = Field(
         0.80, gt=0, le=1, description="face liveness match needed with the ID document")
+    quiz_min_transactions: int = Field(
+        20, gt=0, description="transactions on record before the history quiz asks from them "
+        "(seed 002 §3)")
+    quiz_questions: int = Field(
+        7, gt=0, description="questions in one history quiz (recent amounts, merchants, dates)")
+    quiz_lookback_days: int = Field(
+        90, gt=0, description="the history quiz asks about payments this recent")
+    quiz_pass_score: int = Field(
+        85, gt=0, le=100, description="score out of 100 that passes the history quiz")
+    quiz_merchant_match_min: int = Field(
+        80, gt=0, le=100, description="fuzzy match (rapidfuzz WRatio) a merchant-name answer "
+        "needs")
+    quiz_date_tolerance_days: int = Field(
+        2, ge=0, description="a date answer this many days off still counts")
+    voice_match_min: float = Field(
+        0.80, gt=0, le=1, description="voiceprint match the hotline's verifier must report")
+    hotline_hours: tuple[int, int] = Field(
+        (8, 22), strict=False, description="the hotline voice channel is open from the first to "
+        "the second hour, operator time (the policy's timezone; seed 002 §7)")
     emergency_code_max: int = Field(
         50_000, gt=0, description="the most an emergency temporary payment code may pay "
         "(minor units; seed 002 §8: ≤ 500)")

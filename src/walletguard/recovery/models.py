@@ -104,3 +104,33 @@ class EmergencyCode(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     used_for: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class RecoveryApproval(Base):
+    """One trusted contact asked to approve one case (seed 002 §4). The link the contact
+    got carries the case id and a nonce; only their keyed digest is stored, found by
+    ``ix_recovery_approvals_token``. ``decided_at`` is set once, by one conditional
+    UPDATE; ``voided_at`` when the owner voids the collected approvals.
+
+    ``contact_user_id`` is a plain column next to ``user_id``: ``users`` is being
+    re-keyed, so no foreign key points at it from here (it names another owner)."""
+
+    __tablename__ = "recovery_approvals"
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "case_id"],
+                             ["recovery_cases.user_id", "recovery_cases.id"]),
+        UniqueConstraint("user_id", "case_id", "contact_user_id"),
+        Index("ix_recovery_approvals_token", "token_digest"),
+    )
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(40))
+    contact_user_id: Mapped[str] = mapped_column(String(40))
+    token_digest: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(String(10), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(80), default=None)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
