@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     identity_verifier_adapter: Literal["sandbox", "none"] | None = Field(
         None, description="ID document + liveness port for recovery; default sandbox outside "
         "production, none in production (sandbox is refused there)")
+    voice_verifier_adapter: Literal["sandbox", "none"] | None = Field(
+        None, description="hotline voiceprint port for recovery; default sandbox outside "
+        "production, none in production (sandbox is refused there)")
     risk_geo_file: Path | None = Field(
         None, description="IP geolocation for the risk engine: a MaxMind .mmdb (GeoLite2 / "
         "GeoIP2 Country), or a sandbox .json; default the shipped sandbox outside production, "
@@ -98,11 +101,13 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'walletguard.db').resolve()}"
 
-    def adapter(self, name: Literal["sms", "carrier", "bank", "identity_verifier"]) -> str:
+    def adapter(self, name: Literal["sms", "carrier", "bank", "identity_verifier",
+                                    "voice_verifier"]) -> str:
         """The configured adapter, refusing a sandbox in production."""
         chosen = {"sms": self.sms_adapter, "carrier": self.carrier_adapter,
                   "bank": self.bank_adapter,
-                  "identity_verifier": self.identity_verifier_adapter}[name]
+                  "identity_verifier": self.identity_verifier_adapter,
+                  "voice_verifier": self.voice_verifier_adapter}[name]
         if chosen is None:
             production_default = "disabled" if name == "sms" else "none"
             return production_default if self.mode == "production" else "sandbox"

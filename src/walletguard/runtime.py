@@ -15,6 +15,7 @@ from walletguard.adapters.identity_check import (
     SandboxIdentityVerifier,
 )
 from walletguard.adapters.sms import DisabledSms, SandboxSms, SmsSender
+from walletguard.adapters.voice import NoVoiceVerifier, SandboxVoiceVerifier, VoiceVerifier
 from walletguard.clock import Clock, SystemClock
 from walletguard.config import Settings
 from walletguard.credentials.service import RelyingParty
@@ -41,6 +42,7 @@ class Platform:
     bank: BankGateway
     identity_verifier: IdentityVerifier
     risk: RiskEngine
+    voice_verifier: VoiceVerifier
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Platform:
@@ -65,6 +67,9 @@ class Platform:
                 SandboxIdentityVerifier(settings.data_dir / "sandbox-identity.json")
                 if settings.adapter("identity_verifier") == "sandbox"
                 else NoIdentityVerifier()),
+            voice_verifier=(
+                SandboxVoiceVerifier(settings.data_dir / "sandbox-voice.json")
+                if settings.adapter("voice_verifier") == "sandbox" else NoVoiceVerifier()),
         )
 
     @property

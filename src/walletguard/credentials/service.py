@@ -365,6 +365,72 @@ def verify_biometric(
     binding.sign_count = verified.new_sign_count
 
 
+# ---- recovery (seed 002 §6): an assertion from a still-bound device, with no session --------
+
+
+def _device_holder(user_id: str, device_id: str) -> Principal:
+    """Whom a recovery challenge belongs to: the owner's bound device, named by the case
+    (the caller has no session; the assertion itself is what proves the device)."""
+    return Principal(role=Role.SYSTEM, id="recovery", user_id=user_id, device_id=device_id)
+
+
+def _assertion_options(rp: RelyingParty, policy: Policy, challenge: bytes,
+                       credential_id: bytes) -> dict[str, Any]:
+    options = generate_authentication_options(
+        rp_id=rp.id, challenge=challenge, timeout=_timeout_ms(policy),
+        allow_credentials=[PublicKeyCredentialDescriptor(id=credential_id)],
+        user_verification=UserVerificationRequirement.REQUIRED)
+    result: dict[str, Any] = json.loads(options_to_json(options))
+    return result
+
+
+def begin_recovery_assertion(
+    db: Session, *, rp: RelyingParty, policy: Policy, user_id: str, device_id: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """WebAuthn request options for the biometric binding of ``device_id`` when it may
+    pay by biometric (bound, known long enough, no recent anomaly); otherwise options of
+    the same shape that no authenticator can answer, so the answer never tells whether a
+    device, a binding or an account exists."""
+    binding = active_binding(db, device_id=device_id)
+    if device_id is None or binding is None or not biometric_eligible(
+            db, policy=policy, device_id=device_id, now=now):
+        return _assertion_options(rp, policy, os.urandom(32), os.urandom(32))
+    challenge = _challenge(db, policy=policy, owner=_device_holder(user_id, device_id),
+                           purpose="recovery", now=now)
+    return _assertion_options(rp, policy, challenge, binding.credential_id)
+
+
+def decoy_recovery_assertion(rp: RelyingParty, policy: Policy) -> dict[str, Any]:
+    """Options for a case that does not exist: the same shape as a real one."""
+    return _assertion_options(rp, policy, os.urandom(32), os.urandom(32))
+
+
+def verify_recovery_assertion(
+    db: Session, *, rp: RelyingParty, policy: Policy, user_id: str, device_id: str | None,
+    assertion: dict[str, Any], now: datetime,
+) -> None:
+    """Judge a recovery assertion from the bound device (raises ``invalid_biometric``).
+    The caller holds the wallet lock; the challenge stays spent after a rejection."""
+    binding = active_binding(db, device_id=device_id)
+    if device_id is None or binding is None or not biometric_eligible(
+            db, policy=policy, device_id=device_id, now=now):
+        raise InvalidBiometric("no biometric binding that may be used on this device")
+    holder = _device_holder(user_id, device_id)
+    challenge = _use_challenge(db, owner=holder, purpose="recovery",
+                               client_data=_client_data(assertion), now=now)
+    try:
+        verified = verify_authentication_response(
+            credential=assertion, expected_challenge=challenge, expected_rp_id=rp.id,
+            expected_origin=list(rp.origins), credential_public_key=binding.public_key,
+            credential_current_sign_count=binding.sign_count, require_user_verification=True)
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
+        raise InvalidBiometric(f"assertion not accepted: {exc}").keeping(
+            lambda db: _spend_challenge(db, owner=holder, purpose="recovery",
+                                        challenge=challenge, now=now)) from exc
+    binding.sign_count = verified.new_sign_count
+
+
 def revoke_bindings(db: Session, *, device_id: str, reason: str, now: datetime) -> int:
     return rowcount(db.execute(
         update(BiometricBinding)

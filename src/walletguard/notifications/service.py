@@ -7,6 +7,7 @@ partners (linked platforms) that receive signed webhooks and acknowledge them.""
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from collections.abc import Iterable
@@ -66,6 +67,27 @@ def enqueue(
                             .returning(table_of(OutboxMessage).c.id))
         written += len(result.all())
     return written
+
+
+_SEALED = "sealed"
+
+
+def sealed(vault: PiiVault, **fields: str) -> dict[str, Any]:
+    """Payload fields that are secrets (a recovery-approval link): the outbox row keeps
+    them sealed, and the worker opens them only to render the message it sends."""
+    return {_SEALED: {name: base64.b64encode(vault.seal(f"outbox:{name}", value)).decode()
+                      for name, value in fields.items()}}
+
+
+def opened(vault: PiiVault, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with its sealed fields opened (for rendering only)."""
+    hidden = payload.get(_SEALED)
+    if not isinstance(hidden, dict):
+        return payload
+    shown = {k: v for k, v in payload.items() if k != _SEALED}
+    shown.update({name: vault.open(f"outbox:{name}", base64.b64decode(value))
+                  for name, value in hidden.items()})
+    return shown
 
 
 def owner_channels(

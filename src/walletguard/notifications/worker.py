@@ -159,7 +159,7 @@ class Deliverer:
 
     def _rendered(self, db: Session, message: Claimed, *, for_user: str | None) -> Rendered:
         policy = self.platform.policy
-        return render(message.topic, message.payload,
+        return render(message.topic, service.opened(self.platform.keys.vault, message.payload),
                       locale=service.locale_of(db, policy=policy, user_id=for_user),
                       at=message.created_at, timezone=policy.timezone,
                       currency=policy.currency)

@@ -1,5 +1,6 @@
 """Recovery cases (public: the owner may have no device left), the teller's in-person
-check, the owner's cancel, and the institution's emergency payment code."""
+check, the owner's cancel, trusted contacts' approval links, and the institution's
+emergency payment code."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from fastapi import APIRouter
 from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.auth.principal import Principal, Role
-from walletguard.http.deps import AnyOwner, ClientIp, Now, PlatformDep, Tx, role
+from walletguard.http.deps import AnyOwner, ClientIp, Now, Owner, PlatformDep, Tx, role
 from walletguard.http.schema import Amount, Name, Strict
+from walletguard.recovery import contacts
 from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
 from walletguard.runtime import Platform
@@ -23,7 +25,13 @@ Short = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 def _ports(platform: Platform) -> recovery.Ports:
     return recovery.Ports(bank=platform.bank, identity_verifier=platform.identity_verifier,
-                          carrier=platform.carrier)
+                          carrier=platform.carrier, voice=platform.voice_verifier,
+                          rp=platform.money.rp, link_base=link_base(platform))
+
+
+def link_base(platform: Platform) -> str:
+    """Approval links point at the app's origin (the first WebAuthn origin)."""
+    return platform.money.rp.origins[0]
 
 
 class DeviceRefIn(Strict):
@@ -44,13 +52,27 @@ class VerificationIn(Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"channel": "bank_card", "card_number": "6222020200112233445"},
         {"channel": "bank_card", "card_number": "6222020200112233445", "otp": "384615"},
-        {"channel": "id_document", "document_image": "upload_91ab", "selfie_image": "up_22"}]})
+        {"channel": "id_document", "document_image": "upload_91ab", "selfie_image": "up_22"},
+        {"channel": "trusted_contacts"},
+        {"channel": "history_quiz"},
+        {"channel": "history_quiz", "answers": {"q1": "1280", "q2": "便利店",
+                                                "q3": "2026-11-20"}},
+        {"channel": "device_biometric"},
+        {"channel": "hotline_voice", "call_ref": "call_5d1e"}]})
 
-    channel: Literal["bank_card", "id_document"]
+    channel: Literal["bank_card", "id_document", "trusted_contacts", "history_quiz",
+                     "device_biometric", "hotline_voice"]
     card_number: Annotated[str, StringConstraints(max_length=30)] | None = None
     otp: Annotated[str, StringConstraints(max_length=12)] | None = None
     document_image: Short | None = None
     selfie_image: Short | None = None
+    answers: Annotated[dict[Short, Short], Field(max_length=20)] | None = Field(
+        None, description="history_quiz: the answer to each question id")
+    assertion: dict[str, Any] | None = Field(
+        None, description="device_biometric: the WebAuthn assertion (PublicKeyCredential "
+                          "JSON) answering the options the first step gave")
+    call_ref: Short | None = Field(
+        None, description="hotline_voice: the hotline's reference of the verified call")
 
 
 class CompleteIn(Strict):
@@ -103,13 +125,22 @@ def open_case(body: CaseIn, platform: PlatformDep, db: Tx, now: Now,
     return case_body(view)
 
 
+def prompt_body(prompt: recovery.Prompt) -> dict[str, Any]:
+    return {"id": prompt.case_id, "channel": prompt.channel, "next_step": prompt.next_step,
+            **prompt.detail}
+
+
 @router.post("/v1/recovery-cases/{case_id}/verifications", tags=["public"])
 def add_verification(case_id: str, body: VerificationIn, platform: PlatformDep, db: Tx,
                      now: Now) -> dict[str, Any]:
+    """Add evidence. A channel's first step (``trusted_contacts``; ``history_quiz``
+    without ``answers``; ``device_biometric`` without ``assertion``; ``bank_card``
+    without ``otp``) sends or fetches what the owner answers next (``next_step``)."""
     fields = body.model_dump(exclude={"channel"}, exclude_none=True)
-    return case_body(recovery.verify(db, keys=platform.keys, policy=platform.policy,
-                                     ports=_ports(platform), case_id=case_id,
-                                     channel=body.channel, fields=fields, now=now))
+    done = recovery.verify(db, keys=platform.keys, policy=platform.policy,
+                           ports=_ports(platform), case_id=case_id, channel=body.channel,
+                           fields=fields, now=now)
+    return prompt_body(done) if isinstance(done, recovery.Prompt) else case_body(done)
 
 
 @router.post("/v1/recovery-cases/{case_id}/complete", tags=["public"])
@@ -132,6 +163,46 @@ def complete_case(case_id: str, body: CompleteIn, platform: PlatformDep, db: Tx,
 def cancel_case(case_id: str, owner: AnyOwner, db: Tx, now: Now) -> dict[str, Any]:
     """"That was not me": any session of the owner cancels an open or delayed case."""
     return case_body(recovery.cancel(db, owner=owner, case_id=case_id, now=now))
+
+
+@router.post("/v1/recovery-cases/{case_id}/approvals/void", tags=["owner"])
+def void_approvals(case_id: str, owner: AnyOwner, db: Tx, now: Now) -> dict[str, Any]:
+    """The owner voids every trusted-contact approval collected for the case."""
+    return {"voided": contacts.void(db, owner=owner, case_id=case_id, now=now)}
+
+
+Token = Annotated[str, StringConstraints(min_length=10, max_length=120)]
+
+
+class ApprovalDecisionIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"decision": "approve"}]})
+
+    decision: Literal["approve", "refuse"]
+
+
+def approval_body(view: contacts.ApprovalView) -> dict[str, Any]:
+    return {"owner_name": view.owner_name_masked, "purpose": view.purpose,
+            "status": view.status, "expires_at": view.expires_at.isoformat(),
+            "approvals": view.approvals, "approvals_required": view.approvals_required,
+            "link": view.link, "qr_svg": view.qr_svg}
+
+
+@router.get("/v1/recovery-approvals/{token}", tags=["public"])
+def show_approval(token: Token, platform: PlatformDep, db: Tx, now: Now) -> dict[str, Any]:
+    """What an approval link asks (with its QR code). Reading never spends the link:
+    mail scanners fetch links before the contact does."""
+    return approval_body(contacts.show(db, keys=platform.keys, policy=platform.policy,
+                                       token=token, link_base=link_base(platform), now=now))
+
+
+@router.post("/v1/recovery-approvals/{token}", tags=["owner"])
+def decide_approval(token: Token, body: ApprovalDecisionIn, contact: Owner,
+                    platform: PlatformDep, db: Tx, now: Now) -> dict[str, Any]:
+    """The trusted contact the link was sent to approves or refuses, once, from a
+    trusted session of their own."""
+    return approval_body(contacts.decide(
+        db, keys=platform.keys, policy=platform.policy, contact=contact, token=token,
+        decision=body.decision, link_base=link_base(platform), now=now))
 
 
 @router.post("/v1/admin/recovery-cases/{case_id}/branch-verification", tags=["staff"])

@@ -41,10 +41,12 @@ from sqlalchemy.orm import Session
 from walletguard.adapters.bank import BankGateway, luhn_valid
 from walletguard.adapters.carrier import CarrierSignals
 from walletguard.adapters.identity_check import IdentityVerifier
+from walletguard.adapters.voice import VoiceVerifier
 from walletguard.audit import service as audit
 from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
+from walletguard.credentials.service import RelyingParty
 from walletguard.crypto import Keyring, keyed_digest
 from walletguard.db import judged, new_id, rowcount
 from walletguard.devices import challenges
@@ -53,6 +55,7 @@ from walletguard.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    InvalidBiometric,
     InvalidCode,
     InvalidInput,
     MethodNotAvailable,
@@ -66,6 +69,7 @@ from walletguard.ledger import service as ledger
 from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy, RecoveryPolicy
+from walletguard.recovery import contacts, quiz, voice
 from walletguard.recovery.models import (
     EmergencyCode,
     RecoveryCase,
@@ -79,7 +83,8 @@ Purpose = Literal["reset_pin", "unfreeze", "unlock", "new_device"]
 PURPOSES: tuple[Purpose, ...] = ("reset_pin", "unfreeze", "unlock", "new_device")
 # Channels a case may be verified through from the public endpoint; ``branch`` is the
 # teller's (``branch_verify``), never the public's.
-PUBLIC_CHANNELS = ("bank_card", "id_document")
+PUBLIC_CHANNELS = ("bank_card", "id_document", "trusted_contacts", "history_quiz",
+                   "device_biometric", "hotline_voice")
 # Evidence that travels to the account phone: void after a recent SIM change.
 _ACCOUNT_PHONE_CHANNELS = {"bank_card"}
 _OPEN, _REVIEW, _DELAYED = "open", "review", "delayed"
@@ -93,6 +98,9 @@ class Ports:
     bank: BankGateway
     identity_verifier: IdentityVerifier
     carrier: CarrierSignals
+    voice: VoiceVerifier
+    rp: RelyingParty  # the device-biometric channel's WebAuthn relying party
+    link_base: str  # where approval links point (the app's origin)
 
 
 @dataclass(frozen=True)
@@ -108,10 +116,24 @@ class CaseView:
     next_step: str | None = None
 
 
+@dataclass(frozen=True)
+class Prompt:
+    """A channel's first step (approval links sent, quiz questions, WebAuthn options):
+    no verification yet, nothing counted. Its shape never depends on the account, so a
+    phantom case prompts exactly like a real one."""
+
+    case_id: str
+    channel: str
+    next_step: str
+    detail: dict[str, Any]
+
+
 def available_channels(ports: Ports) -> list[str]:
     """What the platform offers, the same for every phone (never what one account has)."""
     offered = {"bank_card": ports.bank.available,
-               "id_document": ports.identity_verifier.available}
+               "id_document": ports.identity_verifier.available,
+               "trusted_contacts": True, "history_quiz": True, "device_biometric": True,
+               "hotline_voice": ports.voice.available}
     return [c for c in PUBLIC_CHANNELS if offered[c]]
 
 
@@ -259,18 +281,27 @@ def _view(db: Session, case: RecoveryCase, policy: Policy, ports: Ports, now: da
 def verify(
     db: Session, *, keys: Keyring, policy: Policy, ports: Ports, case_id: str, channel: str,
     fields: dict[str, Any], now: datetime,
-) -> CaseView:
+) -> CaseView | Prompt:
     """Add evidence through one public channel. Counted before judged; a failure keeps
-    its count. Refusals: ``verification_failed`` (with ``attempts_left``),
-    ``method_not_available``, ``conflict`` (case not open), ``not_found``."""
+    its count. A channel's first step answers a ``Prompt`` (see ``_prompt_step``).
+    Refusals: ``verification_failed`` (with ``attempts_left``), ``method_not_available``,
+    ``conflict`` (case not open), ``not_found``."""
     rules = policy.recovery
     if channel not in PUBLIC_CHANNELS:
         raise InvalidInput(f"channel must be one of {', '.join(PUBLIC_CHANNELS)}",
                            field="channel")
     if channel not in available_channels(ports):
         raise MethodNotAvailable(f"the {channel} channel is not offered on this platform")
+    if channel == voice.CHANNEL and not voice.in_hours(policy, now):
+        opens, closes = rules.hotline_hours
+        raise MethodNotAvailable(f"the hotline answers from {opens:02d}:00 to {closes:02d}:00 "
+                                 f"({policy.timezone})")
+    prompting = _prompt_step(channel, fields)
     case = _find(db, keys, case_id)
     if case is None:
+        if prompting:
+            return _phantom_prompt(keys=keys, policy=policy, ports=ports, case_id=case_id,
+                                   channel=channel, now=now)
         return _phantom_failure(db, rules, case_id, now)
     wallet = ledger.lock_wallet(db, case.user_id)
     db.refresh(case)
@@ -282,6 +313,9 @@ def verify(
         return _send_bank_otp(db, keys=keys, policy=policy, ports=ports, case=case,
                               wallet=wallet, card_number=str(fields.get("card_number", "")),
                               now=now)
+    if prompting:
+        return _prompt(db, keys=keys, policy=policy, ports=ports, case=case, channel=channel,
+                       now=now)
     left = _count_attempt(db, rules, case, channel)
     with judged(db):
         strength = _judge(db, keys=keys, policy=policy, ports=ports, case=case,
@@ -294,6 +328,54 @@ def verify(
                      subject=case.user_id, at=now, chain=wallet.user_id,
                      data={"case_id": case.id, "channel": channel, "strength": strength})
     return _view(db, case, policy, ports, now)
+
+
+def _prompt_step(channel: str, fields: dict[str, Any]) -> bool:
+    """Whether this call is a channel's first step rather than a verification: asking
+    the contacts (the evidence arrives with their approvals), fetching quiz questions,
+    fetching WebAuthn options."""
+    return (channel == contacts.CHANNEL
+            or (channel == "history_quiz" and "answers" not in fields)
+            or (channel == "device_biometric" and "assertion" not in fields))
+
+
+def _prompt(db: Session, *, keys: Keyring, policy: Policy, ports: Ports, case: RecoveryCase,
+            channel: str, now: datetime) -> Prompt:
+    if channel == contacts.CHANNEL:
+        until = contacts.request(db, keys=keys, policy=policy, case=case,
+                                 link_base=ports.link_base, now=now)
+        return Prompt(case_id=case.id, channel=channel, next_step="approvals_requested",
+                      detail={"expires_at": until.isoformat()})
+    if channel == "history_quiz":
+        state = _channel_state(db, case, channel)
+        pending = state.pending or {}
+        if not pending.get("questions"):
+            pending = quiz.issue(db, keys=keys, policy=policy, user_id=case.user_id,
+                                 case_id=case.id, now=now).pending()
+            state.pending = pending
+        return Prompt(case_id=case.id, channel=channel, next_step="answer_quiz",
+                      detail={"questions": pending["questions"]})
+    device = _trusted_device(db, case.user_id, case.device_id) if case.device_id else None
+    options = credentials.begin_recovery_assertion(
+        db, rp=ports.rp, policy=policy, user_id=case.user_id,
+        device_id=device.id if device else None, now=now)
+    return Prompt(case_id=case.id, channel=channel, next_step="webauthn_assertion",
+                  detail={"options": options})
+
+
+def _phantom_prompt(*, keys: Keyring, policy: Policy, ports: Ports, case_id: str,
+                    channel: str, now: datetime) -> Prompt:
+    """A phantom case's first step, shaped exactly like a real one's (nothing stored)."""
+    if channel == contacts.CHANNEL:
+        until = now + timedelta(hours=policy.trusted_contacts.approval_link_hours)
+        return Prompt(case_id=case_id, channel=channel, next_step="approvals_requested",
+                      detail={"expires_at": until.isoformat()})
+    if channel == "history_quiz":
+        decoy = quiz.decoy(keys=keys, policy=policy, case_id=case_id, now=now)
+        return Prompt(case_id=case_id, channel=channel, next_step="answer_quiz",
+                      detail={"questions": decoy.questions})
+    return Prompt(case_id=case_id, channel=channel, next_step="webauthn_assertion",
+                  detail={"options": credentials.decoy_recovery_assertion(ports.rp, policy)})
 
 
 def _count_attempt(db: Session, rules: RecoveryPolicy, case: RecoveryCase,
@@ -417,7 +499,40 @@ def _judge(
                 or reading.face_match < rules.face_match_min):
             raise _fail(left, "mismatch")
         return strength
+    if channel == "history_quiz":
+        state = _channel_state(db, case, channel)
+        given = fields.get("answers")
+        scored = quiz.score(policy=policy, pending=state.pending or {},
+                            given=given if isinstance(given, dict) else {})
+        if scored < rules.quiz_pass_score:
+            # Spent: the next request draws new questions (one quiz's choices are not
+            # walked by retrying).
+            raise _fail(left, "quiz").keeping(lambda db: _discard_pending(db, case, channel))
+        return strength
+    if channel == "device_biometric":
+        device = _trusted_device(db, case.user_id, case.device_id) if case.device_id else None
+        assertion = fields.get("assertion")
+        try:
+            credentials.verify_recovery_assertion(
+                db, rp=ports.rp, policy=policy, user_id=case.user_id,
+                device_id=device.id if device else None,
+                assertion=assertion if isinstance(assertion, dict) else {}, now=now)
+        except (InvalidBiometric, InvalidInput) as refused:
+            raise _fail(left, "assertion").keeping(*refused.keeps) from None
+        return strength
+    if channel == voice.CHANNEL:
+        if voice.passed(ports.voice, policy, str(fields.get("call_ref", ""))) is None:
+            raise _fail(left, "voice")
+        return strength
     raise InvalidInput("unknown channel", field="channel")
+
+
+def _discard_pending(db: Session, case: RecoveryCase, channel: str) -> None:
+    db.execute(update(RecoveryChannelState)
+               .where(RecoveryChannelState.user_id == case.user_id,
+                      RecoveryChannelState.case_id == case.id,
+                      RecoveryChannelState.channel == channel)
+               .values(pending=None))
 
 
 def _send_bank_otp(
@@ -526,9 +641,11 @@ def complete(
     device = _device_of(db, case)
     if case.purpose == "new_device" and device is None:
         raise Conflict("log in on the device you recover to first (it waits untrusted)")
+    # A case carried by trusted-contact approvals waits too, from any device.
+    wait = contacts.minimum_wait(db, policy=policy, case=case)
     with judged(db):
-        if status == _OPEN and (device is None or device.trust != "trusted"):
-            return _start_delay(db, policy, ports, case, wallet, now)
+        if status == _OPEN and (device is None or device.trust != "trusted" or wait):
+            return _start_delay(db, policy, ports, case, wallet, now, at_least=wait)
         if case.delay_until is not None and now < case.delay_until:
             raise Conflict("the security delay has not passed", case_status=_DELAYED,
                            until=case.delay_until.isoformat())
@@ -545,8 +662,10 @@ def _device_of(db: Session, case: RecoveryCase) -> Device | None:
 
 
 def _start_delay(db: Session, policy: Policy, ports: Ports, case: RecoveryCase,
-                 wallet: LockedWallet, now: datetime) -> Completion:
-    delay = timedelta(hours=policy.recovery.security_delay_hours)
+                 wallet: LockedWallet, now: datetime,
+                 at_least: timedelta | None = None) -> Completion:
+    delay = max(timedelta(hours=policy.recovery.security_delay_hours),
+                at_least or timedelta(0))
     case.status, case.delay_until = _DELAYED, now + delay
     # A case may outlive its expiry only by the delay it must wait.
     case.expires_at = max(case.expires_at, case.delay_until + delay)
