@@ -178,3 +178,12 @@ def test_a_sandbox_geolocation_file_is_refused_in_production(tmp_path: Path) -> 
         geo_locator(Settings(mode="production", data_dir=tmp_path, risk_geo_file=sample))
     assert type(geo_locator(Settings(mode="development", data_dir=tmp_path,
                                      risk_geo_file=sample))).__name__ == "SandboxGeo"
+
+
+def test_the_sandbox_voice_verifier_is_refused_in_production_and_never_its_default(
+        tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="sandbox"):
+        Settings(mode="production", data_dir=tmp_path,
+                 voice_verifier_adapter="sandbox").adapter("voice_verifier")
+    assert Settings(mode="production", data_dir=tmp_path).adapter("voice_verifier") == "none"
+    assert Settings(mode="test", data_dir=tmp_path).adapter("voice_verifier") == "sandbox"
