@@ -148,6 +148,7 @@ def test_a_policy_file_overrides_defaults(tmp_path: Path,
     ("[login]\nmax_failures_per_account = \"ten\"\n", "max_failures_per_account"),
     ("[login\nmax_failures_per_account = 3\n", "policy file"),
     ("[pin]\nmax_consecutive_failures = 0\n", "max_consecutive_failures"),
+    ("[recovery]\nhotline_hours = [22, 8]\n", "hotline_hours"),
 ])
 def test_a_bad_policy_file_is_a_configuration_error(
     content: str, mentions: str, tmp_path: Path,

@@ -300,6 +300,14 @@ class RecoveryPolicy(_Section):
         ("virtual_goods", "game_credits", "gift_cards", "digital_content"), strict=False,
         description="merchant categories an emergency code never pays (virtual goods)")
 
+    @model_validator(mode="after")
+    def _hotline_hours(self) -> RecoveryPolicy:
+        opens, closes = self.hotline_hours
+        if not 0 <= opens < closes <= 24:
+            raise ValueError("recovery.hotline_hours must be (opens, closes) with "
+                             "0 <= opens < closes <= 24")
+        return self
+
 
 ChecklistCategory = Literal["carrier", "payment", "bank", "e-commerce", "social", "police"]
 CHECKLIST_CATEGORIES: tuple[ChecklistCategory, ...] = get_args(ChecklistCategory)

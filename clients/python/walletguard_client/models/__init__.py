@@ -6,6 +6,8 @@ from .add_verification_response_200 import AddVerificationResponse200
 from .agent_freeze_response_201 import AgentFreezeResponse201
 from .agent_restriction_in import AgentRestrictionIn
 from .agent_restriction_in_scope import AgentRestrictionInScope
+from .approval_decision_in import ApprovalDecisionIn
+from .approval_decision_in_decision import ApprovalDecisionInDecision
 from .approve_in import ApproveIn
 from .approve_response_200 import ApproveResponse200
 from .audit_events_response_200 import AuditEventsResponse200
@@ -42,6 +44,7 @@ from .contact_report_in import ContactReportIn
 from .context_in import ContextIn
 from .create_merchant_response_201 import CreateMerchantResponse201
 from .created_out import CreatedOut
+from .decide_approval_response_200 import DecideApprovalResponse200
 from .decisions_response_200 import DecisionsResponse200
 from .device_in import DeviceIn
 from .device_in_fingerprint import DeviceInFingerprint
@@ -107,6 +110,7 @@ from .set_notification_settings_response_200 import SetNotificationSettingsRespo
 from .set_password_free_response_200 import SetPasswordFreeResponse200
 from .set_trusted_contacts_response_200 import SetTrustedContactsResponse200
 from .shadow_report_response_200 import ShadowReportResponse200
+from .show_approval_response_200 import ShowApprovalResponse200
 from .tick_in import TickIn
 from .tick_item_response_200 import TickItemResponse200
 from .top_up_in import TopUpIn
@@ -118,7 +122,10 @@ from .trust_in import TrustIn
 from .trust_in_evidence_type_0 import TrustInEvidenceType0
 from .trusted_contacts_in import TrustedContactsIn
 from .verification_in import VerificationIn
+from .verification_in_answers_type_0 import VerificationInAnswersType0
+from .verification_in_assertion_type_0 import VerificationInAssertionType0
 from .verification_in_channel import VerificationInChannel
+from .void_approvals_response_200 import VoidApprovalsResponse200
 from .wallet_response_200 import WalletResponse200
 
 __all__ = (
@@ -128,6 +135,8 @@ __all__ = (
     "AgentFreezeResponse201",
     "AgentRestrictionIn",
     "AgentRestrictionInScope",
+    "ApprovalDecisionIn",
+    "ApprovalDecisionInDecision",
     "ApproveIn",
     "ApproveResponse200",
     "AuditEventsResponse200",
@@ -164,6 +173,7 @@ __all__ = (
     "ContextIn",
     "CreatedOut",
     "CreateMerchantResponse201",
+    "DecideApprovalResponse200",
     "DecisionsResponse200",
     "DeviceIn",
     "DeviceInFingerprint",
@@ -229,6 +239,7 @@ __all__ = (
     "SetPasswordFreeResponse200",
     "SetTrustedContactsResponse200",
     "ShadowReportResponse200",
+    "ShowApprovalResponse200",
     "TickIn",
     "TickItemResponse200",
     "TopUpIn",
@@ -240,6 +251,9 @@ __all__ = (
     "TrustIn",
     "TrustInEvidenceType0",
     "VerificationIn",
+    "VerificationInAnswersType0",
+    "VerificationInAssertionType0",
     "VerificationInChannel",
+    "VoidApprovalsResponse200",
     "WalletResponse200",
 )

@@ -102,7 +102,11 @@ def sync_detailed(
 ) -> Response[AddVerificationResponse200 | Problem]:
     """Add Verification
 
-     Refusals (a ``Problem``; ``code`` is one of):
+     Add evidence. A channel's first step (``trusted_contacts``; ``history_quiz``
+    without ``answers``; ``device_biometric`` without ``assertion``; ``bank_card``
+    without ``otp``) sends or fetches what the owner answers next (``next_step``).
+
+    Refusals (a ``Problem``; ``code`` is one of):
     - 403: `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
@@ -143,7 +147,11 @@ def sync(
 ) -> AddVerificationResponse200 | Problem | None:
     """Add Verification
 
-     Refusals (a ``Problem``; ``code`` is one of):
+     Add evidence. A channel's first step (``trusted_contacts``; ``history_quiz``
+    without ``answers``; ``device_biometric`` without ``assertion``; ``bank_card``
+    without ``otp``) sends or fetches what the owner answers next (``next_step``).
+
+    Refusals (a ``Problem``; ``code`` is one of):
     - 403: `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
@@ -179,7 +187,11 @@ async def asyncio_detailed(
 ) -> Response[AddVerificationResponse200 | Problem]:
     """Add Verification
 
-     Refusals (a ``Problem``; ``code`` is one of):
+     Add evidence. A channel's first step (``trusted_contacts``; ``history_quiz``
+    without ``answers``; ``device_biometric`` without ``assertion``; ``bank_card``
+    without ``otp``) sends or fetches what the owner answers next (``next_step``).
+
+    Refusals (a ``Problem``; ``code`` is one of):
     - 403: `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
@@ -218,7 +230,11 @@ async def asyncio(
 ) -> AddVerificationResponse200 | Problem | None:
     """Add Verification
 
-     Refusals (a ``Problem``; ``code`` is one of):
+     Add evidence. A channel's first step (``trusted_contacts``; ``history_quiz``
+    without ``answers``; ``device_biometric`` without ``assertion``; ``bank_card``
+    without ``otp``) sends or fetches what the owner answers next (``next_step``).
+
+    Refusals (a ``Problem``; ``code`` is one of):
     - 403: `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
