@@ -54,6 +54,13 @@ _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "recovery.approval_requested": ("A friend needs your approval",
                                         "An owner who named you as a trusted contact asks "
                                         "you to approve a recovery: {approval_link}"),
+        "recovery.approvals_collected": ("Your trusted contacts approved a recovery",
+                                         "Enough trusted contacts approved a recovery of your "
+                                         "wallet at {at_text}. Not you? Void the approvals: "
+                                         "{how_to_void}"),
+        "recovery.approval_refused": ("A trusted contact refused a recovery",
+                                      "A trusted contact refused to approve a recovery of "
+                                      "your wallet at {at_text}."),
     },
     "zh-CN": {
         "transaction.alert": ("钱包动账提醒：{amount_text}",
@@ -84,6 +91,11 @@ _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "recovery.approval_requested": ("好友请求您的协助",
                                         "将您设为可信联系人的用户请求您批准其钱包找回："
                                         "{approval_link}"),
+        "recovery.approvals_collected": ("可信联系人已批准钱包找回",
+                                         "足够的可信联系人已于 {at_text} 批准您的钱包找回。"
+                                         "不是您本人？请作废这些批准：{how_to_void}"),
+        "recovery.approval_refused": ("可信联系人拒绝了钱包找回",
+                                      "一位可信联系人于 {at_text} 拒绝批准您的钱包找回。"),
     },
 }
 _GENERIC = {"en": ("Wallet notice", "Something changed on your wallet at {at_text} ({topic})."),
