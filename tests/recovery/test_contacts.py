@@ -80,7 +80,7 @@ def decide(client: TestClient, token: str, who: Owner | None,
                        headers=who.headers if who else {})
 
 
-def case_assurance(client: TestClient, platform: Platform, owner: Owner, case_id: str) -> int:
+def case_assurance(client: TestClient, case_id: str) -> int:
     """The case's assurance, as a completion it does not yet reach reports it."""
     refused = client.post(f"/v1/recovery-cases/{case_id}/complete", json={"new_pin": "582913"})
     if refused.status_code == 409 and "assurance" in refused.json():
@@ -107,10 +107,10 @@ def test_matured_contacts_approve_k_of_n_and_the_case_waits_the_maturing_period(
     first = decide(client, links[friends[0].user_id], friends[0])
     assert first.status_code == 200, first.text
     assert first.json()["status"] == "approved" and first.json()["approvals"] == 1
-    assert case_assurance(client, platform, owner, case["id"]) == 0
+    assert case_assurance(client, case["id"]) == 0
     second = decide(client, links[friends[1].user_id], friends[1])
     assert second.json()["approvals"] == 2
-    assert case_assurance(client, platform, owner, case["id"]) == 50
+    assert case_assurance(client, case["id"]) == 50
     assert pass_id_document(client, platform, owner, case["id"]).json()["assurance"] == 100
 
     # From the owner's own trusted phone, still: approvals carry the case, so it waits
@@ -199,11 +199,11 @@ def test_the_owner_voids_collected_approvals_and_the_evidence_they_made(
     links = approval_links(platform, friends)
     for friend in friends[:2]:
         decide(client, links[friend.user_id], friend)
-    assert case_assurance(client, platform, owner, case["id"]) == 50
+    assert case_assurance(client, case["id"]) == 50
     voided = client.post(f"/v1/recovery-cases/{case['id']}/approvals/void",
                          headers=owner.headers)
     assert voided.status_code == 200 and voided.json()["voided"] == 3, voided.text
-    assert case_assurance(client, platform, owner, case["id"]) == 0
+    assert case_assurance(client, case["id"]) == 0
     late = decide(client, links[friends[2].user_id], friends[2])
     assert factories.assert_problem(late, 409, "conflict")["approval_status"] == "voided"
     stranger = factories.register_owner(platform, name="陌生人", pin=None)
