@@ -274,6 +274,35 @@ class RecoveryPolicy(_Section):
         description="merchant categories an emergency code never pays (virtual goods)")
 
 
+CHECKUP_FINDINGS = ("password_free", "contacts", "lost_devices", "untrusted", "stale",
+                    "guessing")
+
+
+class CheckupPolicy(_Section):
+    """The security checkup page (seed 000's monthly "payment security day"): what each
+    finding costs out of a score of 100. Password-free payments and missing contacts weigh
+    most: seed 000 finds most theft after a loss goes through password-free payments."""
+
+    weights: dict[str, int] = Field(
+        default_factory=lambda: {"password_free": 30, "contacts": 25, "lost_devices": 15,
+                                 "untrusted": 10, "stale": 10, "guessing": 10},
+        description="points each finding takes off the checkup score of 100 (password_free, "
+        "contacts, lost_devices, untrusted, stale, guessing)")
+    stale_days: int = Field(
+        90, gt=0, description="a bound device not seen for this long is a checkup finding")
+    alert_days: int = Field(
+        30, gt=0, description="the checkup lists and weighs the security alerts of this many "
+        "days")
+
+    @model_validator(mode="after")
+    def _known(self) -> CheckupPolicy:
+        if set(self.weights) != set(CHECKUP_FINDINGS):
+            raise ValueError(f"checkup.weights: give exactly {', '.join(CHECKUP_FINDINGS)}")
+        if any(w < 0 for w in self.weights.values()):
+            raise ValueError("checkup.weights: no weight may be negative")
+        return self
+
+
 ChecklistCategory = Literal["carrier", "payment", "bank", "e-commerce", "social", "police"]
 CHECKLIST_CATEGORIES: tuple[ChecklistCategory, ...] = get_args(ChecklistCategory)
 RISK_RULES = ("new_device", "fingerprint_changed", "impossible_travel", "anonymizing_ip",
@@ -531,6 +560,7 @@ class Policy(_Section):
     recovery: RecoveryPolicy = Field(default_factory=RecoveryPolicy)
     risk: RiskPolicy = Field(default_factory=RiskPolicy)
     notifications: NotificationPolicy = Field(default_factory=NotificationPolicy)
+    checkup: CheckupPolicy = Field(default_factory=CheckupPolicy)
     limits_override: LimitsProfile | None = Field(
         None, description="replace the profile's limits entirely (all keys of [limits_override])"
     )

@@ -282,6 +282,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "staff.role_none": ("Your role has no console pages yet.", "您的角色暂无可用页面。"),
     "staff.teller_note": ("Tellers lift at the counter after checking the ID document in "
                           "person; the check is recorded.", "柜员须当面查验证件后解除,查验记录会留存。"),
+    "staff.older": ("Older events", "更早的记录"),
+    "staff.newest": ("Newest events", "最新的记录"),
     "role.agent": ("agent", "客服"),
     "role.teller": ("teller", "柜员"),
     "role.institution": ("institution", "机构"),

@@ -433,18 +433,18 @@ def set_contacts(p: PageDep, form: Form) -> Response:
 def _checkup_view(db: Session, p: Page, owner: Principal) -> dict[str, Any]:
     now = p.platform.clock.now()
     user_id = str(owner.user_id)
-    since = now - timedelta(days=checkup.ALERT_DAYS)
-    alerts = [e for e in audit.events_for(db, subject=user_id)
-              if e.action in checkup.ALERT_ACTIONS and e.at >= since]
+    rules = p.platform.policy.checkup
+    alerts = audit.events_for(db, subject=user_id, since=now - timedelta(days=rules.alert_days),
+                              actions=checkup.ALERT_ACTIONS, limit=audit.MAX_PAGE).items
     listed = devices.list_devices(db, owner=owner)
     wallet = wallets.wallet_view(db, path=p.platform.money, owner=owner, now=now)
     named = identity.trusted_contacts(db, keys=p.platform.keys, owner=owner)
     active = restrictions.active(db, user_id=user_id, now=now)
-    result = checkup.weigh(devices=listed, password_free=wallet["password_free"],
+    result = checkup.weigh(rules=rules, devices=listed, password_free=wallet["password_free"],
                            contacts=len(named),
                            min_contacts=p.platform.policy.trusted_contacts.min_contacts,
                            alerts=alerts, restricted=bool(active), now=now)
-    return {"checkup": result, "alerts": list(reversed(alerts))[:20], "devices": listed,
+    return {"checkup": result, "alerts": alerts[:20], "devices": listed,
             "wallet": wallet, "contacts": named}
 
 

@@ -33,6 +33,8 @@ FINDS_USERS = (Role.AGENT, Role.TELLER)
 # Staff pages, in the order of the navigation. The appeal queue, disputes and
 # institutions' emergency codes add theirs here when their services exist.
 NAV = [("/staff", "nav.staff_search")]
+# Timeline events per page, newest first (a screenful on a phone, not the whole history).
+TIMELINE_PAGE = 30
 DOCUMENT_TYPES = ("resident_id", "passport", "drivers_licence", "electronic_id")
 
 
@@ -126,7 +128,8 @@ def search(p: PageDep, form: Form) -> Response:
     return p.redirect(f"/staff/users/{found}")
 
 
-def _user_view(db: Session, p: Page, staff: Principal, user_id: str) -> dict[str, Any]:
+def _user_view(db: Session, p: Page, staff: Principal, user_id: str,
+               before: int | None = None) -> dict[str, Any]:
     staff.require(*FINDS_USERS)
     now = p.platform.clock.now()
     profile = identity.profile(db, vault=p.platform.keys.vault, user_id=user_id)
@@ -134,7 +137,8 @@ def _user_view(db: Session, p: Page, staff: Principal, user_id: str) -> dict[str
     agent = staff.role == Role.AGENT
     return {
         "profile": profile, "state": restrictions.state_of(active), "restrictions": active,
-        "timeline": list(reversed(audit.events_for(db, subject=user_id))) if agent else None,
+        "timeline": audit.events_for(db, subject=user_id, before=before,
+                                     limit=TIMELINE_PAGE) if agent else None,
         "incidents": incidents.incidents_of(db, actor=staff, user_id=user_id) if agent
         else None,
         "document_types": DOCUMENT_TYPES,
@@ -142,15 +146,20 @@ def _user_view(db: Session, p: Page, staff: Principal, user_id: str) -> dict[str
 
 
 @router.get("/staff/users/{user_id}")
-def user_page(user_id: str, p: PageDep, done: str | None = None) -> Response:
-    return _staff_page(p, "staff/user.html", lambda db, s: _user_view(db, p, s, user_id),
-                       error=None, done=done, values={})
+def user_page(user_id: str, p: PageDep, done: str | None = None,
+              before: str | None = None) -> Response:
+    """``before``: the timeline's "older" link, the id of the oldest event shown."""
+    older_than = int(before) if before and before.isdigit() and len(before) <= 18 else None
+    return _staff_page(p, "staff/user.html",
+                       lambda db, s: _user_view(db, p, s, user_id, older_than),
+                       error=None, done=done, values={}, before=older_than)
 
 
 def _failed(p: Page, user_id: str, form: dict[str, str]) -> Callable[[Refusal], Response]:
     return lambda refusal: _staff_page(p, "staff/user.html",
                                        lambda db, s: _user_view(db, p, s, user_id),
-                                       status=422, error=refusal, done=None, values=form)
+                                       status=422, error=refusal, done=None, values=form,
+                                       before=None)
 
 
 def _staff_act(p: Page, use_case: Callable[[Session, Principal], object], done: str,
