@@ -9,7 +9,8 @@ from tests import factories
 from walletguard.audit import service as audit
 
 
-def _note(platform: factories.ManualPlatform, user_id: str, n: int, action: str = "test.note") -> None:
+def _note(platform: factories.ManualPlatform, user_id: str, n: int,
+          action: str = "test.note") -> None:
     """``n`` events on the owner's subject, one second apart (the clock moves on)."""
     for i in range(n):
         with platform.db.transaction() as db:
@@ -18,7 +19,8 @@ def _note(platform: factories.ManualPlatform, user_id: str, n: int, action: str 
         platform.clock.advance(seconds=1)
 
 
-def test_events_come_newest_first_and_page_back_to_the_first(platform: factories.ManualPlatform) -> None:
+def test_events_come_newest_first_and_page_back_to_the_first(
+        platform: factories.ManualPlatform) -> None:
     owner = factories.register_owner(platform)
     _note(platform, owner.user_id, 7)
     with platform.db.transaction() as db:
@@ -38,7 +40,8 @@ def test_events_come_newest_first_and_page_back_to_the_first(platform: factories
     assert seen[-1].action == "user.registered"
 
 
-def test_a_page_stays_the_same_while_newer_events_arrive(platform: factories.ManualPlatform) -> None:
+def test_a_page_stays_the_same_while_newer_events_arrive(
+        platform: factories.ManualPlatform) -> None:
     owner = factories.register_owner(platform)
     _note(platform, owner.user_id, 5)
     with platform.db.transaction() as db:

@@ -652,6 +652,19 @@ def cancel(db: Session, *, owner: Principal, case_id: str, now: datetime) -> Cas
                     expires_at=case.expires_at)
 
 
+def cases_of(db: Session, *, owner: Principal, policy: Policy, ports: Ports,
+             now: datetime) -> list[CaseView]:
+    """The owner's own cases that may still act (open, in review, or waiting out the
+    security delay), newest first: what a session may cancel. Any session of the owner,
+    trusted or not, may read them (a thief's case must be easy to see and stop)."""
+    owner.require(Role.OWNER, untrusted_ok=True)
+    rows = db.execute(select(RecoveryCase).where(
+        RecoveryCase.user_id == str(owner.user_id),
+        RecoveryCase.status.in_((_OPEN, _REVIEW, _DELAYED)),
+        RecoveryCase.expires_at > now).order_by(RecoveryCase.created_at.desc())).scalars()
+    return [_view(db, case, policy, ports, now) for case in rows]
+
+
 def new_payees_blocked(db: Session, *, user_id: str, policy: Policy, now: datetime) -> bool:
     """Whether a recovery completed within ``new_payee_block_hours`` (transfers to payees
     the owner never paid stay blocked meanwhile)."""

@@ -16,7 +16,8 @@ from walletguard.policy import CheckupPolicy
 # Which audit actions the owner sees as security alerts (names, not numbers).
 ALERT_ACTIONS = ("session.started", "restriction.freeze_placed", "restriction.freeze_lifted",
                  "restriction.lock_placed", "incident.lost_phone_guessing", "device.lost",
-                 "device.unbound", "device.trusted")
+                 "device.unbound", "device.trusted", "recovery.case_opened",
+                 "recovery.delay_started", "recovery.completed", "recovery.cancelled")
 
 
 @dataclass(frozen=True)

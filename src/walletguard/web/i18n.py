@@ -288,6 +288,104 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role.teller": ("teller", "柜员"),
     "role.institution": ("institution", "机构"),
     "role.operator": ("operator", "运营方"),
+    # recovery (public)
+    "landing.recover": ("Forgot the PIN, new phone, or frozen? Recover access",
+                        "忘记支付密码、换新手机或被冻结?找回账户"),
+    "nav.recovery": ("Recovery requests", "找回申请"),
+    "rec.title": ("Recover access to the wallet", "找回账户"),
+    "rec.lead": ("No login needed. Enter the account phone number and what you need. You "
+                 "then prove it is you through the ways listed on the next page.",
+                 "无需登录。填写账户手机号和需要办理的事项,然后在下一页通过列出的方式证明是本人。"),
+    "rec.phone": ("Account phone number", "账户手机号"),
+    "rec.purpose": ("What do you need?", "需要办理"),
+    "purpose.reset_pin": ("Reset the payment PIN", "重置支付密码"),
+    "purpose.unfreeze": ("Lift a freeze", "解除冻结"),
+    "purpose.unlock": ("Lift a lock", "解除锁定"),
+    "purpose.new_device": ("Use this phone or browser as my new device", "将此手机或浏览器设为新设备"),
+    "rec.new_device_hint": ("Every request is told to the account's phone and trusted "
+                            "contacts; the owner can cancel it.",
+                            "每次申请都会通知账户手机和紧急联系人,账户本人可以取消。"),
+    "rec.start": ("Continue", "继续"),
+    "rec.case_title": ("Your recovery request", "找回申请"),
+    "rec.unknown": ("This request is followed in the browser it was started in. Start a new "
+                    "request here if you need to.", "找回申请只能在发起它的浏览器中继续。如有需要,请在此重新发起。"),
+    "rec.start_again": ("Start a new request", "重新发起申请"),
+    "rec.status": ("Status", "状态"),
+    "rec.reference": ("Reference", "编号"),
+    "rec.expires": ("Valid until", "有效期至"),
+    "rec.assurance": ("Proof so far", "已完成的验证"),
+    "rec.assurance_of": ("{have} of {need} points", "{have} / {need} 分"),
+    "rec.verify_lead": ("Use one or more of these. Each one that passes adds points; when "
+                        "there are enough, you can finish.",
+                        "可使用以下一种或多种方式。每通过一项增加分数,分数足够后即可完成。"),
+    "rec.no_channels": ("No way of proving it online is open now. Go to a bank branch with "
+                        "your ID document, or call the hotline.",
+                        "目前没有可用的线上验证方式。请携带身份证件到银行网点办理,或致电客服。"),
+    "rec.failed": ("That did not pass. Tries left: {left}.", "验证未通过。剩余次数:{left}。"),
+    "rec.complete": ("Finish", "完成找回"),
+    "rec.complete_start": ("Finish the recovery", "完成找回"),
+    "rec.complete_now": ("Finish now", "立即完成"),
+    "rec.new_pin": ("New payment PIN", "新支付密码"),
+    "rec.new_pin_hint": ("6 digits, not 123456 or a birthday", "6 位数字,不能是 123456 或生日"),
+    "rec.new_pin_again": ("New payment PIN again", "再次输入新支付密码"),
+    "rec.pin_mismatch": ("The two PINs differ.", "两次输入的支付密码不一致。"),
+    "rec.new_device_login": ("First log in from this browser; it waits unconfirmed until "
+                             "the recovery finishes.", "请先在此浏览器登录;找回完成前它保持未确认状态。"),
+    "rec.delayed": ("For your safety this takes effect at {at}, not now.",
+                    "为保障安全,将于 {at} 生效,而不是立即生效。"),
+    "rec.delayed_why": ("The account's phone, devices and trusted contacts were told. If "
+                        "this was not you, log in on any device and cancel it. Come back "
+                        "after that time and press the button again.",
+                        "已通知账户手机、设备和紧急联系人。如果不是本人操作,可在任一设备登录后取消。请在该时间之后回来再次点击按钮。"),
+    "rec.completed": ("Done. The wallet is under observation for a while: lower limits and "
+                      "no password-free payments.", "已完成。钱包进入观察期:限额降低,免密支付关闭。"),
+    "rec.done_lifted": ("Restrictions lifted: {n}", "已解除限制:{n} 项"),
+    "rec.done_sessions": ("Other logins ended: {n}", "已退出其他登录:{n} 个"),
+    "rec.done_observation": ("Observation until {at}", "观察期至 {at}"),
+    "rec.done_payees": ("Transfers to new payees blocked until {at}", "向新收款人转账暂停至 {at}"),
+    "rec.review": ("Too many tries: this request waits for a person. Call the hotline or go "
+                   "to a bank branch with your ID document.",
+                   "尝试次数过多:此申请转人工审核。请致电客服,或携带身份证件到银行网点办理。"),
+    "rec.ended": ("This request has ended.", "此申请已结束。"),
+    "case.open": ("Waiting for proof", "待验证"),
+    "case.review": ("Manual review", "人工审核中"),
+    "case.delayed": ("Security delay", "安全等待期"),
+    "case.completed": ("Completed", "已完成"),
+    "case.cancelled": ("Cancelled", "已取消"),
+    "case.expired": ("Expired", "已过期"),
+    "channel.generic": ("Start this and follow what it tells you.", "开始此验证,并按提示操作。"),
+    "channel.use": ("Use {name}", "使用{name}"),
+    "channel.verify": ("Check", "验证"),
+    "channel.bank_card": ("Bank card and code", "银行卡与验证码"),
+    "channel.bank_card_lead": ("A card bound to the wallet. Its bank sends a code to the phone "
+                               "it holds for the card.", "已绑定钱包的银行卡。发卡行会向该卡预留手机号发送验证码。"),
+    "channel.bank_card_number": ("Card number", "银行卡号"),
+    "channel.bank_card_send": ("Send the code", "发送验证码"),
+    "channel.bank_card_sent": ("If the card matches, its bank has sent a code to the phone it "
+                               "holds.", "若卡片信息匹配,发卡行已向预留手机号发送验证码。"),
+    "channel.bank_card_otp": ("Code from the bank", "银行验证码"),
+    "channel.bank_card_resend": ("Send a new code", "重新发送验证码"),
+    "channel.id_document": ("ID document and face check", "身份证件与人脸识别"),
+    "channel.id_document_lead": ("Photograph the ID document, then take a live selfie; enter "
+                                 "the two references the check gives you.",
+                                 "拍摄身份证件并进行活体自拍,然后填写识别流程给出的两个编号。"),
+    "channel.id_document_image": ("Document photo reference", "证件照片编号"),
+    "channel.id_document_selfie": ("Selfie reference", "自拍照片编号"),
+    "channel.branch": ("At a bank branch", "银行网点"),
+    # recovery (the owner's side: "that was not me")
+    "rcases.title": ("Recovery requests", "找回申请"),
+    "rcases.lead": ("Requests to recover this account that have not finished. If one was "
+                    "not you, cancel it: nothing it asked for happens.",
+                    "尚未完成的账户找回申请。如有非本人发起的申请,请取消:它申请的操作都不会执行。"),
+    "rcases.none": ("No open recovery requests.", "没有进行中的找回申请。"),
+    "rcases.cancel": ("That was not me: cancel", "不是我本人:取消"),
+    "rcases.cancelled": ("Cancelled. Consider changing your password.", "已取消。建议修改登录密码。"),
+    "rcases.pending": ("A recovery request for this account is open.", "此账户有进行中的找回申请。"),
+    "rcases.see": ("See it", "查看"),
+    "act.recovery.case_opened": ("Recovery requested", "发起找回申请"),
+    "act.recovery.delay_started": ("Recovery waiting out its delay", "找回进入安全等待期"),
+    "act.recovery.completed": ("Recovery completed", "找回完成"),
+    "act.recovery.cancelled": ("Recovery cancelled", "找回已取消"),
     "error.title": ("Something went wrong", "出错了"),
     "error.back": ("Back to the start", "返回首页"),
 }
@@ -312,6 +410,7 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "unavailable": ("Busy right now. Try again in a moment.", "系统繁忙,请稍后再试。"),
     "method_not_available": ("This way of confirming is not open now.", "此确认方式目前不可用。"),
     "limit_exceeded": ("Over the limit.", "超出限额。"),
+    "verification_failed": ("That did not pass.", "验证未通过。"),
 }
 
 
