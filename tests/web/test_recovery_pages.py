@@ -42,7 +42,7 @@ def _open(client: TestClient, phone: str, purpose: str) -> str:
 
 
 def _page(client: TestClient, case_id: str) -> str:
-    return client.get(f"/security/recover/{case_id}").text
+    return str(client.get(f"/security/recover/{case_id}").text)
 
 
 def _pass_bank_card(client: TestClient, platform: factories.ManualPlatform,
