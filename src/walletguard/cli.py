@@ -468,19 +468,29 @@ def keys_list() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute every hash chain; exit 1 naming the first broken row."""
+def audit_verify(
+    expect: Annotated[list[str] | None, typer.Option(
+        help="an event hash that must be in an intact chain (an evidence pack's audit "
+             "hash); repeatable")] = None,
+) -> None:
+    """Recompute every hash chain; exit 1 naming the first broken row, or an expected
+    hash that no event has."""
     from walletguard.audit import service as audit
 
     with (_platform() as platform, platform.db.transaction() as db,
           _out().status("Verifying the audit chains…")):
         report = audit.verify(db)
-    if report.first_break is None:
-        _ok(f"{report.events} events in {report.chains} chains verify")
-        return
-    b = report.first_break
-    raise Failure(ExitCode.REFUSED, f"✗ audit chain {b.chain_id!r} breaks at seq {b.seq} "
-                                    f"(row id {b.event_id}): {b.problem}")
+        found = {h: audit.event_with_hash(db, h) for h in expect or []}
+    if report.first_break is not None:
+        b = report.first_break
+        raise Failure(ExitCode.REFUSED, f"✗ audit chain {b.chain_id!r} breaks at seq {b.seq} "
+                                        f"(row id {b.event_id}): {b.problem}")
+    _ok(f"{report.events} events in {report.chains} chains verify")
+    for wanted, event in found.items():
+        if event is None:
+            raise Failure(ExitCode.REFUSED, f"✗ no event with hash {wanted} in any chain")
+        _ok(f"{wanted} is event {event.seq} of chain {event.chain_id} "
+            f"({event.action}, {event.at:%Y-%m-%d %H:%M:%S} UTC)")
 
 
 @ledger_app.command("check")

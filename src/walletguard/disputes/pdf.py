@@ -41,6 +41,8 @@ _H1 = ParagraphStyle("h1", fontName=FONT, fontSize=15, leading=20, spaceAfter=4)
 _H2 = ParagraphStyle("h2", fontName=FONT, fontSize=11, leading=15, spaceBefore=8,
                      spaceAfter=3)
 _HASH = ParagraphStyle("hash", fontName=MONO, fontSize=7.5, leading=10)
+# Ids in table cells: small enough that one never wraps (a wrapped id cannot be searched).
+_ID = ParagraphStyle("id", fontName=MONO, fontSize=6.5, leading=8.5)
 
 
 def _p(value: object, style: ParagraphStyle = _BODY) -> Paragraph:
@@ -65,6 +67,8 @@ def _table(rows: list[list[Any]], widths: list[float]) -> Table:
         ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.92, 0.92)),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]))
     return table
 
@@ -113,23 +117,25 @@ def render(pack: dict[str, Any]) -> bytes:
     rows: list[list[Any]] = [["时间 Time", "编号 Transaction", "类型 Kind", "金额 Amount",
                               "对方 Counterparty", "验证 Auth", "争议 Dispute"]]
     for t in pack["transactions"]:
-        rows.append([_when(t["created_at"], zone), t["id"], t["kind"],
+        rows.append([_when(t["created_at"], zone), _p(t["id"], _ID), t["kind"],
                      _money(t["amount"], currency),
-                     t["counterparty_name"] or t["counterparty"] or "-",
+                     _p(t["counterparty_name"], _SMALL) if t["counterparty_name"]
+                     else _p(t["counterparty"] or "-", _ID),
                      t["auth_method"] or "-", t["dispute"] or "-"])
     if len(rows) == 1:
         rows.append(["-", "无交易 none", "", "", "", "", ""])
-    story.append(_table(rows, [28 * mm, 34 * mm, 16 * mm, 24 * mm, 30 * mm, 18 * mm, 18 * mm]))
+    story.append(_table(rows, [27 * mm, 37 * mm, 15 * mm, 24 * mm, 37 * mm, 15 * mm, 15 * mm]))
 
     story.append(_p("三、设备最后在线时间与位置 / 3. Devices: last seen and location", _H2))
-    rows = [["设备 Device", "状态 Status", "最后在线 Last seen", "位置 Location", "IP"]]
+    rows = [["设备 Device", "编号 Id", "状态 Status", "最后在线 Last seen", "位置 Location",
+             "IP"]]
     for d in pack["devices"]:
         where = d["last_location"]
-        rows.append([f"{d['name']} ({d['platform']}) {d['id']}", d["status"],
+        rows.append([f"{d['name']} ({d['platform']})", _p(d["id"], _ID), d["status"],
                      _when(d["last_seen_at"], zone),
                      f"{where['lat']:.5f}, {where['lon']:.5f}" if where else "-",
                      d["last_ip"] or "-"])
-    story.append(_table(rows, [52 * mm, 18 * mm, 34 * mm, 34 * mm, 30 * mm]))
+    story.append(_table(rows, [30 * mm, 37 * mm, 15 * mm, 27 * mm, 31 * mm, 30 * mm]))
 
     story.append(_p("四、报警回执 / 4. Police report", _H2))
     police = pack["police_report"]
