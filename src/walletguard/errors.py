@@ -155,7 +155,7 @@ class LimitExceeded(DomainError):
 
 class IllegalTransition(DomainError):
     """A dispute or claim asked to move to a state its current state does not lead to
-    (with ``status`` now and the ``allowed`` next states)."""
+    (with ``current``, the state now, and the ``allowed`` next states)."""
 
     code = "illegal_transition"
     status = 409

@@ -278,7 +278,7 @@ def _check_step(flow: dict[str, tuple[str, ...]], before: str, to: str) -> None:
         raise IllegalTransition(
             f"a {before} case cannot become {to}"
             + (f"; next: {', '.join(allowed)}" if allowed else "; it is final"),
-            status=before, allowed=allowed)
+            current=before, allowed=allowed)
 
 
 def _announce(
@@ -404,7 +404,7 @@ def provide_documents(
         raise NotFound("no such claim")
     if claim.status != "open":
         raise IllegalTransition("documents can be changed only while the claim is open",
-                                status=claim.status, allowed=list(CLAIM_FLOW[claim.status]))
+                                current=claim.status, allowed=list(CLAIM_FLOW[claim.status]))
     refs = _owner_references(INSURER_TYPES[claim.insurer_type], documents)
     # A new dict: the JSON column sees an assignment, not an in-place change.
     claim.documents = {**claim.documents,
