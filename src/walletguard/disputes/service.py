@@ -61,6 +61,8 @@ CLAIM_FLOW: dict[str, tuple[str, ...]] = {
 }
 DisputeStatus = Literal["open", "investigating", "upheld", "rejected"]
 ClaimStatus = Literal["open", "submitted", "approved", "rejected", "paid"]
+#: What the owner is told when an agent moves a dispute or a claim (notifications.templates).
+STATUS_TOPICS = {"dispute": "dispute.status_changed", "claim": "claim.status_changed"}
 DISPUTABLE_KINDS = ("payment", "transfer")  # money the owner's wallet paid out
 MAX_DISPUTES_AT_ONCE = 100
 
@@ -295,7 +297,7 @@ def _announce(
     if incident is not None:
         incidents.record_event(db, incident, kind=f"{kind}.status_changed", now=now,
                                detail=detail)
-    notifications.notify_owner(db, topic=f"{kind}.status_changed", user_id=user_id, now=now,
+    notifications.notify_owner(db, topic=STATUS_TOPICS[kind], user_id=user_id, now=now,
                                payload={**detail, "incident_id": incident_id, "status": to,
                                         "note": note or ""})
 
