@@ -42,12 +42,12 @@ def _strings(node: ast.AST) -> set[str]:
 def _assigned(tree: ast.Module, name: str) -> list[ast.expr]:
     found: list[ast.expr] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            found.append(node.value)
-        elif (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-              and node.target.id == name and node.value is not None):
-            found.append(node.value)
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
+        value = getattr(node, "value", None)
+        if value is not None and any(isinstance(t, ast.Name) and t.id == name
+                                     for t in targets):
+            found.append(value)
     return found
 
 

@@ -78,9 +78,9 @@ class ClaimMoveIn(Strict):
     note: Text | None = None
 
 
-_PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {"schema": {"type": "string",
-                                                          "format": "binary"}}},
-              "description": "the pack as JSON, or as a PDF with `?format=pdf`"}}
+_PDF: dict[int | str, dict[str, Any]] = {200: {
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    "description": "the pack as JSON, or as a PDF with `?format=pdf`"}}
 
 
 @router.get("/v1/incidents/{incident_id}/evidence", tags=["owner", "staff"], responses=_PDF)
