@@ -52,6 +52,16 @@ def shown(iso: str, platform: Platform) -> str:
     return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+def test_the_incident_links_to_its_evidence_pack(client: TestClient, story: Story) -> None:
+    incident = ok(client.get(f"/v1/incidents/{story.incident_id}",
+                             headers=story.owner.headers))
+
+    links = incident["evidence"]
+    assert ok(client.get(links["json"], headers=story.owner.headers))["incident"][
+        "id"] == story.incident_id
+    assert client.get(links["pdf"], headers=story.owner.headers).content.startswith(b"%PDF")
+
+
 def test_the_pack_lists_every_transaction_in_the_window_and_none_outside(
     client: TestClient, story: Story,
 ) -> None:

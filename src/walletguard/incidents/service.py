@@ -439,6 +439,12 @@ def incident_view(
         ],
         "timeline": [{"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail}
                      for e in events],
+        # For the police and the insurer (docs/evidence.md).
+        "evidence": {"json": f"/v1/incidents/{incident.id}/evidence",
+                     "pdf": f"/v1/incidents/{incident.id}/evidence?format=pdf",
+                     "police_report": f"/v1/incidents/{incident.id}/police-report",
+                     "disputes": f"/v1/incidents/{incident.id}/disputes",
+                     "claims": f"/v1/incidents/{incident.id}/claims"},
     }
 
 
