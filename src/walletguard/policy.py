@@ -309,6 +309,35 @@ class RecoveryPolicy(_Section):
         return self
 
 
+CHECKUP_FINDINGS = ("password_free", "contacts", "lost_devices", "untrusted", "stale",
+                    "guessing")
+
+
+class CheckupPolicy(_Section):
+    """The security checkup page (seed 000's monthly "payment security day"): what each
+    finding costs out of a score of 100. Password-free payments and missing contacts weigh
+    most: seed 000 finds most theft after a loss goes through password-free payments."""
+
+    weights: dict[str, int] = Field(
+        default_factory=lambda: {"password_free": 30, "contacts": 25, "lost_devices": 15,
+                                 "untrusted": 10, "stale": 10, "guessing": 10},
+        description="points each finding takes off the checkup score of 100 (password_free, "
+        "contacts, lost_devices, untrusted, stale, guessing)")
+    stale_days: int = Field(
+        90, gt=0, description="a bound device not seen for this long is a checkup finding")
+    alert_days: int = Field(
+        30, gt=0, description="the checkup lists and weighs the security alerts of this many "
+        "days")
+
+    @model_validator(mode="after")
+    def _known(self) -> CheckupPolicy:
+        if set(self.weights) != set(CHECKUP_FINDINGS):
+            raise ValueError(f"checkup.weights: give exactly {', '.join(CHECKUP_FINDINGS)}")
+        if any(w < 0 for w in self.weights.values()):
+            raise ValueError("checkup.weights: no weight may be negative")
+        return self
+
+
 ChecklistCategory = Literal["carrier", "payment", "bank", "e-commerce", "social", "police"]
 CHECKLIST_CATEGORIES: tuple[ChecklistCategory, ...] = get_args(ChecklistCategory)
 RISK_RULES = ("new_device", "fingerprint_changed", "impossible_travel", "anonymizing_ip",
@@ -448,6 +477,25 @@ class IncidentPolicy(_Section):
         return self
 
 
+class EvidencePolicy(_Section):
+    """The evidence pack for police and insurers, disputes and claims (seed 000 §4)."""
+
+    window_hours_before: float = Field(
+        24, gt=0, description="the suspicious window opens this long before the lost-phone "
+        "report: the pack lists every transaction from then, and only these may be disputed")
+    window_hours_after: float = Field(
+        24, gt=0, description="the suspicious window closes this long after the report")
+    wallet_insurance_limit: int = Field(
+        500_000, gt=0, description="wallet security insurance (账户安全险) pays at most this "
+        "per case (seed 000 §4: 5,000 yuan); a larger claim is refused")
+    third_party_insurance_limit: int = Field(
+        5_000_000, gt=0, description="a third-party insurer pays at most this per case "
+        "(seed 000 §4: 10,000-50,000 yuan)")
+    card_insurance_limit: int | None = Field(
+        None, description="card insurance pays up to the card's credit limit, which this "
+        "wallet does not know: no cap unless set")
+
+
 class NotificationPolicy(_Section):
     """The outbox worker (``walletguard worker``): delivery, retries, periodic jobs."""
 
@@ -566,6 +614,8 @@ class Policy(_Section):
     recovery: RecoveryPolicy = Field(default_factory=RecoveryPolicy)
     risk: RiskPolicy = Field(default_factory=RiskPolicy)
     notifications: NotificationPolicy = Field(default_factory=NotificationPolicy)
+    checkup: CheckupPolicy = Field(default_factory=CheckupPolicy)
+    evidence: EvidencePolicy = Field(default_factory=EvidencePolicy)
     limits_override: LimitsProfile | None = Field(
         None, description="replace the profile's limits entirely (all keys of [limits_override])"
     )

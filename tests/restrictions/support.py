@@ -57,7 +57,8 @@ def outbox(platform: Platform, user_id: str,
 
 def audit_actions(platform: Platform, user_id: str) -> list[str]:
     with platform.db.transaction() as db:
-        return [e.action for e in audit.events_for(db, subject=user_id)]
+        page = audit.events_for(db, subject=user_id, limit=audit.MAX_PAGE)
+        return [e.action for e in reversed(page.items)]
 
 
 def report_body(owner: factories.Owner) -> dict[str, str]:

@@ -178,6 +178,7 @@ PAGES = {"/security": "landing.title", "/security/report": "report.title",
          "/security/login": "login.title", "/security/home": "home.title",
          "/security/devices": "dev.title", "/security/settings": "set.title",
          "/security/contacts": "con.title", "/security/checkup": "chk.title",
+         "/security/recover": "rec.title", "/security/recovery": "rcases.title",
          "/staff/login": "staff.login", "/staff": "staff.search"}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -57,13 +58,46 @@ def append(
     return event
 
 
-def events_for(db: Session, *, subject: str, limit: int = 500) -> list[AuditEvent]:
-    return list(
-        db.execute(
-            select(AuditEvent).where(AuditEvent.subject == subject)
-            .order_by(AuditEvent.id).limit(limit)
-        ).scalars()
-    )
+# The most events one read returns: a page, never the whole history of a busy owner.
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """Events newest first; ``older`` is the ``before`` of the next (older) page, None
+    when there is nothing older."""
+
+    items: list[AuditEvent]
+    older: int | None
+
+
+def events_for(
+    db: Session, *, subject: str, before: int | None = None, since: datetime | None = None,
+    actions: Collection[str] | None = None, limit: int = 50,
+) -> EventPage:
+    """The subject's events, newest first, ``limit`` (at most ``MAX_PAGE``) at a time.
+    Paged by event id (the order they were appended in), so a page is the same however
+    many events arrive meanwhile: ``before`` is the ``older`` of the page before."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = select(AuditEvent).where(AuditEvent.subject == subject)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if actions is not None:
+        query = query.where(AuditEvent.action.in_(list(actions)))
+    # One row past the page says whether an older page exists, without a count.
+    rows = list(db.execute(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).scalars())
+    items = rows[:limit]
+    return EventPage(items=items, older=items[-1].id if len(rows) > limit else None)
+
+
+def event_with_hash(db: Session, hash_: str) -> AuditEvent | None:
+    """The event whose hash is ``hash_`` (an evidence pack names one), if any. Its chain
+    is proven intact by ``verify``, so its content and everything before it are as
+    recorded."""
+    return db.execute(select(AuditEvent).where(AuditEvent.hash == hash_.strip().lower())
+                      .limit(1)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)

@@ -771,6 +771,19 @@ def cancel(db: Session, *, owner: Principal, case_id: str, now: datetime) -> Cas
                     expires_at=case.expires_at)
 
 
+def cases_of(db: Session, *, owner: Principal, policy: Policy, ports: Ports,
+             now: datetime) -> list[CaseView]:
+    """The owner's own cases that may still act (open, in review, or waiting out the
+    security delay), newest first: what a session may cancel. Any session of the owner,
+    trusted or not, may read them (a thief's case must be easy to see and stop)."""
+    owner.require(Role.OWNER, untrusted_ok=True)
+    rows = db.execute(select(RecoveryCase).where(
+        RecoveryCase.user_id == str(owner.user_id),
+        RecoveryCase.status.in_((_OPEN, _REVIEW, _DELAYED)),
+        RecoveryCase.expires_at > now).order_by(RecoveryCase.created_at.desc())).scalars()
+    return [_view(db, case, policy, ports, now) for case in rows]
+
+
 def new_payees_blocked(db: Session, *, user_id: str, policy: Policy, now: datetime) -> bool:
     """Whether a recovery completed within ``new_payee_block_hours`` (transfers to payees
     the owner never paid stay blocked meanwhile)."""
@@ -797,10 +810,14 @@ def _code_digest(keys: Keyring, user_id: str, code: str) -> str:
 def issue_emergency_code(
     db: Session, *, keys: Keyring, policy: Policy, actor: Principal, user_id: str,
     document_checked: bool, amount: int, now: datetime,
+    document: restrictions.DocumentEvidence | None = None,
 ) -> IssuedCode:
     """An institution (hospital, police desk) that checked the owner's ID document in
     person issues a one-off code: at most ``emergency_code_max``, valid
-    ``emergency_code_hours``, single use. Only its keyed digest is stored."""
+    ``emergency_code_hours``, single use. Only its keyed digest is stored. With
+    ``document`` (what the desk saw: its type, number and the desk as ``branch``), a
+    document carrying a resident ID number must be the holder's, and its type and the
+    desk are recorded with the code (never the number)."""
     actor.require(Role.INSTITUTION)
     rules = policy.recovery
     if document_checked is not True:
@@ -809,14 +826,21 @@ def issue_emergency_code(
     if not 0 < amount <= rules.emergency_code_max:
         raise InvalidInput(f"amount must be between 1 and {rules.emergency_code_max}",
                            field="amount")
+    if document is not None:
+        document = document.validated(today=now.date())
     wallet = ledger.lock_wallet(db, user_id)
+    seen: dict[str, Any] = {"checked_in_person": True, "by": actor.ref}
+    if document is not None:
+        # Before any write: a refusal here leaves nothing behind.
+        restrictions.check_document(db, keys=keys, user_id=wallet.user_id, document=document)
+        seen |= {"document_type": document.document_type, "place": document.branch}
     code = "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(10))
     expires_at = now + timedelta(hours=rules.emergency_code_hours)
     row = EmergencyCode(user_id=wallet.user_id, id=new_id("emc"),
                         code_digest=_code_digest(keys, wallet.user_id, code),
                         limit_minor=amount, issued_by=actor.ref, issued_at=now,
                         expires_at=expires_at,
-                        document={"checked_in_person": True, "by": actor.ref})
+                        document=seen)
     db.add(row)
     audit.append(db, actor=actor.ref, action="emergency_code.issued", subject=wallet.user_id,
                  at=now, chain=wallet.user_id,

@@ -5,8 +5,8 @@ Not part of the JSON API: every page route is ``include_in_schema=False``, so th
 OpenAPI contract (``ROUTE_ERRORS``, the authorisation matrix) does not list them.
 
 Extension points: a new page module defines its ``router`` and adds its entry to
-``owner.NAV`` or ``staff.NAV``; ``install`` includes the router (recovery cases and
-trusted-contact approval links, issue 18, go here).
+``owner.NAV`` or ``staff.NAV``; ``install`` includes the router (``recovery``: the
+public recovery pages; trusted-contact approval links go next to them).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from walletguard.web import kit, owner, staff
+from walletguard.web import kit, owner, recovery, staff
 
-ROUTERS = (owner.router, staff.router)
+ROUTERS = (owner.router, recovery.router, staff.router)
 
 
 def install(app: FastAPI) -> None:

@@ -6,7 +6,10 @@ Page code parses a form, calls a domain service and renders; it decides nothing 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +35,8 @@ STAFF_COOKIE = "wg_staff"
 CSRF_COOKIE = "wg_csrf"
 DEVICE_COOKIE = "wg_device"
 LANG_COOKIE = "wg_lang"
+CASE_COOKIE = "wg_case"
+DEVICE_COOKIE_DAYS = 400  # the longest a browser keeps a cookie (RFC 6265bis)
 
 # No inline script or style anywhere: htmx's own indicator style is switched off in
 # base.html, and every form works without script (htmx only improves some of them).
@@ -116,11 +121,41 @@ def page(request: Request) -> Page:
     return p
 
 
+def is_web_device_id(device_id: str) -> bool:
+    """This browser's device id as the login page minted it (``new_web_device_id``)."""
+    return device_id.startswith("web-") and len(device_id) == 28 and device_id.isascii()
+
+
+def new_web_device_id() -> str:
+    return "web-" + secrets.token_hex(12)
+
+
 def csrf_token(platform: Platform, seed: str) -> str:
     """The form token for a browser: keyed on its CSRF cookie, which is HttpOnly and
     SameSite=Strict, so another site can neither read the cookie nor compute the token."""
     key = derive(platform.keys.token_key, "walletguard web csrf v1")
     return hmac.new(key, seed.encode(), "sha256").hexdigest()
+
+
+def seal(platform: Platform, purpose: str, data: dict[str, Any]) -> str:
+    """``data`` as cookie text the browser can carry but not alter (keyed per purpose)."""
+    body = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+    key = derive(platform.keys.token_key, f"walletguard web {purpose} v1")
+    return body + "." + hmac.new(key, body.encode(), "sha256").hexdigest()
+
+
+def unseal(platform: Platform, purpose: str, raw: str | None) -> dict[str, Any] | None:
+    """What ``seal`` sealed, or None for anything else (missing, altered, malformed)."""
+    body, _, tag = (raw or "").rpartition(".")
+    key = derive(platform.keys.token_key, f"walletguard web {purpose} v1")
+    if not body or not hmac.compare_digest(tag, hmac.new(key, body.encode(),
+                                                         "sha256").hexdigest()):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body.encode()))
+    except (binascii.Error, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 async def form_of(request: Request) -> dict[str, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -27,20 +26,20 @@ from walletguard.http.deps import PASSWORD_SLOT
 from walletguard.identity import service as identity
 from walletguard.incidents import service as incidents
 from walletguard.payments import owner as wallets
+from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
 from walletguard.web import checkup, kit
 from walletguard.web.kit import Page, Refusal
+from walletguard.web.recovery import ports as recovery_ports
 
 router = APIRouter(include_in_schema=False)
 PageDep = Annotated[Page, Depends(kit.page)]
 Form = Annotated[dict[str, str], Depends(kit.form_of)]
 
-# The owner's pages, in the order of the navigation. Recovery cases (issue 18) add their
-# entry here and their router in ``walletguard.web.install``.
+# The owner's pages, in the order of the navigation.
 NAV = [("/security/home", "nav.home"), ("/security/devices", "nav.devices"),
        ("/security/settings", "nav.settings"), ("/security/contacts", "nav.contacts"),
-       ("/security/checkup", "nav.checkup")]
-DEVICE_COOKIE_DAYS = 400  # the longest a browser keeps a cookie (RFC 6265bis)
+       ("/security/checkup", "nav.checkup"), ("/security/recovery", "nav.recovery")]
 
 
 def _owner(db: Session, p: Page) -> Principal:
@@ -164,8 +163,8 @@ def log_in(p: PageDep, form: Form) -> Response:
     session and the step-up (devices/challenges.py), exactly as the app does."""
     platform = p.platform
     device_id = p.request.cookies.get(kit.DEVICE_COOKIE, "")
-    if not (device_id.startswith("web-") and len(device_id) == 28 and device_id.isascii()):
-        device_id = "web-" + secrets.token_hex(12)
+    if not kit.is_web_device_id(device_id):
+        device_id = kit.new_web_device_id()
     agent = p.request.headers.get("user-agent", "")[:200]
     ip = p.request.client.host if p.request.client else None
     phone = form.get("phone", "")[:32]
@@ -183,7 +182,7 @@ def log_in(p: PageDep, form: Form) -> Response:
     except DomainError as error:
         return p.render("security/login.html", status=error.status, phone=phone,
                         error=Refusal.of(p, error))
-    p.cookie(kit.DEVICE_COOKIE, device_id, max_age=DEVICE_COOKIE_DAYS * 86400)
+    p.cookie(kit.DEVICE_COOKIE, device_id, max_age=kit.DEVICE_COOKIE_DAYS * 86400)
     p.cookie(kit.OWNER_COOKIE, started.token)
     return p.redirect("/security/home" if started.trusted else "/security/step-up")
 
@@ -277,6 +276,8 @@ def _home_view(db: Session, p: Page, owner: Principal) -> dict[str, Any]:
         "me": me, "state": restrictions.state_of(active),
         "restrictions": [{"r": r, "by": restrictions.placed_by_label(r)} for r in active],
         "incidents": incidents.incidents_of(db, actor=owner, user_id=me.id),
+        "recovering": bool(recovery.cases_of(db, owner=owner, policy=p.platform.policy,
+                                              ports=recovery_ports(p.platform), now=now)),
     }
 
 
@@ -433,21 +434,48 @@ def set_contacts(p: PageDep, form: Form) -> Response:
 def _checkup_view(db: Session, p: Page, owner: Principal) -> dict[str, Any]:
     now = p.platform.clock.now()
     user_id = str(owner.user_id)
-    since = now - timedelta(days=checkup.ALERT_DAYS)
-    alerts = [e for e in audit.events_for(db, subject=user_id)
-              if e.action in checkup.ALERT_ACTIONS and e.at >= since]
+    rules = p.platform.policy.checkup
+    alerts = audit.events_for(db, subject=user_id, since=now - timedelta(days=rules.alert_days),
+                              actions=checkup.ALERT_ACTIONS, limit=audit.MAX_PAGE).items
     listed = devices.list_devices(db, owner=owner)
     wallet = wallets.wallet_view(db, path=p.platform.money, owner=owner, now=now)
     named = identity.trusted_contacts(db, keys=p.platform.keys, owner=owner)
     active = restrictions.active(db, user_id=user_id, now=now)
-    result = checkup.weigh(devices=listed, password_free=wallet["password_free"],
+    result = checkup.weigh(rules=rules, devices=listed, password_free=wallet["password_free"],
                            contacts=len(named),
                            min_contacts=p.platform.policy.trusted_contacts.min_contacts,
                            alerts=alerts, restricted=bool(active), now=now)
-    return {"checkup": result, "alerts": list(reversed(alerts))[:20], "devices": listed,
+    return {"checkup": result, "alerts": alerts[:20], "devices": listed,
             "wallet": wallet, "contacts": named}
 
 
 @router.get("/security/checkup")
 def security_checkup(p: PageDep) -> Response:
     return _owner_page(p, "security/checkup.html", lambda db, o: _checkup_view(db, p, o))
+
+
+# ---- recovery requests: "that was not me" --------------------------------------------------
+
+
+def _recovery_view(db: Session, p: Page, owner: Principal) -> dict[str, Any]:
+    return {"cases": recovery.cases_of(db, owner=owner, policy=p.platform.policy,
+                                       ports=recovery_ports(p.platform),
+                                       now=p.platform.clock.now())}
+
+
+@router.get("/security/recovery")
+def recovery_requests(p: PageDep, cancelled: str | None = None) -> Response:
+    """Any session of the owner, confirmed or not, sees and cancels them (easy to stop)."""
+    return _owner_page(p, "security/recovery_cases.html",
+                       lambda db, o: _recovery_view(db, p, o), error=None,
+                       cancelled=cancelled == "1")
+
+
+@router.post("/security/recovery/{case_id}/cancel")
+def cancel_recovery(case_id: str, p: PageDep, form: Form) -> Response:
+    return _acting(p, lambda db, owner: recovery.cancel(
+        db, owner=owner, case_id=case_id, now=p.platform.clock.now()),
+        "/security/recovery?cancelled=1",
+        lambda refusal: _owner_page(p, "security/recovery_cases.html",
+                                    lambda db, o: _recovery_view(db, p, o), status=422,
+                                    error=refusal, cancelled=False))

@@ -20,6 +20,7 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from walletguard.identity import service as identity
 from walletguard.incidents import service as incidents
+from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
 from walletguard.web import kit
 from walletguard.web.kit import Page, Refusal
@@ -30,9 +31,17 @@ Form = Annotated[dict[str, str], Depends(kit.form_of)]
 
 CONSOLE = (Role.AGENT, Role.TELLER, Role.INSTITUTION)
 FINDS_USERS = (Role.AGENT, Role.TELLER)
-# Staff pages, in the order of the navigation. The appeal queue, disputes and
-# institutions' emergency codes add theirs here when their services exist.
-NAV = [("/staff", "nav.staff_search")]
+ISSUES_CODES = (Role.INSTITUTION,)
+# Staff pages, in the order of the navigation, with the roles that see each. The appeal
+# queue and disputes add theirs here when their services exist.
+NAV = [("/staff", "nav.staff_search", FINDS_USERS),
+       ("/staff/emergency-codes", "nav.staff_codes", ISSUES_CODES)]
+
+
+def _nav(staff: Principal | None) -> list[tuple[str, str]]:
+    return [(href, key) for href, key, roles in NAV if staff is not None and staff.role in roles]
+# Timeline events per page, newest first (a screenful on a phone, not the whole history).
+TIMELINE_PAGE = 30
 DOCUMENT_TYPES = ("resident_id", "passport", "drivers_licence", "electronic_id")
 
 
@@ -56,7 +65,7 @@ def _staff_page(p: Page, template: str, build: Callable[[Session, Principal], di
         return p.redirect("/staff/login")
     except NotFound:
         return p.render("error.html", status=404, message=p.t("staff.no_match"))
-    return p.render(template, status=status, nav=NAV, **view, **extra)
+    return p.render(template, status=status, nav=_nav(view["staff"]), **view, **extra)
 
 
 def _with_staff(db: Session, p: Page,
@@ -101,6 +110,14 @@ def sign_out(p: PageDep, form: Form) -> Response:
 
 @router.get("/staff")
 def console(p: PageDep) -> Response:
+    """The search for agents and tellers; an institution's first page is its codes."""
+    try:
+        role = kit.run(p.platform, lambda db: _staff(db, p).role)
+    except (Unauthenticated, Forbidden):
+        p.clear_cookies.append(kit.STAFF_COOKIE)
+        return p.redirect("/staff/login")
+    if role == Role.INSTITUTION:
+        return p.redirect("/staff/emergency-codes")
     return _staff_page(p, "staff/search.html", lambda db, s: {}, error=None, phone="")
 
 
@@ -120,13 +137,14 @@ def search(p: PageDep, form: Form) -> Response:
     except (Unauthenticated, Forbidden):
         return p.redirect("/staff/login")
     if found is None:
-        return p.render("staff/search.html", status=404, nav=NAV, phone=phone,
+        return p.render("staff/search.html", status=404, nav=_nav(None), phone=phone,
                         staff=None, error=Refusal(code="not_found", field="phone",
                                                   message=p.t("staff.no_match")))
     return p.redirect(f"/staff/users/{found}")
 
 
-def _user_view(db: Session, p: Page, staff: Principal, user_id: str) -> dict[str, Any]:
+def _user_view(db: Session, p: Page, staff: Principal, user_id: str,
+               before: int | None = None) -> dict[str, Any]:
     staff.require(*FINDS_USERS)
     now = p.platform.clock.now()
     profile = identity.profile(db, vault=p.platform.keys.vault, user_id=user_id)
@@ -134,7 +152,8 @@ def _user_view(db: Session, p: Page, staff: Principal, user_id: str) -> dict[str
     agent = staff.role == Role.AGENT
     return {
         "profile": profile, "state": restrictions.state_of(active), "restrictions": active,
-        "timeline": list(reversed(audit.events_for(db, subject=user_id))) if agent else None,
+        "timeline": audit.events_for(db, subject=user_id, before=before,
+                                     limit=TIMELINE_PAGE) if agent else None,
         "incidents": incidents.incidents_of(db, actor=staff, user_id=user_id) if agent
         else None,
         "document_types": DOCUMENT_TYPES,
@@ -142,15 +161,20 @@ def _user_view(db: Session, p: Page, staff: Principal, user_id: str) -> dict[str
 
 
 @router.get("/staff/users/{user_id}")
-def user_page(user_id: str, p: PageDep, done: str | None = None) -> Response:
-    return _staff_page(p, "staff/user.html", lambda db, s: _user_view(db, p, s, user_id),
-                       error=None, done=done, values={})
+def user_page(user_id: str, p: PageDep, done: str | None = None,
+              before: str | None = None) -> Response:
+    """``before``: the timeline's "older" link, the id of the oldest event shown."""
+    older_than = int(before) if before and before.isdigit() and len(before) <= 18 else None
+    return _staff_page(p, "staff/user.html",
+                       lambda db, s: _user_view(db, p, s, user_id, older_than),
+                       error=None, done=done, values={}, before=older_than)
 
 
 def _failed(p: Page, user_id: str, form: dict[str, str]) -> Callable[[Refusal], Response]:
     return lambda refusal: _staff_page(p, "staff/user.html",
                                        lambda db, s: _user_view(db, p, s, user_id),
-                                       status=422, error=refusal, done=None, values=form)
+                                       status=422, error=refusal, done=None, values=form,
+                                       before=None)
 
 
 def _staff_act(p: Page, use_case: Callable[[Session, Principal], object], done: str,
@@ -198,3 +222,56 @@ def lift(user_id: str, restriction_id: str, p: PageDep, form: Form) -> Response:
 
     return _staff_act(p, run, f"/staff/users/{user_id}?done=lifted",
                       _failed(p, user_id, form))
+
+
+# ---- emergency payment codes (institutions, seed 002 §8) -------------------------------------
+
+
+def _codes_view(db: Session, p: Page, staff: Principal) -> dict[str, Any]:
+    staff.require(*ISSUES_CODES)
+    return {"document_types": DOCUMENT_TYPES,
+            "max_amount": p.platform.policy.recovery.emergency_code_max,
+            "hours": p.platform.policy.recovery.emergency_code_hours}
+
+
+@router.get("/staff/emergency-codes")
+def codes_form(p: PageDep) -> Response:
+    return _staff_page(p, "staff/emergency_code.html", lambda db, s: _codes_view(db, p, s),
+                       error=None, values={}, issued=None)
+
+
+@router.post("/staff/emergency-codes")
+def issue_code(p: PageDep, form: Form) -> Response:
+    """The desk checked the owner's ID document in person and records what it saw; the
+    code is in this answer only (the service keeps its keyed digest), so a reload that
+    posts again issues another code, as a retry of the API does."""
+    phone = form.get("phone", "").strip()[:32]
+    raw_amount = form.get("amount", "").strip()
+    amount = int(raw_amount) if raw_amount.isdigit() and len(raw_amount) <= 12 else 0
+    document = restrictions.DocumentEvidence(
+        document_type=form.get("document_type", "")[:40],
+        document_number=form.get("document_number", "")[:40],
+        branch=form.get("branch", "")[:100])
+    platform = p.platform
+
+    def issue(db: Session, staff: Principal) -> recovery.IssuedCode:
+        staff.require(*ISSUES_CODES)
+        user = identity.find_by_phone(db, vault=platform.keys.vault, phone=phone)
+        if user is None:
+            raise NotFound("no user has this phone number", field="phone")
+        return recovery.issue_emergency_code(
+            db, keys=platform.keys, policy=platform.policy, actor=staff, user_id=user.id,
+            document_checked=form.get("document_checked") == "1", amount=amount,
+            document=document, now=platform.clock.now())
+
+    try:
+        issued = kit.run(platform, lambda db: issue(db, _staff(db, p)))
+    except (Unauthenticated, Forbidden):
+        return p.redirect("/staff/login")
+    except DomainError as error:
+        kept = {k: form.get(k, "") for k in ("phone", "amount", "document_type", "branch")}
+        return _staff_page(p, "staff/emergency_code.html",
+                           lambda db, s: _codes_view(db, p, s), status=error.status,
+                           error=Refusal.of(p, error), values=kept, issued=None)
+    return _staff_page(p, "staff/emergency_code.html", lambda db, s: _codes_view(db, p, s),
+                       error=None, values={}, issued=issued)

@@ -7,17 +7,28 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.audit_events_response_200 import AuditEventsResponse200
 from ...models.problem import Problem
-from ...types import UNSET, Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     user_id: str,
+    before: int | None | Unset = UNSET,
+    limit: int | Unset = 500,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
     params["user_id"] = user_id
+
+    json_before: int | None | Unset
+    if isinstance(before, Unset):
+        json_before = UNSET
+    else:
+        json_before = before
+    params["before"] = json_before
+
+    params["limit"] = limit
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -79,10 +90,15 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     user_id: str,
+    before: int | None | Unset = UNSET,
+    limit: int | Unset = 500,
 ) -> Response[AuditEventsResponse200 | Problem]:
     """Audit Events
 
-     Refusals (a ``Problem``; ``code`` is one of):
+     The user's audit events, newest first, a page at a time; `older` (when not null)
+    is the `before` of the next, older page.
+
+    Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `forbidden`
     - 422: `invalid_input`
@@ -90,6 +106,9 @@ def sync_detailed(
 
     Args:
         user_id (str):
+        before (int | None | Unset): the `older` of the previous page: events appended before that
+            one
+        limit (int | Unset):  Default: 500.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -101,6 +120,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         user_id=user_id,
+        before=before,
+        limit=limit,
     )
 
     response = client.get_httpx_client().request(
@@ -114,10 +135,15 @@ def sync(
     *,
     client: AuthenticatedClient,
     user_id: str,
+    before: int | None | Unset = UNSET,
+    limit: int | Unset = 500,
 ) -> AuditEventsResponse200 | Problem | None:
     """Audit Events
 
-     Refusals (a ``Problem``; ``code`` is one of):
+     The user's audit events, newest first, a page at a time; `older` (when not null)
+    is the `before` of the next, older page.
+
+    Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `forbidden`
     - 422: `invalid_input`
@@ -125,6 +151,9 @@ def sync(
 
     Args:
         user_id (str):
+        before (int | None | Unset): the `older` of the previous page: events appended before that
+            one
+        limit (int | Unset):  Default: 500.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -137,6 +166,8 @@ def sync(
     return sync_detailed(
         client=client,
         user_id=user_id,
+        before=before,
+        limit=limit,
     ).parsed
 
 
@@ -144,10 +175,15 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     user_id: str,
+    before: int | None | Unset = UNSET,
+    limit: int | Unset = 500,
 ) -> Response[AuditEventsResponse200 | Problem]:
     """Audit Events
 
-     Refusals (a ``Problem``; ``code`` is one of):
+     The user's audit events, newest first, a page at a time; `older` (when not null)
+    is the `before` of the next, older page.
+
+    Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `forbidden`
     - 422: `invalid_input`
@@ -155,6 +191,9 @@ async def asyncio_detailed(
 
     Args:
         user_id (str):
+        before (int | None | Unset): the `older` of the previous page: events appended before that
+            one
+        limit (int | Unset):  Default: 500.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,6 +205,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         user_id=user_id,
+        before=before,
+        limit=limit,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -177,10 +218,15 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     user_id: str,
+    before: int | None | Unset = UNSET,
+    limit: int | Unset = 500,
 ) -> AuditEventsResponse200 | Problem | None:
     """Audit Events
 
-     Refusals (a ``Problem``; ``code`` is one of):
+     The user's audit events, newest first, a page at a time; `older` (when not null)
+    is the `before` of the next, older page.
+
+    Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `forbidden`
     - 422: `invalid_input`
@@ -188,6 +234,9 @@ async def asyncio(
 
     Args:
         user_id (str):
+        before (int | None | Unset): the `older` of the previous page: events appended before that
+            one
+        limit (int | Unset):  Default: 500.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,5 +250,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             user_id=user_id,
+            before=before,
+            limit=limit,
         )
     ).parsed
