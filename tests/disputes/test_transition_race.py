@@ -30,8 +30,8 @@ def test_concurrent_decisions_on_one_dispute_land_once(server: str, platform: Pl
                                               user_id=owner.user_id, now=now)
         (opened,) = disputes.open_disputes(
             db, actor=owner.principal, policy=platform.policy, incident_id=incident.id,
-            transfer_ids=[str(payment)], note=None, now=now)
-        dispute_id = opened.id
+            transfer_ids=[str(payment)], note=None, now=now)["items"]
+        dispute_id = opened["id"]
     agent = factories.staff_headers(platform, "agent")
     contenders = 12
     barrier = threading.Barrier(contenders)
