@@ -239,3 +239,20 @@ def test_claims_of_another_owners_incident_are_not_found(
                           json={"insurer_type": "wallet_security", "amount": 100})
 
     factories.assert_problem(refused, 404, "not_found")
+
+
+def test_a_retried_claim_with_its_idempotency_key_is_one_claim(
+    client: TestClient, story: Story,
+) -> None:
+    url = f"/v1/incidents/{story.incident_id}/claims"
+    headers = {**story.owner.headers, "Idempotency-Key": "claim-1"}
+    body = {"insurer_type": "wallet_security", "amount": 2222}
+
+    first = ok(client.post(url, headers=headers, json=body), 201)
+    again = ok(client.post(url, headers=headers, json=body), 201)
+    other = client.post(url, headers=headers, json={**body, "amount": 3333})
+
+    assert again["id"] == first["id"]
+    factories.assert_problem(other, 409, "idempotency_conflict")
+    assert [c["id"] for c in ok(client.get(url, headers=story.owner.headers))["items"]] == [
+        first["id"]]

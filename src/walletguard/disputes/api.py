@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 from walletguard.auth.principal import Principal, Role
 from walletguard.disputes import evidence, pdf
 from walletguard.disputes import service as disputes
-from walletguard.http.deps import Agent, Now, Owner, PlatformDep, Tx, role
+from walletguard.http.deps import Agent, IdempotencyKey, Now, Owner, PlatformDep, Tx, role
 from walletguard.http.schema import Name, Strict, Text, Timestamp
 
 router = APIRouter()
@@ -112,12 +112,11 @@ def record_police_report(incident_id: str, body: PoliceReportIn, owner: Owner, d
 
 @router.post("/v1/incidents/{incident_id}/disputes", status_code=201, tags=["owner"])
 def open_disputes(incident_id: str, body: DisputesIn, owner: Owner, platform: PlatformDep,
-                  db: Tx, now: Now) -> dict[str, Any]:
+                  db: Tx, now: Now, key: IdempotencyKey) -> dict[str, Any]:
     """Mark transactions in the suspicious window as not yours: one dispute each."""
-    opened = disputes.open_disputes(db, actor=owner, policy=platform.policy,
-                                    incident_id=incident_id, transfer_ids=body.transfer_ids,
-                                    note=body.note, now=now)
-    return {"items": [disputes.dispute_view(d) for d in opened]}
+    return disputes.open_disputes(db, actor=owner, policy=platform.policy,
+                                  incident_id=incident_id, transfer_ids=body.transfer_ids,
+                                  note=body.note, now=now, idempotency_key=key)
 
 
 @router.get("/v1/incidents/{incident_id}/disputes", tags=["owner", "staff"])
@@ -128,13 +127,12 @@ def disputes_of_incident(incident_id: str, caller: OwnerOrAgent, db: Tx) -> dict
 
 @router.post("/v1/incidents/{incident_id}/claims", status_code=201, tags=["owner"])
 def open_claim(incident_id: str, body: ClaimIn, owner: Owner, platform: PlatformDep, db: Tx,
-               now: Now) -> dict[str, Any]:
+               now: Now, key: IdempotencyKey) -> dict[str, Any]:
     """An insurance claim (seed 000 §4), with its required documents checklisted."""
-    claim = disputes.open_claim(db, actor=owner, policy=platform.policy,
-                                incident_id=incident_id, insurer_type=body.insurer_type,
-                                amount=body.amount, documents=dict(body.documents),
-                                note=body.note, now=now)
-    return disputes.claim_view(db, claim, policy=platform.policy)
+    return disputes.open_claim(db, actor=owner, policy=platform.policy,
+                               incident_id=incident_id, insurer_type=body.insurer_type,
+                               amount=body.amount, documents=dict(body.documents),
+                               note=body.note, now=now, idempotency_key=key)
 
 
 @router.get("/v1/incidents/{incident_id}/claims", tags=["owner", "staff"])

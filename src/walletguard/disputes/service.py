@@ -34,6 +34,7 @@ from walletguard.errors import (
 )
 from walletguard.incidents import service as incidents
 from walletguard.incidents.models import Incident
+from walletguard.ledger import idempotency
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import LedgerTransfer
 from walletguard.notifications import service as notifications
@@ -189,7 +190,8 @@ def police_report_view(row: PoliceReport | None) -> dict[str, Any] | None:
 def open_disputes(
     db: Session, *, actor: Principal, policy: Policy, incident_id: str,
     transfer_ids: list[str], note: str | None, now: datetime,
-) -> list[Dispute]:
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
     """The owner marks payments and transfers from their wallet in the incident's
     suspicious window as unauthorised: one dispute each, all or none.
 
@@ -204,8 +206,22 @@ def open_disputes(
                            field="transfer_ids")
     reason = None if note is None else text.free_text(note, field="note",
                                                       max_length=text.TEXT_MAX)
+    ledger.lock_wallet(db, incident.user_id)
+    # A retry with the same Idempotency-Key gets the first answer (or refusal) again.
+    return idempotency.once(
+        db, scope=actor.ref, key=idempotency_key, now=now, status=201,
+        payload={"route": f"disputes:{incident.id}",
+                 "body": {"transfer_ids": ids, "note": reason}},
+        work=lambda: {"items": [dispute_view(d) for d in _open_disputes(
+            db, actor=actor, policy=policy, incident=incident, ids=ids, reason=reason,
+            now=now)]})
+
+
+def _open_disputes(
+    db: Session, *, actor: Principal, policy: Policy, incident: Incident, ids: list[str],
+    reason: str | None, now: datetime,
+) -> list[Dispute]:
     user_id = incident.user_id
-    ledger.lock_wallet(db, user_id)
     window = suspicious_window(policy, incident)
     found = {t.id: t for t in db.execute(
         select(LedgerTransfer).where(LedgerTransfer.id.in_(ids))).scalars()}
@@ -337,7 +353,8 @@ def dispute_view(dispute: Dispute) -> dict[str, Any]:
 def open_claim(
     db: Session, *, actor: Principal, policy: Policy, incident_id: str, insurer_type: str,
     amount: int, documents: dict[str, str], note: str | None, now: datetime,
-) -> Claim:
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
     """The owner opens a claim with one of the insurer types of seed 000 §4, with the
     references to the documents only they can give (``documents``: key → reference);
     the rest come from the police report and the evidence pack.
@@ -359,6 +376,20 @@ def open_claim(
     reason = None if note is None else text.free_text(note, field="note",
                                                       max_length=text.TEXT_MAX)
     ledger.lock_wallet(db, incident.user_id)
+    return idempotency.once(
+        db, scope=actor.ref, key=idempotency_key, now=now, status=201,
+        payload={"route": f"claims:{incident.id}",
+                 "body": {"insurer_type": insurer.key, "amount": amount,
+                          "documents": provided, "note": reason}},
+        work=lambda: claim_view(db, _open_claim(
+            db, actor=actor, incident=incident, insurer=insurer, amount=amount,
+            provided=provided, reason=reason, now=now), policy=policy))
+
+
+def _open_claim(
+    db: Session, *, actor: Principal, incident: Incident, insurer: InsurerType, amount: int,
+    provided: dict[str, str], reason: str | None, now: datetime,
+) -> Claim:
     claim = Claim(user_id=incident.user_id, id=new_id("clm"), incident_id=incident.id,
                   insurer_type=insurer.key, amount=amount, status="open",
                   documents={"required": list(insurer.documents), "provided": provided},

@@ -9,15 +9,18 @@ from ...client import AuthenticatedClient, Client
 from ...models.claim_in import ClaimIn
 from ...models.open_claim_response_201 import OpenClaimResponse201
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     incident_id: str,
     *,
     body: ClaimIn,
+    idempotency_key: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -99,6 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ClaimIn,
+    idempotency_key: None | str | Unset = UNSET,
 ) -> Response[OpenClaimResponse201 | Problem]:
     """Open Claim
 
@@ -108,13 +112,14 @@ def sync_detailed(
     - 401: `unauthenticated`
     - 403: `forbidden`, `step_up_required`
     - 404: `not_found`
-    - 409: `conflict`
+    - 409: `conflict`, `idempotency_conflict`
     - 413: `payload_too_large`
     - 422: `claim_over_limit`, `invalid_input`
     - 503: `unavailable`
 
     Args:
         incident_id (str):
+        idempotency_key (None | str | Unset):
         body (ClaimIn):
 
     Raises:
@@ -128,6 +133,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         incident_id=incident_id,
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -142,6 +148,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ClaimIn,
+    idempotency_key: None | str | Unset = UNSET,
 ) -> OpenClaimResponse201 | Problem | None:
     """Open Claim
 
@@ -151,13 +158,14 @@ def sync(
     - 401: `unauthenticated`
     - 403: `forbidden`, `step_up_required`
     - 404: `not_found`
-    - 409: `conflict`
+    - 409: `conflict`, `idempotency_conflict`
     - 413: `payload_too_large`
     - 422: `claim_over_limit`, `invalid_input`
     - 503: `unavailable`
 
     Args:
         incident_id (str):
+        idempotency_key (None | str | Unset):
         body (ClaimIn):
 
     Raises:
@@ -172,6 +180,7 @@ def sync(
         incident_id=incident_id,
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -180,6 +189,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ClaimIn,
+    idempotency_key: None | str | Unset = UNSET,
 ) -> Response[OpenClaimResponse201 | Problem]:
     """Open Claim
 
@@ -189,13 +199,14 @@ async def asyncio_detailed(
     - 401: `unauthenticated`
     - 403: `forbidden`, `step_up_required`
     - 404: `not_found`
-    - 409: `conflict`
+    - 409: `conflict`, `idempotency_conflict`
     - 413: `payload_too_large`
     - 422: `claim_over_limit`, `invalid_input`
     - 503: `unavailable`
 
     Args:
         incident_id (str):
+        idempotency_key (None | str | Unset):
         body (ClaimIn):
 
     Raises:
@@ -209,6 +220,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         incident_id=incident_id,
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -221,6 +233,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ClaimIn,
+    idempotency_key: None | str | Unset = UNSET,
 ) -> OpenClaimResponse201 | Problem | None:
     """Open Claim
 
@@ -230,13 +243,14 @@ async def asyncio(
     - 401: `unauthenticated`
     - 403: `forbidden`, `step_up_required`
     - 404: `not_found`
-    - 409: `conflict`
+    - 409: `conflict`, `idempotency_conflict`
     - 413: `payload_too_large`
     - 422: `claim_over_limit`, `invalid_input`
     - 503: `unavailable`
 
     Args:
         incident_id (str):
+        idempotency_key (None | str | Unset):
         body (ClaimIn):
 
     Raises:
@@ -252,5 +266,6 @@ async def asyncio(
             incident_id=incident_id,
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed
