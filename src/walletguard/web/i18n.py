@@ -284,6 +284,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "person; the check is recorded.", "柜员须当面查验证件后解除,查验记录会留存。"),
     "staff.older": ("Older events", "更早的记录"),
     "staff.newest": ("Newest events", "最新的记录"),
+    "staff.branch_check": ("Record the in-person document check", "登记当面证件查验"),
+    "staff.branch_record": ("Record the check", "登记查验"),
+    "staff.checked": ("Recorded. The owner may finish the recovery now.", "已登记。用户现在可以完成找回。"),
     "nav.staff_codes": ("Emergency payment codes", "应急支付码"),
     "emc.title": ("Issue an emergency payment code", "签发应急支付码"),
     "emc.lead": ("For an owner in front of you who cannot pay (seed 002 §8): check the ID "

@@ -276,7 +276,8 @@ def _home_view(db: Session, p: Page, owner: Principal) -> dict[str, Any]:
         "me": me, "state": restrictions.state_of(active),
         "restrictions": [{"r": r, "by": restrictions.placed_by_label(r)} for r in active],
         "incidents": incidents.incidents_of(db, actor=owner, user_id=me.id),
-        "recovering": bool(recovery.cases_of(db, owner=owner, policy=p.platform.policy,
+        "recovering": bool(recovery.cases_of(db, actor=owner, user_id=me.id,
+                                              policy=p.platform.policy,
                                               ports=recovery_ports(p.platform), now=now)),
     }
 
@@ -458,7 +459,8 @@ def security_checkup(p: PageDep) -> Response:
 
 
 def _recovery_view(db: Session, p: Page, owner: Principal) -> dict[str, Any]:
-    return {"cases": recovery.cases_of(db, owner=owner, policy=p.platform.policy,
+    return {"cases": recovery.cases_of(db, actor=owner, user_id=str(owner.user_id),
+                                       policy=p.platform.policy,
                                        ports=recovery_ports(p.platform),
                                        now=p.platform.clock.now())}
 
