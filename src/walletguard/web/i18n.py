@@ -370,6 +370,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "尝试次数过多:此申请转人工审核。请致电客服,或携带身份证件到银行网点办理。"),
     "rec.ended": ("This request has ended.", "此申请已结束。"),
     "case.open": ("Waiting for proof", "待验证"),
+    "case.ready": ("Ready to finish", "可以完成"),
     "case.review": ("Manual review", "人工审核中"),
     "case.delayed": ("Security delay", "安全等待期"),
     "case.completed": ("Completed", "已完成"),
