@@ -107,6 +107,64 @@ def test_keys_revoke_stops_the_key_and_an_unknown_id_exits_1(
     assert "key_does_not_exist" in unknown.stderr
 
 
+def test_partners_add_prints_the_secret_once_list_shows_them_and_remove_unlinks(
+    platform: Platform, database_url: str, data_dir: Path,
+) -> None:
+    from walletguard.audit.models import AuditEvent
+    from walletguard.notifications import webhooks
+    from walletguard.notifications.models import Partner
+
+    added = invoke(database_url, data_dir, "partners", "add", "--key", "cmcc",
+                   "--name", "China Mobile", "--category", "carrier",
+                   "--url", "https://hooks.example.test/walletguard")
+    assert added.returncode == 0, added.stderr
+    secret = added.stdout.split()[-1]
+    assert secret.startswith("whsec_") and added.stdout.count(secret) == 1
+    with platform.db.transaction() as db:
+        stored = db.get(Partner, "cmcc")
+        assert stored is not None and stored.enabled
+        assert secret.encode() not in stored.secret_sealed
+        # The printed secret is the one the webhooks are signed with.
+        signed = webhooks.sign(platform.keys.vault.open(
+            "partner_secret", stored.secret_sealed).encode(), b"{}", at=platform.clock.now())
+    webhooks.verify(secret.encode(), b"{}", signed, now=platform.clock.now(),
+                    tolerance_seconds=60)
+
+    listed = invoke(database_url, data_dir, "partners", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "cmcc" in listed.stdout and "active" in listed.stdout
+    assert secret not in listed.stdout
+
+    removed = invoke(database_url, data_dir, "partners", "remove", "cmcc",
+                     "--reason", "contract ended")
+    assert removed.returncode == 0, removed.stderr
+    assert "removed" in invoke(database_url, data_dir, "partners", "list").stdout
+    with platform.db.transaction() as db:
+        assert db.get(Partner, "cmcc").enabled is False  # type: ignore[union-attr]
+        actions = [e.action for e in db.execute(
+            select(AuditEvent).where(AuditEvent.subject == "cmcc")
+            .order_by(AuditEvent.id)).scalars()]
+    assert actions == ["partner.added", "partner.removed"]
+    again = invoke(database_url, data_dir, "partners", "remove", "cmcc")
+    assert again.returncode == 1 and "already removed" in again.stderr
+
+
+def test_partners_add_refuses_a_bad_category_and_a_taken_key(
+    platform: Platform, database_url: str, data_dir: Path,
+) -> None:
+    bad = invoke(database_url, data_dir, "partners", "add", "--key", "x-bank", "--name", "X",
+                 "--category", "casino", "--url", "https://x.example.test")
+    assert bad.returncode == 2 and "category" in bad.stderr
+    args = ("partners", "add", "--key", "x-bank", "--name", "X", "--category", "bank",
+            "--url", "https://x.example.test")
+    assert invoke(database_url, data_dir, *args).returncode == 0
+    taken = invoke(database_url, data_dir, *args)
+    assert taken.returncode == 1 and "exists" in taken.stderr
+    assert "Traceback" not in bad.stderr + taken.stderr
+    unknown = invoke(database_url, data_dir, "partners", "remove", "nobody")
+    assert unknown.returncode == 1 and "nobody" in unknown.stderr
+
+
 def test_migrate_is_idempotent(platform: Platform, database_url: str, data_dir: Path) -> None:
     for _ in range(2):
         result = run(database_url, data_dir, "migrate")

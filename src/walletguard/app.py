@@ -19,6 +19,7 @@ from walletguard.config import Settings
 from walletguard.credentials.api import router as credentials_router
 from walletguard.crypto import derive
 from walletguard.devices.api import router as devices_router
+from walletguard.disputes.api import router as disputes_router
 from walletguard.http import problems
 from walletguard.http.middleware import (
     BodyLimit,
@@ -76,7 +77,7 @@ def create_app(
     install_contract(app)
     for router in (identity_router, devices_router, credentials_router, payments_router,
                    restrictions_router, incidents_router, audit_router, recovery_router,
-                   risk_router, notifications_router):
+                   risk_router, notifications_router, disputes_router):
         app.include_router(router)
     install_web(app)
 

@@ -1,4 +1,4 @@
-"""The ``walletguard`` command: serve, migrate, keys, audit, ledger, demo, policy.
+"""The ``walletguard`` command: serve, migrate, keys, partners, audit, ledger, demo, policy.
 
 Two promises, both tested (tests/test_cli.py):
 
@@ -159,12 +159,15 @@ policy_app = typer.Typer(help="The policy (every number the domain knows).",
 risk_app = typer.Typer(help="The risk engine: prove a policy on labelled history.",
                        no_args_is_help=True)
 maintenance_app = typer.Typer(help="Housekeeping (safe to run from cron).", no_args_is_help=True)
+partners_app = typer.Typer(help="Linked platforms that receive signed lost-device webhooks.",
+                           no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(policy_app, name="policy")
 app.add_typer(maintenance_app, name="maintenance")
 app.add_typer(risk_app, name="risk")
+app.add_typer(partners_app, name="partners")
 
 
 @app.callback()
@@ -467,20 +470,95 @@ def keys_list() -> None:
         print("no API keys yet: walletguard keys create --role … --name …")
 
 
+@partners_app.command("add")
+def partners_add(
+    key: Annotated[str, typer.Option(help="a short id: lower-case letters, digits, dashes")],
+    name: Annotated[str, typer.Option(help="the platform's name, as staff read it")],
+    category: Annotated[str, typer.Option(help="carrier | bank | wallet | e-commerce | payment")],
+    url: Annotated[str, typer.Option(help="where the signed webhooks are POSTed")],
+) -> None:
+    """Link a platform. Its signing secret is printed once: hand it to the partner."""
+    from walletguard import text
+    from walletguard.errors import DomainError
+    from walletguard.notifications import service as notifications
+
+    try:
+        name = text.free_text(name, field="name", max_length=100)
+        with _platform() as platform, platform.db.transaction() as db:
+            added = notifications.add_partner(db, vault=platform.keys.vault, key=key,
+                                              name=name, category=category, webhook_url=url,
+                                              now=platform.clock.now(), actor=_cli_actor())
+    except DomainError as exc:
+        code = ExitCode.REFUSED if exc.code == "conflict" else ExitCode.USAGE
+        raise Failure(code, f"{exc.code}: {exc.detail}") from exc
+    _ok(f"partner {added.partner.key} ({added.partner.name!r}, {added.partner.category}) "
+        f"-> {added.partner.webhook_url}. Its signing secret, shown once:")
+    print(added.secret)
+
+
+@partners_app.command("list")
+def partners_list() -> None:
+    """List linked platforms (never their secrets: they are stored sealed)."""
+    from rich.table import Table
+
+    from walletguard.notifications import service as notifications
+
+    with _platform() as platform, platform.db.transaction() as db:
+        partners = notifications.list_partners(db)
+    if not partners:
+        print("no partners yet: walletguard partners add --key … --name … --category … --url …")
+        return
+    table = Table(title="partners")
+    for column in ("key", "name", "category", "webhook", "status", "added"):
+        table.add_column(column)
+    for p in partners:
+        table.add_row(p.key, p.name, p.category, p.webhook_url,
+                      "active" if p.enabled else "removed", f"{p.created_at:%Y-%m-%d %H:%M}")
+    _out().print(table)
+
+
+@partners_app.command("remove")
+def partners_remove(
+    key: Annotated[str, typer.Argument(help="the partner's key")],
+    reason: Annotated[str, typer.Option(help="recorded in the audit log")] = "removed by operator",
+) -> None:
+    """Unlink a platform: it receives nothing more and its acknowledgements are refused."""
+    from walletguard.errors import DomainError
+    from walletguard.notifications import service as notifications
+
+    try:
+        with _platform() as platform, platform.db.transaction() as db:
+            partner = notifications.disable_partner(db, key=key, actor=_cli_actor(),
+                                                    reason=reason, now=platform.clock.now())
+    except DomainError as exc:
+        raise Failure(ExitCode.REFUSED, f"{exc.code}: {exc.detail}") from exc
+    _ok(f"partner {partner.key} ({partner.name!r}) removed")
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute every hash chain; exit 1 naming the first broken row."""
+def audit_verify(
+    expect: Annotated[list[str] | None, typer.Option(
+        help="an event hash that must be in an intact chain (an evidence pack's audit "
+             "hash); repeatable")] = None,
+) -> None:
+    """Recompute every hash chain; exit 1 naming the first broken row, or an expected
+    hash that no event has."""
     from walletguard.audit import service as audit
 
     with (_platform() as platform, platform.db.transaction() as db,
           _out().status("Verifying the audit chains…")):
         report = audit.verify(db)
-    if report.first_break is None:
-        _ok(f"{report.events} events in {report.chains} chains verify")
-        return
-    b = report.first_break
-    raise Failure(ExitCode.REFUSED, f"✗ audit chain {b.chain_id!r} breaks at seq {b.seq} "
-                                    f"(row id {b.event_id}): {b.problem}")
+        found = {h: audit.event_with_hash(db, h) for h in expect or []}
+    if report.first_break is not None:
+        b = report.first_break
+        raise Failure(ExitCode.REFUSED, f"✗ audit chain {b.chain_id!r} breaks at seq {b.seq} "
+                                        f"(row id {b.event_id}): {b.problem}")
+    _ok(f"{report.events} events in {report.chains} chains verify")
+    for wanted, event in found.items():
+        if event is None:
+            raise Failure(ExitCode.REFUSED, f"✗ no event with hash {wanted} in any chain")
+        _ok(f"{wanted} is event {event.seq} of chain {event.chain_id} "
+            f"({event.action}, {event.at:%Y-%m-%d %H:%M:%S} UTC)")
 
 
 @ledger_app.command("check")

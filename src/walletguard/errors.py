@@ -153,6 +153,41 @@ class LimitExceeded(DomainError):
     title = "A limit would be exceeded"
 
 
+class IllegalTransition(DomainError):
+    """A dispute or claim asked to move to a state its current state does not lead to
+    (with ``current``, the state now, and the ``allowed`` next states)."""
+
+    code = "illegal_transition"
+    status = 409
+    title = "Not a next state from the current one"
+
+
+class OutsideSuspiciousWindow(DomainError):
+    code = "outside_suspicious_window"
+    status = 422
+    title = "The transaction is not in the incident's suspicious window"
+
+
+class AlreadyDisputed(DomainError):
+    code = "already_disputed"
+    status = 409
+    title = "The transaction is already disputed"
+
+
+class ClaimOverLimit(DomainError):
+    code = "claim_over_limit"
+    status = 422
+    title = "The claim exceeds what this insurance pays per case"
+
+
+class DocumentsMissing(DomainError):
+    """A claim sent on before its required documents are all provided (``missing``)."""
+
+    code = "documents_missing"
+    status = 409
+    title = "Required documents are missing"
+
+
 class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
     status = 409

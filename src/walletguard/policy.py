@@ -442,6 +442,25 @@ class IncidentPolicy(_Section):
         return self
 
 
+class EvidencePolicy(_Section):
+    """The evidence pack for police and insurers, disputes and claims (seed 000 §4)."""
+
+    window_hours_before: float = Field(
+        24, gt=0, description="the suspicious window opens this long before the lost-phone "
+        "report: the pack lists every transaction from then, and only these may be disputed")
+    window_hours_after: float = Field(
+        24, gt=0, description="the suspicious window closes this long after the report")
+    wallet_insurance_limit: int = Field(
+        500_000, gt=0, description="wallet security insurance (账户安全险) pays at most this "
+        "per case (seed 000 §4: 5,000 yuan); a larger claim is refused")
+    third_party_insurance_limit: int = Field(
+        5_000_000, gt=0, description="a third-party insurer pays at most this per case "
+        "(seed 000 §4: 10,000-50,000 yuan)")
+    card_insurance_limit: int | None = Field(
+        None, description="card insurance pays up to the card's credit limit, which this "
+        "wallet does not know: no cap unless set")
+
+
 class NotificationPolicy(_Section):
     """The outbox worker (``walletguard worker``): delivery, retries, periodic jobs."""
 
@@ -561,6 +580,7 @@ class Policy(_Section):
     risk: RiskPolicy = Field(default_factory=RiskPolicy)
     notifications: NotificationPolicy = Field(default_factory=NotificationPolicy)
     checkup: CheckupPolicy = Field(default_factory=CheckupPolicy)
+    evidence: EvidencePolicy = Field(default_factory=EvidencePolicy)
     limits_override: LimitsProfile | None = Field(
         None, description="replace the profile's limits entirely (all keys of [limits_override])"
     )

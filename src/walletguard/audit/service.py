@@ -92,6 +92,14 @@ def events_for(
     return EventPage(items=items, older=items[-1].id if len(rows) > limit else None)
 
 
+def event_with_hash(db: Session, hash_: str) -> AuditEvent | None:
+    """The event whose hash is ``hash_`` (an evidence pack names one), if any. Its chain
+    is proven intact by ``verify``, so its content and everything before it are as
+    recorded."""
+    return db.execute(select(AuditEvent).where(AuditEvent.hash == hash_.strip().lower())
+                      .limit(1)).scalar_one_or_none()
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     chain_id: str

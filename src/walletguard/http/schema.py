@@ -205,6 +205,21 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
     "PUT /v1/notification-settings": (),
     "POST /v1/partner-acknowledgements": (errors.Unauthenticated, errors.NotFound),
     "PUT /v1/incidents/{incident_id}/checklist/{item_id}": (errors.NotFound,),
+    "GET /v1/incidents/{incident_id}/evidence": (errors.NotFound,),
+    "PUT /v1/incidents/{incident_id}/police-report": (errors.NotFound,),
+    "POST /v1/incidents/{incident_id}/disputes": (
+        errors.NotFound, errors.OutsideSuspiciousWindow, errors.AlreadyDisputed),
+    "GET /v1/incidents/{incident_id}/disputes": (errors.NotFound,),
+    "POST /v1/incidents/{incident_id}/claims": (errors.NotFound, errors.ClaimOverLimit),
+    "GET /v1/incidents/{incident_id}/claims": (errors.NotFound,),
+    "PUT /v1/incidents/{incident_id}/claims/{claim_id}/documents": (
+        errors.NotFound, errors.IllegalTransition),
+    "GET /v1/admin/disputes": (),
+    "POST /v1/admin/disputes/{dispute_id}/transition": (
+        errors.NotFound, errors.IllegalTransition),
+    "GET /v1/admin/claims": (),
+    "POST /v1/admin/claims/{claim_id}/transition": (
+        errors.NotFound, errors.IllegalTransition, errors.DocumentsMissing),
     "GET /v1/admin/audit": (),
     "POST /v1/recovery-cases": (errors.RateLimited,),
     "POST /v1/recovery-cases/{case_id}/verifications": (
@@ -311,6 +326,19 @@ _PROBLEM: dict[str, Any] = {
         "refundable": {"type": "integer"},
         "status_of_challenge": {"type": "string"},
         "reasons": {"type": "array", "items": {"type": "string"}},
+        "transfer_id": {"type": "string",
+                        "description": "the transaction refused (disputes)"},
+        "transfer_ids": {"type": "array", "items": {"type": "string"},
+                         "description": "the transactions already disputed"},
+        "window": {"type": "object", "description": "the suspicious window: opens, closes",
+                   "properties": {"opens": {"type": "string", "format": "date-time"},
+                                  "closes": {"type": "string", "format": "date-time"}}},
+        "current": {"type": "string", "description": "a dispute's or claim's state now"},
+        "allowed": {"type": "array", "items": {"type": "string"},
+                    "description": "the states it may move to from there"},
+        "missing": {"type": "array", "items": {"type": "string"},
+                    "description": "the claim's documents still missing"},
+        "limit": {"type": "integer", "description": "what the insurance pays per case"},
     },
     "additionalProperties": True,
 }

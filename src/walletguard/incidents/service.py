@@ -399,6 +399,19 @@ def _visible(db: Session, *, actor: Principal, incident_id: str) -> Incident:
     return incident
 
 
+def visible_incident(db: Session, *, actor: Principal, incident_id: str) -> Incident:
+    """The incident, if ``actor`` may see it: an agent any, an owner their own (any
+    session); every other caller is refused before the id is looked up."""
+    return _visible(db, actor=actor, incident_id=incident_id)
+
+
+def record_event(db: Session, incident: Incident, *, kind: str, detail: dict[str, Any],
+                 now: datetime) -> None:
+    """One entry on the incident's timeline, for what other domains do about it
+    (disputes, claims, the police report)."""
+    _event(db, incident, now, kind, detail)
+
+
 def incident_view(
     db: Session, *, actor: Principal, incident_id: str, now: datetime
 ) -> dict[str, Any]:
@@ -426,6 +439,12 @@ def incident_view(
         ],
         "timeline": [{"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail}
                      for e in events],
+        # For the police and the insurer (docs/evidence.md).
+        "evidence": {"json": f"/v1/incidents/{incident.id}/evidence",
+                     "pdf": f"/v1/incidents/{incident.id}/evidence?format=pdf",
+                     "police_report": f"/v1/incidents/{incident.id}/police-report",
+                     "disputes": f"/v1/incidents/{incident.id}/disputes",
+                     "claims": f"/v1/incidents/{incident.id}/claims"},
     }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from walletguard.audit import service as audit
 from walletguard.auth.principal import Principal, Role
 from walletguard.crypto import PiiVault
 from walletguard.db import table_of
@@ -165,10 +166,11 @@ class NewPartner:
 
 def add_partner(
     db: Session, *, vault: PiiVault, key: str, name: str, category: str, webhook_url: str,
-    now: datetime,
+    now: datetime, actor: Principal | None = None,
 ) -> NewPartner:
     """An operator links a platform. The signing secret is generated here, returned once
-    (to hand to the partner) and stored sealed."""
+    (to hand to the partner) and stored sealed. With ``actor`` (the CLI), audited on the
+    system chain."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", key):
         raise InvalidInput("key: lower-case letters, digits and dashes", field="key")
     if category not in PARTNER_CATEGORIES:
@@ -184,7 +186,31 @@ def add_partner(
                       created_at=now)
     db.add(partner)
     db.flush()
+    if actor is not None:
+        audit.append(db, actor=actor.ref, action="partner.added", subject=key, at=now,
+                     data={"name": name, "category": category, "webhook_url": webhook_url})
     return NewPartner(partner=partner, secret=secret)
+
+
+def list_partners(db: Session) -> list[Partner]:
+    return list(db.execute(select(Partner).order_by(Partner.key)).scalars())
+
+
+def disable_partner(db: Session, *, key: str, actor: Principal, reason: str,
+                    now: datetime) -> Partner:
+    """Unlink a platform: it receives nothing more (messages still queued for it end at
+    their next attempt) and its acknowledgements are refused. The row stays, so the
+    incident timelines that name its past acknowledgements still hold."""
+    partner = db.get(Partner, key, with_for_update=True)
+    if partner is None:
+        raise NotFound(f"no partner {key!r}")
+    if not partner.enabled:
+        raise Conflict(f"partner {key!r} is already removed")
+    partner.enabled = False
+    audit.append(db, actor=actor.ref, action="partner.removed", subject=key, at=now,
+                 reason=reason)
+    db.flush()
+    return partner
 
 
 def partner_secret(vault: PiiVault, partner: Partner) -> bytes:

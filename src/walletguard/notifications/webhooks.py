@@ -62,3 +62,16 @@ def verify(secret: bytes, body: bytes, header: str | None, *, now: datetime,
     if not any(hmac.compare_digest(expected, c) for c in candidates):
         raise InvalidSignature("signature does not match")
     return timestamp
+
+
+PHONE_DIGEST_CONTEXT = b"walletguard.owner.phone:"
+
+
+def phone_digest(secret: bytes, phone_e164: str) -> str:
+    """The owner's phone as a partner receives it: HMAC-SHA-256 keyed with that partner's
+    webhook secret over the E.164 number (``+8613912345678``). The partner computes the
+    same for the numbers of its own customers and matches; anyone who reads the event
+    without the secret (a log, a proxy, a leaked endpoint) learns nothing, and two
+    partners' digests of one number cannot be linked."""
+    return hmac.new(secret, PHONE_DIGEST_CONTEXT + phone_e164.encode(),
+                    hashlib.sha256).hexdigest()

@@ -37,7 +37,7 @@ from walletguard.auth import throttle
 from walletguard.db import rowcount, table_of
 from walletguard.identity.models import User
 from walletguard.incidents.models import ChecklistItem, Incident
-from walletguard.notifications import service
+from walletguard.notifications import service, webhooks
 from walletguard.notifications.channels import (
     Channels,
     DeliveryFailed,
@@ -199,7 +199,7 @@ class Deliverer:
                     raise DeliveryFailed("no such enabled partner", permanent=True)
                 secret = service.partner_secret(self.platform.keys.vault, partner)
                 url = partner.webhook_url
-                body = self._webhook_body(db, message, key)
+                body = self._webhook_body(db, message, key, secret)
                 call = lambda: self.channels.webhooks.post(  # noqa: E731
                     key=key, url=url, secret=secret, body=body, at=at)
             elif channel in ("push", "staff"):
@@ -224,13 +224,16 @@ class Deliverer:
         ).on_conflict_do_nothing())
         record_delivered(db, message_id=message.id, now=self.platform.clock.now())
 
-    def _webhook_body(self, db: Session, message: Claimed, key: str) -> bytes:
+    def _webhook_body(self, db: Session, message: Claimed, key: str, secret: bytes) -> bytes:
         event = message.payload.get("event", message.topic)
         data = {k: v for k, v in message.payload.items() if k != "event"}
         if event == service.LOST_DEVICE_EVENT and message.user_id is not None:
-            # The partner links the owner by phone number: it is the one identifier a
-            # carrier, bank or other wallet shares with us.
-            data["phone"] = self._owner_phone(db, message.user_id)
+            # The partner links the owner by phone number, the one identifier a carrier,
+            # bank or other wallet shares with us — but never in clear: a digest keyed
+            # with this partner's secret, which it recomputes for its own customers'
+            # numbers (docs/security.md, "Partner webhooks carry no phone number").
+            data["phone_digest"] = webhooks.phone_digest(
+                secret, self._owner_phone(db, message.user_id))
         return json.dumps({"id": key, "type": event, "created_at": message.created_at.isoformat(),
                            "data": data}, ensure_ascii=False, sort_keys=True).encode()
 

@@ -29,6 +29,14 @@ from .case_in import CaseIn
 from .case_in_purpose import CaseInPurpose
 from .challenge_out import ChallengeOut
 from .challenge_out_status import ChallengeOutStatus
+from .claim_in import ClaimIn
+from .claim_in_documents import ClaimInDocuments
+from .claim_in_insurer_type import ClaimInInsurerType
+from .claim_move_in import ClaimMoveIn
+from .claim_move_in_to import ClaimMoveInTo
+from .claim_queue_response_200 import ClaimQueueResponse200
+from .claim_queue_status_type_0 import ClaimQueueStatusType0
+from .claims_of_incident_response_200 import ClaimsOfIncidentResponse200
 from .code_in import CodeIn
 from .command_in import CommandIn
 from .command_in_type import CommandInType
@@ -51,9 +59,18 @@ from .device_out_last_location_type_0 import DeviceOutLastLocationType0
 from .device_out_status import DeviceOutStatus
 from .device_out_trust import DeviceOutTrust
 from .device_ref_in import DeviceRefIn
+from .dispute_move_in import DisputeMoveIn
+from .dispute_move_in_to import DisputeMoveInTo
+from .dispute_queue_response_200 import DisputeQueueResponse200
+from .dispute_queue_status_type_0 import DisputeQueueStatusType0
+from .disputes_in import DisputesIn
+from .disputes_of_incident_response_200 import DisputesOfIncidentResponse200
 from .document_in import DocumentIn
 from .document_in_document_type import DocumentInDocumentType
+from .documents_in import DocumentsIn
+from .documents_in_documents import DocumentsInDocuments
 from .emergency_code_in import EmergencyCodeIn
+from .evidence_pack_format import EvidencePackFormat
 from .fetch_commands_response_200 import FetchCommandsResponse200
 from .freeze_in import FreezeIn
 from .freeze_own_wallet_response_201 import FreezeOwnWalletResponse201
@@ -75,20 +92,28 @@ from .me_out import MeOut
 from .merchant_balance_response_200 import MerchantBalanceResponse200
 from .merchant_in import MerchantIn
 from .money_out import MoneyOut
+from .move_claim_response_200 import MoveClaimResponse200
+from .move_dispute_response_200 import MoveDisputeResponse200
 from .notification_settings_in import NotificationSettingsIn
 from .open_case_response_201 import OpenCaseResponse201
+from .open_claim_response_201 import OpenClaimResponse201
+from .open_disputes_response_201 import OpenDisputesResponse201
 from .owner_report_in import OwnerReportIn
 from .password_free_in import PasswordFreeIn
 from .payment_in import PaymentIn
 from .pending_challenges_response_200 import PendingChallengesResponse200
 from .pin_in import PinIn
+from .police_report_in import PoliceReportIn
 from .policy_change_in import PolicyChangeIn
 from .policy_change_in_candidate import PolicyChangeInCandidate
 from .problem import Problem
 from .problem_errors_item import ProblemErrorsItem
+from .problem_window import ProblemWindow
 from .propose_response_201 import ProposeResponse201
+from .provide_documents_response_200 import ProvideDocumentsResponse200
 from .readyz_response_200 import ReadyzResponse200
 from .readyz_response_503 import ReadyzResponse503
+from .record_police_report_response_200 import RecordPoliceReportResponse200
 from .refund_in import RefundIn
 from .refund_response_201 import RefundResponse201
 from .register_in import RegisterIn
@@ -151,6 +176,14 @@ __all__ = (
     "CaseInPurpose",
     "ChallengeOut",
     "ChallengeOutStatus",
+    "ClaimIn",
+    "ClaimInDocuments",
+    "ClaimInInsurerType",
+    "ClaimMoveIn",
+    "ClaimMoveInTo",
+    "ClaimQueueResponse200",
+    "ClaimQueueStatusType0",
+    "ClaimsOfIncidentResponse200",
     "CodeIn",
     "CommandIn",
     "CommandInType",
@@ -173,9 +206,18 @@ __all__ = (
     "DeviceOutStatus",
     "DeviceOutTrust",
     "DeviceRefIn",
+    "DisputeMoveIn",
+    "DisputeMoveInTo",
+    "DisputeQueueResponse200",
+    "DisputeQueueStatusType0",
+    "DisputesIn",
+    "DisputesOfIncidentResponse200",
     "DocumentIn",
     "DocumentInDocumentType",
+    "DocumentsIn",
+    "DocumentsInDocuments",
     "EmergencyCodeIn",
+    "EvidencePackFormat",
     "FetchCommandsResponse200",
     "FreezeIn",
     "FreezeOwnWalletResponse201",
@@ -197,20 +239,28 @@ __all__ = (
     "MerchantBalanceResponse200",
     "MerchantIn",
     "MoneyOut",
+    "MoveClaimResponse200",
+    "MoveDisputeResponse200",
     "NotificationSettingsIn",
     "OpenCaseResponse201",
+    "OpenClaimResponse201",
+    "OpenDisputesResponse201",
     "OwnerReportIn",
     "PasswordFreeIn",
     "PaymentIn",
     "PendingChallengesResponse200",
     "PinIn",
+    "PoliceReportIn",
     "PolicyChangeIn",
     "PolicyChangeInCandidate",
     "Problem",
     "ProblemErrorsItem",
+    "ProblemWindow",
     "ProposeResponse201",
+    "ProvideDocumentsResponse200",
     "ReadyzResponse200",
     "ReadyzResponse503",
+    "RecordPoliceReportResponse200",
     "RefundIn",
     "RefundResponse201",
     "RegisterIn",

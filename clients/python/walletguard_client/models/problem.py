@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.problem_errors_item import ProblemErrorsItem
+    from ..models.problem_window import ProblemWindow
 
 
 T = TypeVar("T", bound="Problem")
@@ -42,6 +43,13 @@ class Problem:
             refundable (int | Unset):
             status_of_challenge (str | Unset):
             reasons (list[str] | Unset):
+            transfer_id (str | Unset): the transaction refused (disputes)
+            transfer_ids (list[str] | Unset): the transactions already disputed
+            window (ProblemWindow | Unset): the suspicious window: opens, closes
+            current (str | Unset): a dispute's or claim's state now
+            allowed (list[str] | Unset): the states it may move to from there
+            missing (list[str] | Unset): the claim's documents still missing
+            limit (int | Unset): what the insurance pays per case
     """
 
     type_: str
@@ -64,6 +72,13 @@ class Problem:
     refundable: int | Unset = UNSET
     status_of_challenge: str | Unset = UNSET
     reasons: list[str] | Unset = UNSET
+    transfer_id: str | Unset = UNSET
+    transfer_ids: list[str] | Unset = UNSET
+    window: ProblemWindow | Unset = UNSET
+    current: str | Unset = UNSET
+    allowed: list[str] | Unset = UNSET
+    missing: list[str] | Unset = UNSET
+    limit: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,6 +137,28 @@ class Problem:
         if not isinstance(self.reasons, Unset):
             reasons = self.reasons
 
+        transfer_id = self.transfer_id
+
+        transfer_ids: list[str] | Unset = UNSET
+        if not isinstance(self.transfer_ids, Unset):
+            transfer_ids = self.transfer_ids
+
+        window: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.window, Unset):
+            window = self.window.to_dict()
+
+        current = self.current
+
+        allowed: list[str] | Unset = UNSET
+        if not isinstance(self.allowed, Unset):
+            allowed = self.allowed
+
+        missing: list[str] | Unset = UNSET
+        if not isinstance(self.missing, Unset):
+            missing = self.missing
+
+        limit = self.limit
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -163,12 +200,27 @@ class Problem:
             field_dict["status_of_challenge"] = status_of_challenge
         if reasons is not UNSET:
             field_dict["reasons"] = reasons
+        if transfer_id is not UNSET:
+            field_dict["transfer_id"] = transfer_id
+        if transfer_ids is not UNSET:
+            field_dict["transfer_ids"] = transfer_ids
+        if window is not UNSET:
+            field_dict["window"] = window
+        if current is not UNSET:
+            field_dict["current"] = current
+        if allowed is not UNSET:
+            field_dict["allowed"] = allowed
+        if missing is not UNSET:
+            field_dict["missing"] = missing
+        if limit is not UNSET:
+            field_dict["limit"] = limit
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.problem_errors_item import ProblemErrorsItem  # noqa: PLC0415
+        from ..models.problem_window import ProblemWindow  # noqa: PLC0415
 
         d = dict(src_dict)
         type_ = d.pop("type")
@@ -230,6 +282,25 @@ class Problem:
 
         reasons = cast(list[str], d.pop("reasons", UNSET))
 
+        transfer_id = d.pop("transfer_id", UNSET)
+
+        transfer_ids = cast(list[str], d.pop("transfer_ids", UNSET))
+
+        _window = d.pop("window", UNSET)
+        window: ProblemWindow | Unset
+        if isinstance(_window, Unset):
+            window = UNSET
+        else:
+            window = ProblemWindow.from_dict(_window)
+
+        current = d.pop("current", UNSET)
+
+        allowed = cast(list[str], d.pop("allowed", UNSET))
+
+        missing = cast(list[str], d.pop("missing", UNSET))
+
+        limit = d.pop("limit", UNSET)
+
         problem = cls(
             type_=type_,
             title=title,
@@ -251,6 +322,13 @@ class Problem:
             refundable=refundable,
             status_of_challenge=status_of_challenge,
             reasons=reasons,
+            transfer_id=transfer_id,
+            transfer_ids=transfer_ids,
+            window=window,
+            current=current,
+            allowed=allowed,
+            missing=missing,
+            limit=limit,
         )
 
         problem.additional_properties = d

@@ -1,0 +1,209 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.disputes_of_incident_response_200 import DisputesOfIncidentResponse200
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    incident_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/incidents/{incident_id}/disputes".format(
+            incident_id=quote(str(incident_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> DisputesOfIncidentResponse200 | Problem | None:
+    if response.status_code == 200:
+        response_200 = DisputesOfIncidentResponse200.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DisputesOfIncidentResponse200 | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    incident_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[DisputesOfIncidentResponse200 | Problem]:
+    """Disputes Of Incident
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`, `step_up_required`
+    - 404: `not_found`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        incident_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DisputesOfIncidentResponse200 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        incident_id=incident_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    incident_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> DisputesOfIncidentResponse200 | Problem | None:
+    """Disputes Of Incident
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`, `step_up_required`
+    - 404: `not_found`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        incident_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DisputesOfIncidentResponse200 | Problem
+    """
+
+    return sync_detailed(
+        incident_id=incident_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    incident_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[DisputesOfIncidentResponse200 | Problem]:
+    """Disputes Of Incident
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`, `step_up_required`
+    - 404: `not_found`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        incident_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DisputesOfIncidentResponse200 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        incident_id=incident_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    incident_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> DisputesOfIncidentResponse200 | Problem | None:
+    """Disputes Of Incident
+
+     Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`, `step_up_required`
+    - 404: `not_found`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        incident_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DisputesOfIncidentResponse200 | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            incident_id=incident_id,
+            client=client,
+        )
+    ).parsed

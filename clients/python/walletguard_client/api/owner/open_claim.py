@@ -1,0 +1,256 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.claim_in import ClaimIn
+from ...models.open_claim_response_201 import OpenClaimResponse201
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    incident_id: str,
+    *,
+    body: ClaimIn,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/incidents/{incident_id}/claims".format(
+            incident_id=quote(str(incident_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> OpenClaimResponse201 | Problem | None:
+    if response.status_code == 201:
+        response_201 = OpenClaimResponse201.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[OpenClaimResponse201 | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    incident_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ClaimIn,
+) -> Response[OpenClaimResponse201 | Problem]:
+    """Open Claim
+
+     An insurance claim (seed 000 §4), with its required documents checklisted.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`, `step_up_required`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `claim_over_limit`, `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        incident_id (str):
+        body (ClaimIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[OpenClaimResponse201 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        incident_id=incident_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    incident_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ClaimIn,
+) -> OpenClaimResponse201 | Problem | None:
+    """Open Claim
+
+     An insurance claim (seed 000 §4), with its required documents checklisted.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`, `step_up_required`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `claim_over_limit`, `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        incident_id (str):
+        body (ClaimIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        OpenClaimResponse201 | Problem
+    """
+
+    return sync_detailed(
+        incident_id=incident_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    incident_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ClaimIn,
+) -> Response[OpenClaimResponse201 | Problem]:
+    """Open Claim
+
+     An insurance claim (seed 000 §4), with its required documents checklisted.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`, `step_up_required`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `claim_over_limit`, `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        incident_id (str):
+        body (ClaimIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[OpenClaimResponse201 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        incident_id=incident_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    incident_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ClaimIn,
+) -> OpenClaimResponse201 | Problem | None:
+    """Open Claim
+
+     An insurance claim (seed 000 §4), with its required documents checklisted.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`, `step_up_required`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `claim_over_limit`, `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        incident_id (str):
+        body (ClaimIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        OpenClaimResponse201 | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            incident_id=incident_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,12 @@
+from enum import StrEnum
+
+
+class ClaimQueueStatusType0(StrEnum):
+    APPROVED = "approved"
+    OPEN = "open"
+    PAID = "paid"
+    REJECTED = "rejected"
+    SUBMITTED = "submitted"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class DisputeQueueStatusType0(StrEnum):
+    INVESTIGATING = "investigating"
+    OPEN = "open"
+    REJECTED = "rejected"
+    UPHELD = "upheld"
+
+    def __str__(self) -> str:
+        return str(self.value)

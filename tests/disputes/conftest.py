@@ -1,0 +1,3 @@
+from tests.restrictions.support import audit_verifies_afterwards
+
+__all__ = ["audit_verifies_afterwards"]
