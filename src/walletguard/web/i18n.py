@@ -310,6 +310,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role.teller": ("teller", "柜员"),
     "role.institution": ("institution", "机构"),
     "role.operator": ("operator", "运营方"),
+    "inc.evidence": ("Evidence pack", "证据包"),
+    "inc.evidence_lead": ("For the police and your insurer: the freeze certificate, every "
+                          "transaction in the suspicious window and the device's last known "
+                          "place, in Chinese and English.",
+                          "供报警和保险理赔使用:冻结证明、可疑时段内的全部交易及设备最后位置,中英文对照。"),
+    "inc.evidence_get": ("Download the evidence pack (PDF)", "下载证据包(PDF)"),
+    "inc.evidence_confirm": ("It lists every transaction, so only a confirmed browser may "
+                             "download it.", "证据包列出全部交易,只有已确认的浏览器可以下载。"),
     # recovery (public)
     "landing.recover": ("Forgot the PIN, new phone, or frozen? Recover access",
                         "忘记支付密码、换新手机或被冻结?找回账户"),
