@@ -151,3 +151,36 @@ def test_an_institution_issues_an_emergency_code_from_a_phone(
     shoot(page, f"emergency-code.{lang}")
     assert owner.id_number not in page.content()
     assert page.csp_errors == []
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_a_teller_records_the_counter_check_on_the_owners_recovery_case(
+        server: str, platform: factories.ManualPlatform, fresh_page: Any, lang: str) -> None:
+    """Seed 004 ends at a bank counter: the owner opened a case; the teller finds the
+    user, checks the ID card, and records it on the case."""
+    expect = _expect()
+    owner = factories.register_owner(platform)
+    start = fresh_page(lang)
+    start.goto(server + "/security/recover")
+    start.get_by_label(text(lang, "rec.phone")).fill(owner.phone)
+    start.get_by_label(text(lang, "purpose.unfreeze")).check()
+    start.get_by_role("button", name=text(lang, "rec.start")).click()
+    case_id = start.locator("#case-status").locator("xpath=../dd/code").inner_text()
+    page = fresh_page(lang)
+    page.goto(server + "/staff/login")
+    page.get_by_label(text(lang, "staff.key")).fill(factories.api_key(platform, "teller"))
+    page.get_by_role("button", name=text(lang, "login.submit")).click()
+    page.get_by_label(text(lang, "staff.phone")).fill(owner.phone)
+    page.get_by_role("button", name=text(lang, "staff.find")).click()
+    case = page.locator(f"#case-{case_id}")
+    case.get_by_text(text(lang, "staff.branch_check")).click()
+    case.get_by_label(text(lang, "staff.doc_number")).fill(owner.id_number)
+    case.get_by_label(text(lang, "staff.branch")).fill("ICBC Shanghai Xuhui")
+    case.get_by_role("button", name=text(lang, "staff.branch_record")).click()
+    expect(page.get_by_role("status")).to_have_text(text(lang, "staff.checked"))
+    expect(page.locator(f"#case-{case_id}")).to_contain_text(
+        text(lang, "rec.assurance_of", have=120, need=80))
+    _fits(page, "the teller's user page")
+    shoot(page, f"staff-user-teller-case.{lang}")
+    assert owner.id_number not in page.content()
+    assert start.csp_errors == [] and page.csp_errors == []

@@ -96,3 +96,31 @@ def test_the_agents_timeline_is_newest_first_and_pages_back(
     rest = agent.get(older.group(1)).text
     assert re.findall(r"<td>(note \d\d)</td>", rest) == [f"note {i:02d}" for i in range(4, -1, -1)]
     assert "user.registered" in rest and 'rel="next"' not in rest
+
+
+def test_a_teller_records_the_counter_check_on_an_open_recovery_case(
+        client: TestClient, platform: factories.ManualPlatform) -> None:
+    """Seed 004: the owner at the branch. The check is recorded on the case the owner
+    opened (120 points: enough for any purpose); a wrong number is said next to its field
+    of that case's form and records nothing."""
+    owner = factories.register_owner(platform)
+    opened = client.post("/v1/recovery-cases", json={"phone": owner.phone,
+                                                     "purpose": "unfreeze"})
+    case_id = opened.json()["id"]
+    teller = _signed_in(client, platform, "teller")
+    page = teller.get(f"/staff/users/{owner.user_id}").text
+    assert f'id="case-{case_id}"' in page
+    here = f"/staff/users/{owner.user_id}/recovery-cases/{case_id}/branch-check"
+    wrong = _post(teller, here, document_type="resident_id",
+                  document_number="110105198805120000", branch="ICBC Shanghai Xuhui")
+    assert wrong.status_code == 422
+    assert f'id="f-{case_id}-document_number-error"' in wrong.text
+    assert 'id="f-document_number-error"' not in wrong.text  # not on the lift forms
+    done = _post(teller, here, document_type="resident_id", document_number=owner.id_number,
+                 branch="ICBC Shanghai Xuhui")
+    assert done.status_code == 303, done.text
+    after = teller.get(done.headers["location"]).text
+    assert "120 / 80" in after or "120 of 80" in after
+    with platform.db.transaction() as db:
+        actions = [e.action for e in audit.events_for(db, subject=owner.user_id).items]
+    assert actions[0] == "recovery.branch_verified"

@@ -771,14 +771,20 @@ def cancel(db: Session, *, owner: Principal, case_id: str, now: datetime) -> Cas
                     expires_at=case.expires_at)
 
 
-def cases_of(db: Session, *, owner: Principal, policy: Policy, ports: Ports,
+def cases_of(db: Session, *, actor: Principal, user_id: str, policy: Policy, ports: Ports,
              now: datetime) -> list[CaseView]:
-    """The owner's own cases that may still act (open, in review, or waiting out the
-    security delay), newest first: what a session may cancel. Any session of the owner,
-    trusted or not, may read them (a thief's case must be easy to see and stop)."""
-    owner.require(Role.OWNER, untrusted_ok=True)
+    """The owner's cases that may still act (open, in review, or waiting out the security
+    delay), newest first. The owner reads their own from any session, trusted or not (a
+    thief's case must be easy to see and stop); a teller (to record the in-person check)
+    and an agent read anyone's."""
+    if actor.role == Role.OWNER:
+        actor.require(Role.OWNER, untrusted_ok=True)
+        if str(actor.user_id) != user_id:
+            raise Forbidden("an owner reads only their own recovery cases")
+    else:
+        actor.require(Role.TELLER, Role.AGENT)
     rows = db.execute(select(RecoveryCase).where(
-        RecoveryCase.user_id == str(owner.user_id),
+        RecoveryCase.user_id == user_id,
         RecoveryCase.status.in_((_OPEN, _REVIEW, _DELAYED)),
         RecoveryCase.expires_at > now).order_by(RecoveryCase.created_at.desc())).scalars()
     return [_view(db, case, policy, ports, now) for case in rows]

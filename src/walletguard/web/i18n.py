@@ -284,6 +284,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "person; the check is recorded.", "柜员须当面查验证件后解除,查验记录会留存。"),
     "staff.older": ("Older events", "更早的记录"),
     "staff.newest": ("Newest events", "最新的记录"),
+    "staff.branch_check": ("Record the in-person document check", "登记当面证件查验"),
+    "staff.branch_record": ("Record the check", "登记查验"),
+    "staff.checked": ("Recorded. The owner may finish the recovery now.", "已登记。用户现在可以完成找回。"),
     "nav.staff_codes": ("Emergency payment codes", "应急支付码"),
     "emc.title": ("Issue an emergency payment code", "签发应急支付码"),
     "emc.lead": ("For an owner in front of you who cannot pay (seed 002 §8): check the ID "
@@ -307,6 +310,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role.teller": ("teller", "柜员"),
     "role.institution": ("institution", "机构"),
     "role.operator": ("operator", "运营方"),
+    "inc.evidence": ("Evidence pack", "证据包"),
+    "inc.evidence_lead": ("For the police and your insurer: the freeze certificate, every "
+                          "transaction in the suspicious window and the device's last known "
+                          "place, in Chinese and English.",
+                          "供报警和保险理赔使用:冻结证明、可疑时段内的全部交易及设备最后位置,中英文对照。"),
+    "inc.evidence_get": ("Download the evidence pack (PDF)", "下载证据包(PDF)"),
+    "inc.evidence_confirm": ("It lists every transaction, so only a confirmed browser may "
+                             "download it.", "证据包列出全部交易,只有已确认的浏览器可以下载。"),
     # recovery (public)
     "landing.recover": ("Forgot the PIN, new phone, or frozen? Recover access",
                         "忘记支付密码、换新手机或被冻结?找回账户"),
@@ -367,6 +378,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "尝试次数过多:此申请转人工审核。请致电客服,或携带身份证件到银行网点办理。"),
     "rec.ended": ("This request has ended.", "此申请已结束。"),
     "case.open": ("Waiting for proof", "待验证"),
+    "case.ready": ("Ready to finish", "可以完成"),
     "case.review": ("Manual review", "人工审核中"),
     "case.delayed": ("Security delay", "安全等待期"),
     "case.completed": ("Completed", "已完成"),

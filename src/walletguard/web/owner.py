@@ -21,6 +21,7 @@ from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal, Role
 from walletguard.devices import challenges
 from walletguard.devices import service as devices
+from walletguard.disputes import evidence, pdf
 from walletguard.errors import DomainError, NotFound, StepUpRequired, Unauthenticated
 from walletguard.http.deps import PASSWORD_SLOT
 from walletguard.identity import service as identity
@@ -276,7 +277,8 @@ def _home_view(db: Session, p: Page, owner: Principal) -> dict[str, Any]:
         "me": me, "state": restrictions.state_of(active),
         "restrictions": [{"r": r, "by": restrictions.placed_by_label(r)} for r in active],
         "incidents": incidents.incidents_of(db, actor=owner, user_id=me.id),
-        "recovering": bool(recovery.cases_of(db, owner=owner, policy=p.platform.policy,
+        "recovering": bool(recovery.cases_of(db, actor=owner, user_id=me.id,
+                                              policy=p.platform.policy,
                                               ports=recovery_ports(p.platform), now=now)),
     }
 
@@ -307,6 +309,27 @@ def incident(incident_id: str, p: PageDep) -> Response:
         return _owner_page(p, "security/incident.html", build)
     except NotFound:
         return p.render("error.html", status=404, message=p.t("error.title"))
+
+
+@router.get("/security/incidents/{incident_id}/evidence.pdf")
+def evidence_pack(incident_id: str, p: PageDep) -> Response:
+    """The evidence pack for the police and the insurer, as the API's PDF. A confirmed
+    browser only (the service's rule: it lists every transaction, which a session the
+    thief may hold must not read); an unconfirmed one is sent to the step-up."""
+    platform = p.platform
+    try:
+        pack = kit.run(platform, lambda db: evidence.evidence_pack(
+            db, actor=_owner(db, p), vault=platform.keys.vault, policy=platform.policy,
+            incident_id=incident_id, now=platform.clock.now()))
+    except Unauthenticated:
+        p.clear_cookies.append(kit.OWNER_COOKIE)
+        return p.redirect("/security/login")
+    except StepUpRequired:
+        return p.redirect("/security/step-up")
+    except NotFound:
+        return p.render("error.html", status=404, message=p.t("error.title"))
+    return p.finish(Response(pdf.render(pack), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="evidence-{incident_id}.pdf"'}))
 
 
 @router.post("/security/incidents/{incident_id}/checklist/{item_id}")
@@ -458,7 +481,8 @@ def security_checkup(p: PageDep) -> Response:
 
 
 def _recovery_view(db: Session, p: Page, owner: Principal) -> dict[str, Any]:
-    return {"cases": recovery.cases_of(db, owner=owner, policy=p.platform.policy,
+    return {"cases": recovery.cases_of(db, actor=owner, user_id=str(owner.user_id),
+                                       policy=p.platform.policy,
                                        ports=recovery_ports(p.platform),
                                        now=p.platform.clock.now())}
 

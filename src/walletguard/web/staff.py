@@ -24,6 +24,7 @@ from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
 from walletguard.web import kit
 from walletguard.web.kit import Page, Refusal
+from walletguard.web.recovery import ports as recovery_ports
 
 router = APIRouter(include_in_schema=False)
 PageDep = Annotated[Page, Depends(kit.page)]
@@ -156,6 +157,9 @@ def _user_view(db: Session, p: Page, staff: Principal, user_id: str,
                                      limit=TIMELINE_PAGE) if agent else None,
         "incidents": incidents.incidents_of(db, actor=staff, user_id=user_id) if agent
         else None,
+        "cases": recovery.cases_of(db, actor=staff, user_id=user_id,
+                                   policy=p.platform.policy, ports=recovery_ports(p.platform),
+                                   now=now),
         "document_types": DOCUMENT_TYPES,
     }
 
@@ -222,6 +226,30 @@ def lift(user_id: str, restriction_id: str, p: PageDep, form: Form) -> Response:
 
     return _staff_act(p, run, f"/staff/users/{user_id}?done=lifted",
                       _failed(p, user_id, form))
+
+
+@router.post("/staff/users/{user_id}/recovery-cases/{case_id}/branch-check")
+def branch_check(user_id: str, case_id: str, p: PageDep, form: Form) -> Response:
+    """The teller saw the owner's document at the counter (seed 004): recorded as the
+    case's evidence, which also takes a case out of manual review."""
+    document = restrictions.DocumentEvidence(
+        document_type=form.get("document_type", "")[:40],
+        document_number=form.get("document_number", "")[:40],
+        branch=form.get("branch", "")[:100])
+    platform = p.platform
+
+    def run(db: Session, staff: Principal) -> object:
+        if not any(c.id == case_id for c in recovery.cases_of(
+                db, actor=staff, user_id=user_id, policy=platform.policy,
+                ports=recovery_ports(platform), now=platform.clock.now())):
+            raise NotFound("no such recovery case")
+        return recovery.branch_verify(db, keys=platform.keys, policy=platform.policy,
+                                      ports=recovery_ports(platform), actor=staff,
+                                      case_id=case_id, document=document,
+                                      now=platform.clock.now())
+
+    return _staff_act(p, run, f"/staff/users/{user_id}?done=checked#case-{case_id}",
+                      _failed(p, user_id, {**form, "case_id": case_id}))
 
 
 # ---- emergency payment codes (institutions, seed 002 §8) -------------------------------------
