@@ -590,7 +590,7 @@ def _act(
     ended = _end_other_sessions(db, user_id=case.user_id, keep=keep, now=now)
     observation = restrictions.start_observation(
         db, wallet=wallet, reason=f"recovered ({case.purpose})", policy=policy, now=now,
-        actor=actor)
+        actor=actor, source=restrictions.RECOVERY_SOURCE)
     blocked_until = now + timedelta(hours=policy.recovery.new_payee_block_hours)
     case.status, case.completed_at = _COMPLETED, now
     audit.append(db, actor=actor.ref, action="recovery.completed", subject=case.user_id,
