@@ -147,6 +147,10 @@ def _status(case: RecoveryCase, now: datetime) -> str:
     return case.status
 
 
+# For the channel modules beside this one (``recovery.appeals``).
+find_case, case_status = _find, _status
+
+
 # ---- opening ---------------------------------------------------------------------------
 
 
@@ -378,6 +382,9 @@ def _refuse(db: Session, refusal: DomainError) -> None:
     with nothing in the savepoint keeps everything written before it)."""
     with judged(db):
         raise refusal
+
+
+refuse = _refuse
 
 
 def _fail(left: int, why: str) -> VerificationFailed:
