@@ -54,6 +54,7 @@ from walletguard.restrictions.models import Restriction
 
 Kind = Literal["trusted_contacts", "phone"]
 _PENDING, _APPLIED, _CANCELLED, _VOID = "pending", "applied", "cancelled", "void"
+_OWNER_STEP_UPS = ("device_approval", "sms_code_and_pin")
 
 
 @dataclass(frozen=True)
@@ -148,12 +149,15 @@ def _request(
 
 def fresh_step_up(db: Session, *, policy: Policy, owner: Principal, challenge_id: str | None,
                   now: datetime) -> bool:
-    """A challenge of this session, approved within ``channel_change_step_up_minutes``."""
+    """A challenge of this session, approved by the owner (another trusted device, or code
+    and PIN — not an agent's ``trust_device_by_staff``, which meets a device's open
+    challenges) within ``channel_change_step_up_minutes``."""
     if challenge_id is None or owner.session_id is None:
         return False
     found = db.get(DeviceChallenge, (str(owner.user_id), challenge_id))
     window = timedelta(minutes=policy.recovery.channel_change_step_up_minutes)
     return (found is not None and found.status == "approved"
+            and found.method in _OWNER_STEP_UPS
             and found.session_id == owner.session_id and found.decided_at is not None
             and now - found.decided_at <= window)
 

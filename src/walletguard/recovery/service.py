@@ -534,13 +534,21 @@ def complete(
     if case.purpose == "new_device" and device is None:
         raise Conflict("log in on the device you recover to first (it waits untrusted)")
     with judged(db):
-        if status == _OPEN and (device is None or device.trust != "trusted"):
+        if status == _OPEN and not _trusted_before(device, case):
             return _start_delay(db, policy, ports, case, wallet, now)
         if case.delay_until is not None and now < case.delay_until:
             raise Conflict("the security delay has not passed", case_status=_DELAYED,
                            until=case.delay_until.isoformat())
         return _act(db, keys=keys, policy=policy, ports=ports, case=case, wallet=wallet,
                     device=device, new_pin=new_pin, now=now)
+
+
+def _trusted_before(device: Device | None, case: RecoveryCase) -> bool:
+    """Whether the recovering device was trusted before the case opened. A device trusted
+    since (by an agent's ``trust_device_by_staff``, say) still waits the security delay:
+    no staff action shortens it."""
+    return (device is not None and device.trust == "trusted"
+            and (device.trusted_at is None or device.trusted_at <= case.created_at))
 
 
 def _device_of(db: Session, case: RecoveryCase) -> Device | None:
