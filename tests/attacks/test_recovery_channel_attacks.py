@@ -18,6 +18,7 @@ from tests.attacks.support import owner_state
 from tests.factories import Owner
 from walletguard.adapters.carrier import SandboxCarrier
 from walletguard.adapters.sms import SandboxSms
+from walletguard.clock import ManualClock
 from walletguard.identity.models import User
 from walletguard.notifications.worker import run_jobs
 from walletguard.recovery.models import RecoveryEvidence
@@ -96,6 +97,7 @@ def test_thief_with_the_unlocked_phone_and_the_pin_cannot_swap_the_channels(
         assert cancelled.status_code == 200, cancelled.text
         frozen = http.post("/v1/freeze", headers=laptop.headers, json={"reason": "stolen"})
         assert frozen.status_code == 201, frozen.text
+    assert isinstance(platform.clock, ManualClock)
     platform.clock.advance(hours=platform.policy.recovery.channel_change_cooling_off_hours + 1)
     run_jobs(platform)
     after = wallet_state(platform, owner)
@@ -184,7 +186,7 @@ def test_a_second_agent_cannot_shorten_the_security_delay(
                             json={"reason": "owner in a hurry"})
         assert trusted.status_code == 200, trusted.text
         early = http.post(f"/v1/recovery-cases/{case['id']}/complete", json={})
-        assert "delay" in factories.assert_problem(early, 409, "conflict")["detail"]
+        assert "delay" in str(factories.assert_problem(early, 409, "conflict")["detail"])
         again = http.post(f"/v1/admin/appeals/{appeal_id}/decision", headers=maker,
                           json={"decision": "approve", "note": "approve harder"})
         factories.assert_problem(again, 409, "conflict")

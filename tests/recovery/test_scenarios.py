@@ -38,9 +38,9 @@ def assert_recovered(done: Any) -> dict[str, Any]:
 
 
 def pays(client: TestClient, owner: Owner, merchant_id: str, pin: str) -> int:
-    return client.post("/v1/payments", headers=owner.headers, json={
+    return int(client.post("/v1/payments", headers=owner.headers, json={
         "merchant_id": merchant_id, "amount": 100,
-        "auth": {"method": "pin", "pin": pin}}).status_code
+        "auth": {"method": "pin", "pin": pin}}).status_code)
 
 
 def test_seed_002_1_forgotten_pin_reset_with_the_bound_card_on_the_own_phone(
