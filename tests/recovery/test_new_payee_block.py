@@ -8,7 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests import factories
-from tests.factories import Owner
+from tests.factories import ManualPlatform, Owner
+from tests.payments.test_statement_count import counted_statements
 from tests.recovery.test_cases import open_case, pass_bank_card, pass_id_document
 from walletguard.clock import ManualClock
 from walletguard.runtime import Platform
@@ -88,3 +89,22 @@ def test_a_wallet_never_recovered_pays_new_payees(
         client: TestClient, platform: Platform, merchant_id: str) -> None:
     owner = factories.register_owner(platform, balance=10_000)
     assert pay(client, owner, merchant_id, factories.PIN).status_code == 201
+
+
+def test_the_block_costs_one_indexed_read_and_only_inside_its_window(
+        client: TestClient, platform: ManualPlatform) -> None:
+    owner = factories.register_owner(platform, balance=100_000)
+    shop = factories.merchant(platform)
+    factories.pay(platform, owner, shop, 100, key="before")
+    recover_pin(client, platform, owner)
+    with counted_statements(platform) as inside:
+        factories.pay(platform, owner, shop, 100, pin=NEW_PIN, key="inside")
+    platform.clock.advance(hours=48, seconds=1)
+    # The first payment of a new day also writes the day's counters: not what is measured.
+    factories.pay(platform, owner, shop, 100, pin=NEW_PIN, key="new day")
+    with counted_statements(platform) as after:
+        factories.pay(platform, owner, shop, 100, pin=NEW_PIN, key="after")
+    # Both read the restrictions (observation runs 15 days); inside the window one more
+    # SELECT asks the ledger whether the payee was paid before.
+    ledger_read = inside.index("SELECT", inside.index("SAVEPOINT") + 3)
+    assert inside[:ledger_read] + inside[ledger_read + 1:] == after
