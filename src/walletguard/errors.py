@@ -188,6 +188,16 @@ class DocumentsMissing(DomainError):
     title = "Required documents are missing"
 
 
+class NewPayeeBlocked(DomainError):
+    """Money to a payee this owner never paid, within ``new_payee_block_hours`` of a
+    completed recovery (with ``until``): a thief who recovered the wallet cannot empty it
+    to a mule at once."""
+
+    code = "new_payee_blocked"
+    status = 403
+    title = "New payees are blocked after a recovery"
+
+
 class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
     status = 409

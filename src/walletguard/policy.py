@@ -292,6 +292,24 @@ class RecoveryPolicy(_Section):
     hotline_hours: tuple[int, int] = Field(
         (8, 22), strict=False, description="the hotline voice channel is open from the first to "
         "the second hour, operator time (the policy's timezone; seed 002 §7)")
+    appeal_sla_hours: float = Field(
+        72, gt=0, description="an appeal ticket is answered within this long (seed 002 §5); "
+        "the agent queue shows the due time")
+    appeal_min_score: int = Field(
+        50, ge=0, le=100, description="an appeal whose account-history form scored below "
+        "this cannot be recommended for approval (seed 002 §5: under 50 % rarely passes)")
+    appeal_merchant_match: int = Field(
+        80, ge=0, le=100, description="fuzzy match (rapidfuzz WRatio) a counterparty named "
+        "in an appeal form needs against one the owner really paid")
+    appeal_history_days: int = Field(
+        180, gt=0, description="how far back an appeal form's recent counterparties, "
+        "amounts and top-ups are looked for")
+    channel_change_step_up_minutes: int = Field(
+        20, gt=0, description="changing a recovery channel (phone, trusted contacts) needs a "
+        "step-up met this recently in the same session")
+    channel_change_cooling_off_hours: float = Field(
+        48, gt=0, description="a recovery-channel change waits this long before it takes "
+        "effect; the old channel is told and any owner session may cancel meanwhile")
     emergency_code_max: int = Field(
         50_000, gt=0, description="the most an emergency temporary payment code may pay "
         "(minor units; seed 002 §8: ≤ 500)")

@@ -78,3 +78,14 @@ def test_every_topic_the_code_sends_renders_in_both_languages(locale: str) -> No
                                "name": "China Mobile", "hotline": "10086"},
                        locale=locale, at=NOW, timezone="Asia/Shanghai", currency="CNY")
         assert shown.subject and shown.body and "{" not in shown.body, (topic, shown)
+
+
+@pytest.mark.parametrize(("locale", "kind_text"), [("zh-CN", "手机号"), ("en", "account phone")])
+def test_the_old_channel_is_told_how_to_cancel_a_channel_change(locale: str,
+                                                                kind_text: str) -> None:
+    shown = render("recovery_channel.change_requested",
+                   {"kind": "phone", "change_id": "chc_1",
+                    "effective_at": NOW.isoformat(),
+                    "how_to_cancel": "POST /v1/channel-changes/chc_1/cancel"},
+                   locale=locale, at=NOW, timezone="Asia/Shanghai", currency="CNY")
+    assert kind_text in shown.body and "/v1/channel-changes/chc_1/cancel" in shown.body

@@ -122,6 +122,8 @@ def test_owner_recovers_to_a_new_device_after_the_security_delay(
 def test_reset_pin_from_a_trusted_device_sets_the_pin_and_lifts_the_pin_lock(
         client: TestClient, platform: Platform, merchant_id: str) -> None:
     owner = factories.register_owner(platform, balance=10_000)
+    # A shop paid before: for 48 h after the recovery only such payees are paid.
+    factories.pay(platform, owner, merchant_id, 100)
     for _ in range(5):
         client.post("/v1/payments", headers=owner.headers,
                     json={"merchant_id": merchant_id, "amount": 100,

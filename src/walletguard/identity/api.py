@@ -9,6 +9,7 @@ from walletguard.http.deps import PASSWORD_SLOT, AnyOwner, ClientIp, Now, Owner,
 from walletguard.http.schema import Label, Out, RealName, Strict
 from walletguard.identity import service as identity
 from walletguard.policy import TrustedContactsPolicy
+from walletguard.recovery import channel_changes
 
 router = APIRouter(tags=["owner"])
 _CONTACTS = TrustedContactsPolicy.model_fields
@@ -83,6 +84,8 @@ class TrustedContactsIn(Strict):
     contacts: list[ContactIn] = Field(
         max_length=20, json_schema_extra={"minItems": _CONTACTS["min_contacts"].default,
                                           "maxItems": _CONTACTS["max_contacts"].default})
+    challenge_id: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None, description="the step-up challenge a first attempt answered with, once met")
 
 
 class ContactOut(Out):
@@ -99,14 +102,45 @@ def _contacts_out(views: list[identity.ContactView]) -> dict[str, list[ContactOu
                                     added_at=v.added_at.isoformat()) for v in views]}
 
 
-@router.put("/v1/trusted-contacts", response_model=dict[str, list[ContactOut]])
+class ChannelChangeOut(Out):
+    id: str
+    kind: str
+    status: str
+    requested_at: str
+    effective_at: str
+    ended_at: str | None
+    end_reason: str | None
+
+
+def change_out(change: channel_changes.ChangeView) -> ChannelChangeOut:
+    return ChannelChangeOut(
+        id=change.id, kind=change.kind, status=change.status,
+        requested_at=change.requested_at.isoformat(),
+        effective_at=change.effective_at.isoformat(),
+        ended_at=change.ended_at.isoformat() if change.ended_at else None,
+        end_reason=change.end_reason)
+
+
+class ContactsChangeOut(Out):
+    contacts: list[ContactOut] = Field(description="the contacts in force now (unchanged)")
+    pending_change: ChannelChangeOut = Field(
+        description="the change, effective after the cooling-off window unless cancelled")
+
+
+@router.put("/v1/trusted-contacts", response_model=ContactsChangeOut)
 def set_trusted_contacts(body: TrustedContactsIn, owner: Owner, platform: PlatformDep, db: Tx,
-                         now: Now) -> dict[str, list[ContactOut]]:
-    """Name 3–5 other owners who hear of a lost phone and may approve a recovery."""
-    return _contacts_out(identity.set_trusted_contacts(
+                         now: Now) -> ContactsChangeOut:
+    """Name 3–5 other owners who hear of a lost phone and may approve a recovery. A
+    recovery channel: the change needs a fresh step-up (``step_up_required`` with a
+    ``challenge_id`` first) and takes effect after the cooling-off window, during which
+    the owner's channels and the current contacts are told and any session may cancel."""
+    change = channel_changes.request_trusted_contacts(
         db, keys=platform.keys, policy=platform.policy, owner=owner, now=now,
+        challenge_id=body.challenge_id,
         contacts=[identity.ContactEntry(phone=c.phone, relation=c.relation)
-                  for c in body.contacts]))
+                  for c in body.contacts])
+    current = _contacts_out(identity.trusted_contacts(db, keys=platform.keys, owner=owner))
+    return ContactsChangeOut(contacts=current["contacts"], pending_change=change_out(change))
 
 
 @router.get("/v1/trusted-contacts", response_model=dict[str, list[ContactOut]])

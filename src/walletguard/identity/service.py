@@ -174,13 +174,25 @@ def set_trusted_contacts(
     db: Session, *, keys: Keyring, policy: Policy, owner: Principal,
     contacts: list[ContactEntry], now: datetime,
 ) -> list[ContactView]:
-    """Name the 3–5 owners who may approve a recovery and hear of a lost phone. Contacts
+    """Name the 3–5 owners who may approve a recovery and hear of a lost phone, at once.
+    The owner's own requests go through ``recovery.channel_changes`` (a fresh step-up and a
+    cooling-off window the old list can cancel in); this is the change itself. Contacts
     kept from the previous list keep their ``added_at`` (a contact added recently cannot
     approve a recovery); the owner is told on every channel."""
     owner.require(Role.OWNER)
     user_id = str(owner.user_id)
     ledger.lock_wallet(db, user_id)
     restrictions.check(db, user_id=user_id, action=restrictions.Action.SETTINGS, now=now)
+    chosen = validate_trusted_contacts(db, keys=keys, policy=policy, user_id=user_id,
+                                       contacts=contacts)
+    replace_trusted_contacts(db, user_id=user_id, chosen=chosen, actor=owner.ref, now=now)
+    return trusted_contacts(db, keys=keys, owner=owner)
+
+
+def validate_trusted_contacts(
+    db: Session, *, keys: Keyring, policy: Policy, user_id: str, contacts: list[ContactEntry],
+) -> dict[str, str]:
+    """The contacts' user ids with their relation, or ``invalid_input`` naming the entry."""
     rules = policy.trusted_contacts
     if not rules.min_contacts <= len(contacts) <= rules.max_contacts:
         raise InvalidInput(f"name between {rules.min_contacts} and {rules.max_contacts} "
@@ -199,6 +211,13 @@ def set_trusted_contacts(
         if contact.id in chosen:
             raise InvalidInput("each trusted contact once", field=f"contacts.{index}.phone")
         chosen[contact.id] = relation
+    return chosen
+
+
+def replace_trusted_contacts(db: Session, *, user_id: str, chosen: dict[str, str], actor: str,
+                             now: datetime) -> None:
+    """Make ``chosen`` (validated) the owner's contacts; the caller holds the wallet lock.
+    A new contact's ``added_at`` is ``now``: its maturing starts when the change applies."""
     current = {c.contact_user_id: c for c in db.execute(
         select(TrustedContact).where(TrustedContact.user_id == user_id)).scalars()}
     for contact_id, row in current.items():
@@ -211,12 +230,25 @@ def set_trusted_contacts(
             db.add(TrustedContact(user_id=user_id, contact_user_id=contact_id,
                                   relation=relation, added_at=now))
     db.flush()
-    audit.append(db, actor=owner.ref, action="trusted_contacts.set", subject=user_id, at=now,
+    audit.append(db, actor=actor, action="trusted_contacts.set", subject=user_id, at=now,
                  chain=user_id, data={"contacts": sorted(chosen),
                                       "removed": sorted(set(current) - set(chosen))})
     notifications.notify_owner(db, topic="trusted_contacts.changed", user_id=user_id, now=now,
                                payload={"count": len(chosen)})
-    return trusted_contacts(db, keys=keys, owner=owner)
+
+
+def set_phone(db: Session, *, keys: Keyring, user_id: str, phone: str, actor: str,
+              now: datetime) -> bool:
+    """Make ``phone`` (E.164) the account phone; the caller holds the wallet lock. False,
+    changing nothing, when another account has that phone by now."""
+    index = keys.vault.blind_index("phone", phone)
+    if db.execute(select(User.id).where(User.phone_index == index)).first():
+        return False
+    user = get_user(db, user_id)
+    user.phone_index, user.phone_sealed = index, keys.vault.seal("phone", phone)
+    audit.append(db, actor=actor, action="identity.phone_changed", subject=user_id, at=now,
+                 chain=user_id, data={"phone_last4": phone[-4:]})
+    return True
 
 
 def trusted_contacts(db: Session, *, keys: Keyring, owner: Principal) -> list[ContactView]:

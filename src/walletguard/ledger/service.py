@@ -72,6 +72,14 @@ def get_wallet(db: Session, user_id: str) -> Wallet:
     return wallet
 
 
+def paid_before(db: Session, *, user_id: str, counterparty_id: str, before: datetime) -> bool:
+    """Whether the owner paid or transferred to ``counterparty_id`` by ``before``."""
+    return db.execute(select(LedgerTransfer.id).where(
+        LedgerTransfer.user_id == user_id, LedgerTransfer.counterparty_id == counterparty_id,
+        LedgerTransfer.kind.in_(("payment", "transfer")),
+        LedgerTransfer.created_at <= before).limit(1)).first() is not None
+
+
 @dataclass(frozen=True)
 class Leg:
     account_id: str

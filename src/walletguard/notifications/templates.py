@@ -114,6 +114,11 @@ _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "claim.status_changed": ("Your insurance claim is now {status}",
                                  "Your claim {claim_id} for {amount_text} is now {status} "
                                  "({at_text}). {note}"),
+        "recovery_channel.change_requested": (
+            "A recovery channel of your wallet is being changed",
+            "A change of your wallet's {kind} was asked for at {at_text}; it takes effect "
+            "at {effective_text}. Not you? Cancel it from any device: {how_to_cancel}, or "
+            "freeze your wallet."),
     },
     "zh-CN": {
         "transaction.alert": ("钱包动账提醒：{amount_text}",
@@ -199,11 +204,17 @@ _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "claim.status_changed": ("保险理赔进度：{status}",
                                  "您的理赔申请 {claim_id}（{amount_text}）已于 {at_text} "
                                  "更新为：{status}。{note}"),
+        "recovery_channel.change_requested": (
+            "钱包找回渠道正在变更",
+            "您的钱包于 {at_text} 申请变更{kind}，将于 {effective_text} 生效。如非本人操作，"
+            "请在任一设备上撤销（{how_to_cancel}）或冻结钱包。"),
     },
 }
 _GENERIC = {"en": ("Wallet notice", "Something changed on your wallet at {at_text} ({topic})."),
             "zh-CN": ("钱包通知", "您的钱包于 {at_text} 有变动（{topic}）。")}
-_KINDS = {"zh-CN": {"payment": "支付", "transfer": "转账", "topup": "充值", "refund": "退款"}}
+_KINDS = {"zh-CN": {"payment": "支付", "transfer": "转账", "topup": "充值", "refund": "退款",
+                    "phone": "手机号", "trusted_contacts": "可信联系人"},
+          "en": {"phone": "account phone", "trusted_contacts": "trusted contacts"}}
 # Dispute and claim states, as the owner reads them.
 _STATUSES = {
     "en": {"open": "open", "investigating": "being investigated",
@@ -252,7 +263,7 @@ def render(topic: str, payload: dict[str, Any], *, locale: str, at: datetime,
         values["kind"] = _KINDS.get(chosen, {}).get(payload["kind"], payload["kind"])
     if isinstance(payload.get("status"), str):
         values["status"] = _STATUSES[chosen].get(payload["status"], payload["status"])
-    for key in ("due_at", "cancellable_until", "expires_at", "completes_at"):
+    for key in ("due_at", "cancellable_until", "expires_at", "completes_at", "effective_at"):
         if isinstance(payload.get(key), str):
             moment = datetime.fromisoformat(payload[key]).astimezone(zone)
             text = format_datetime(moment, "medium", locale=babel_locale)

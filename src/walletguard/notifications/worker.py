@@ -49,6 +49,7 @@ from walletguard.notifications.channels import (
 )
 from walletguard.notifications.models import InboxMessage, OutboxMessage, Partner
 from walletguard.notifications.templates import Rendered, render
+from walletguard.recovery import channel_changes
 from walletguard.restrictions.models import Restriction
 from walletguard.runtime import Platform
 
@@ -275,9 +276,9 @@ def deliver_due(platform: Platform, deliverer: Deliverer) -> TickReport:
 
 def run_jobs(platform: Platform) -> dict[str, int]:
     """Prune counters; remind open checklist items before they are due; tell owners when
-    a time-limited restriction has ended and before a lift's cooling-off window closes.
-    Each notice has a dedupe key, so running the jobs again (or on two workers) repeats
-    nothing."""
+    a time-limited restriction has ended and before a lift's cooling-off window closes;
+    apply recovery-channel changes whose cooling-off window has passed. Each notice has a
+    dedupe key, so running the jobs again (or on two workers) repeats nothing."""
     rules = platform.policy.notifications
     now = platform.clock.now()
     done: dict[str, int] = {}
@@ -288,7 +289,21 @@ def run_jobs(platform: Platform) -> dict[str, int]:
         done["checklist_reminders"] = _checklist_reminders(db, platform=platform, now=now)
         done["cooling_off_reminders"] = _cooling_off_reminders(db, platform=platform, now=now)
         done["expired_restrictions"] = _expired_restrictions(db, platform=platform, now=now)
+    done["channel_changes"] = _matured_channel_changes(platform, now=now)
     return done
+
+
+def _matured_channel_changes(platform: Platform, *, now: datetime) -> int:
+    """Apply recovery-channel changes whose cooling-off window has passed, each in its own
+    transaction under its owner's wallet lock (``recovery.channel_changes.apply`` applies
+    a change once, however many workers run this)."""
+    with platform.db.transaction() as db:
+        matured = channel_changes.due(db, now=now)
+    for user_id, change_id in matured:
+        with platform.db.transaction() as db:
+            channel_changes.apply(db, keys=platform.keys, user_id=user_id,
+                                  change_id=change_id, now=now)
+    return len(matured)
 
 
 def _checklist_reminders(db: Session, *, platform: Platform, now: datetime) -> int:

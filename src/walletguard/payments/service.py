@@ -8,6 +8,7 @@ that leaves a wallet goes through here, in this order:
     ── judged (a savepoint) ──────────────────────────────────────────────────────────────
     guard: freezes and locks                (read under the lock, so a committed freeze wins)
     authenticate: PIN / biometric / password-free rules
+    new payees: blocked for 48 h after a recovery   (``recovery.payees``, from the guard's read)
     risk: the owner's risk state judged and updated   (``risk.service``)
     limits: daily, by strength, observation halves them   (``payments.limits``)
     move the money: debit the wallet, post the balanced ledger transfer, count the day
@@ -59,6 +60,7 @@ from walletguard.notifications import service as notifications
 from walletguard.payments import limits
 from walletguard.payments.models import Merchant
 from walletguard.policy import DAILY_WINDOW, Policy
+from walletguard.recovery import payees as new_payees
 from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
 from walletguard.restrictions.models import Restriction
@@ -71,7 +73,8 @@ METHODS: tuple[Method, ...] = get_args(Method)
 # decline lock: wrong PINs have their own lock, and a request for stronger
 # authentication is the system asking, not the payer failing.
 NOT_COUNTED = {"account_frozen", "account_locked", "pin_locked", "idempotency_conflict",
-               "invalid_pin", "not_found", "invalid_input", "step_up_required"}
+               "invalid_pin", "not_found", "invalid_input", "step_up_required",
+               "new_payee_blocked"}
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,8 @@ def authorize_payment(
     Refusals: ``invalid_input``, ``not_found`` (merchant), ``account_frozen``,
     ``account_locked``, ``pin_locked``, ``pin_not_set``, ``invalid_pin``,
     ``invalid_biometric``, ``step_up_required``, ``method_not_available``,
-    ``limit_exceeded``, ``insufficient_funds``, ``idempotency_conflict``."""
+    ``new_payee_blocked`` (48 h after a recovery), ``limit_exceeded``,
+    ``insufficient_funds``, ``idempotency_conflict``."""
     owner.require(Role.OWNER)
     check_amount(request.amount)
     wallet = ledger.lock_wallet(db, str(owner.user_id))
@@ -173,7 +177,8 @@ def authorize_payment(
             _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
                        auth=request.auth, now=now, kind="payment",
                        merchant_id=request.merchant_id, payment_id=answer["id"],
-                       context=request.context, payee=f"merchant:{request.merchant_id}")
+                       context=request.context, payee=f"merchant:{request.merchant_id}",
+                       counterparty_id=request.merchant_id)
             _move_money(db, wallet=wallet, kind="payment", amount=request.amount,
                         to_account=to_account, counterparty_id=request.merchant_id,
                         auth=request.auth, category=request.category,
@@ -221,7 +226,8 @@ def transfer_to_owner(
             _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
                        auth=request.auth, now=now, kind="transfer", authenticated=payee_exists,
                        context=request.context,
-                       payee=f"owner:{payee.id}" if payee is not None else None)
+                       payee=f"owner:{payee.id}" if payee is not None else None,
+                       counterparty_id=payee.id if payee is not None else None)
             assert payee is not None
             payee_wallet = wallets[payee.id]
             transfer = _move_money(
@@ -326,7 +332,7 @@ def _authorize(
     auth: PaymentAuth, now: datetime, kind: Literal["payment", "transfer"],
     authenticated: Callable[[], None] | None = None, merchant_id: str | None = None,
     payment_id: str | None = None, context: RiskContext | None = None,
-    payee: str | None = None,
+    payee: str | None = None, counterparty_id: str | None = None,
 ) -> None:
     """Everything that must hold before money moves; the wallet row is locked.
     ``authenticated`` runs once the payer has authenticated, before the risk engine and
@@ -378,6 +384,11 @@ def _authorize(
         observed = True
     if authenticated is not None:
         authenticated()
+    if counterparty_id is not None and auth.method != "emergency_code":
+        # After a recovery, new payees wait (``recovery.payees``); an emergency code is
+        # exempt: an institution checked the owner in person for this one payment.
+        new_payees.check(db, active=active, policy=policy, user_id=wallet.user_id,
+                         counterparty_id=counterparty_id, now=now)
     if path.risk is not None:
         _judge_risk(db, path=path, engine=path.risk, owner=owner, wallet=wallet,
                     kind=kind, amount=amount, payee=payee, context=context or RiskContext(),

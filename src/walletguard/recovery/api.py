@@ -10,9 +10,9 @@ from fastapi import APIRouter
 from pydantic import ConfigDict, Field, StringConstraints
 
 from walletguard.auth.principal import Principal, Role
-from walletguard.http.deps import AnyOwner, ClientIp, Now, Owner, PlatformDep, Tx, role
-from walletguard.http.schema import Amount, Name, Strict
-from walletguard.recovery import contacts
+from walletguard.http.deps import Agent, AnyOwner, ClientIp, Now, Owner, PlatformDep, Tx, role
+from walletguard.http.schema import Amount, Name, Strict, Text
+from walletguard.recovery import appeals, channel_changes, contacts
 from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
 from walletguard.runtime import Platform
@@ -226,3 +226,113 @@ def issue_emergency_code(body: EmergencyCodeIn, institution: Institution,
         now=now)
     return {"code": issued.code, "expires_at": issued.expires_at.isoformat(),
             "limit": issued.limit}
+
+
+# ---- appeals (seed 002 §5): the form, the agent queue, maker-checker ------------------------
+
+
+class AppealIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"registered_month": "2023-04", "device_names": ["iPhone 13"],
+         "counterparties": ["便利店", "瑞幸咖啡"], "amounts": [1250, 3800],
+         "top_ups": [50000]}]})
+
+    registered_month: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")] | None = (
+        Field(None, description="the month the account was opened (YYYY-MM)"))
+    device_names: list[Name] = Field(default_factory=list, max_length=5,
+                                     description="phones the wallet was used on")
+    counterparties: list[Name] = Field(default_factory=list, max_length=5,
+                                       description="shops paid recently")
+    amounts: list[Amount] = Field(default_factory=list, max_length=5,
+                                  description="amounts of recent payments")
+    top_ups: list[Amount] = Field(default_factory=list, max_length=5,
+                                  description="amounts of recent top-ups")
+
+
+class AppealDecisionIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"decision": "recommend", "note": "called back on the phone on file; answers fit"},
+        {"decision": "approve", "note": "second review: form and call-back notes agree"}]})
+
+    decision: Literal["recommend", "approve", "reject"] = Field(
+        description="a first agent recommends; a different agent approves; either rejects")
+    note: Text
+
+
+def appeal_body(view: appeals.AppealView) -> dict[str, Any]:
+    return {"id": view.id, "case_id": view.case_id, "status": view.status,
+            "submitted_at": view.submitted_at.isoformat(), "due_at": view.due_at.isoformat()}
+
+
+@router.post("/v1/recovery-cases/{case_id}/appeal", status_code=201, tags=["public"])
+def file_appeal(case_id: str, body: AppealIn, platform: PlatformDep, db: Tx,
+                now: Now) -> dict[str, Any]:
+    """File the account-history form on a case (open or in manual review): scored against
+    the wallet's facts, queued for agents, answered within the SLA."""
+    form = appeals.AppealForm(**body.model_dump())
+    return appeal_body(appeals.submit(db, keys=platform.keys, policy=platform.policy,
+                                      case_id=case_id, form=form, now=now))
+
+
+@router.get("/v1/admin/appeals", tags=["staff"])
+def appeal_queue(agent: Agent, db: Tx, now: Now) -> dict[str, Any]:
+    """Appeals waiting for a decision, the soonest due first: the form's score and
+    breakdown (never the owner's answers or history), the SLA due time, who recommended."""
+    return {"items": [
+        {"id": i.id, "case_id": i.case_id, "purpose": i.purpose, "case_status": i.case_status,
+         "status": i.status, "score": i.score, "breakdown": i.breakdown,
+         "submitted_at": i.submitted_at.isoformat(), "due_at": i.due_at.isoformat(),
+         "overdue": i.overdue, "recommended_by": i.recommended_by}
+        for i in appeals.queue(db, actor=agent, now=now)]}
+
+
+@router.post("/v1/admin/appeals/{appeal_id}/decision", tags=["staff"])
+def decide_appeal(appeal_id: str, body: AppealDecisionIn, agent: Agent,
+                  platform: PlatformDep, db: Tx, now: Now) -> dict[str, Any]:
+    """Maker-checker: ``recommend`` (first agent), ``approve`` (a different agent; adds
+    the appeal's evidence to the case, never shortens its delay), or ``reject``."""
+    return appeal_body(appeals.decide(db, policy=platform.policy, actor=agent,
+                                      appeal_id=appeal_id, decision=body.decision,
+                                      note=body.note, now=now))
+
+
+# ---- changing a recovery channel (issue 18 §4) --------------------------------------------
+
+
+class PhoneChangeIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"phone": "+8613812345678"}, {"phone": "+8613812345678", "challenge_id": "chg_9a"}]})
+
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=32)]
+    challenge_id: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None, description="the step-up challenge a first attempt answered with, once met")
+
+
+def change_body(change: channel_changes.ChangeView) -> dict[str, Any]:
+    return {"id": change.id, "kind": change.kind, "status": change.status,
+            "requested_at": change.requested_at.isoformat(),
+            "effective_at": change.effective_at.isoformat(),
+            "ended_at": change.ended_at.isoformat() if change.ended_at else None,
+            "end_reason": change.end_reason}
+
+
+@router.put("/v1/account-phone", tags=["owner"])
+def change_account_phone(body: PhoneChangeIn, owner: Owner, platform: PlatformDep, db: Tx,
+                         now: Now) -> dict[str, Any]:
+    """Ask to change the account phone: a fresh step-up first, then the change waits the
+    cooling-off window; the phone on file is told and any owner session may cancel."""
+    return {"pending_change": change_body(channel_changes.request_phone(
+        db, keys=platform.keys, policy=platform.policy, owner=owner, phone=body.phone,
+        challenge_id=body.challenge_id, now=now))}
+
+
+@router.get("/v1/channel-changes", tags=["owner"])
+def list_channel_changes(owner: AnyOwner, db: Tx) -> dict[str, Any]:
+    """Recovery-channel changes asked for, waiting, applied, cancelled or void."""
+    return {"items": [change_body(c) for c in channel_changes.changes_of(db, owner=owner)]}
+
+
+@router.post("/v1/channel-changes/{change_id}/cancel", tags=["owner"])
+def cancel_channel_change(change_id: str, owner: AnyOwner, db: Tx, now: Now) -> dict[str, Any]:
+    """"That was not me": any session of the owner cancels a waiting change."""
+    return change_body(channel_changes.cancel(db, owner=owner, change_id=change_id, now=now))

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -134,3 +135,60 @@ class RecoveryApproval(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     decided_by: Mapped[str | None] = mapped_column(String(80), default=None)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class RecoveryAppeal(Base):
+    """An appeal ticket on a case (seed 002 §5): the account-history form's score (never
+    the answers: an agent sees how well the form matched, not the owner's history) and
+    the two-step decision — one agent recommends, a different agent approves.
+
+    ``user_id`` is a plain column (no key to ``users``: that table is being re-keyed);
+    the case is referred to with the owner's id, as the distribution rule asks."""
+
+    __tablename__ = "recovery_appeals"
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "case_id"],
+                             ["recovery_cases.user_id", "recovery_cases.id"]),
+        UniqueConstraint("user_id", "case_id"),
+        Index("ix_recovery_appeals_id", "id"),
+        Index("ix_recovery_appeals_queue", "status", "due_at"),
+    )
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(40))
+    # pending → recommended → approved; or rejected (by either agent)
+    status: Mapped[str] = mapped_column(String(20))
+    score: Mapped[int] = mapped_column(Integer)
+    breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recommended_by: Mapped[str | None] = mapped_column(String(80), default=None)
+    recommended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    recommend_note: Mapped[str | None] = mapped_column(String(500), default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(80), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decision_note: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class RecoveryChannelChange(Base):
+    """A change of a recovery channel (the account phone, the trusted contacts) waiting
+    out its cooling-off window. ``payload_sealed`` holds the new value, sealed (a phone
+    number is PII). Applied by the worker's periodic job once ``effective_at`` passes,
+    unless cancelled or voided (a freeze, a lost-phone report or a recovery meanwhile)."""
+
+    __tablename__ = "recovery_channel_changes"
+    __table_args__ = (Index("ix_recovery_channel_changes_due", "status", "effective_at"),)
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    # pending → applied; or cancelled (by the owner) / void (overtaken, see the doc)
+    status: Mapped[str] = mapped_column(String(20))
+    payload_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_by: Mapped[str | None] = mapped_column(String(80), default=None)
+    end_reason: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -169,6 +169,10 @@ def _status(case: RecoveryCase, now: datetime) -> str:
     return case.status
 
 
+# For the channel modules beside this one (``recovery.appeals``).
+find_case, case_status = _find, _status
+
+
 # ---- opening ---------------------------------------------------------------------------
 
 
@@ -462,6 +466,9 @@ def _refuse(db: Session, refusal: DomainError) -> None:
         raise refusal
 
 
+refuse = _refuse
+
+
 def _fail(left: int, why: str) -> VerificationFailed:
     # One answer for every way a channel fails: which fact was wrong is an oracle.
     del why
@@ -644,13 +651,21 @@ def complete(
     # A case carried by trusted-contact approvals waits too, from any device.
     wait = contacts.minimum_wait(db, policy=policy, case=case)
     with judged(db):
-        if status == _OPEN and (device is None or device.trust != "trusted" or wait):
+        if status == _OPEN and (not _trusted_before(device, case) or wait):
             return _start_delay(db, policy, ports, case, wallet, now, at_least=wait)
         if case.delay_until is not None and now < case.delay_until:
             raise Conflict("the security delay has not passed", case_status=_DELAYED,
                            until=case.delay_until.isoformat())
         return _act(db, keys=keys, policy=policy, ports=ports, case=case, wallet=wallet,
                     device=device, new_pin=new_pin, now=now)
+
+
+def _trusted_before(device: Device | None, case: RecoveryCase) -> bool:
+    """Whether the recovering device was trusted before the case opened. A device trusted
+    since (by an agent's ``trust_device_by_staff``, say) still waits the security delay:
+    no staff action shortens it."""
+    return (device is not None and device.trust == "trusted"
+            and (device.trusted_at is None or device.trusted_at <= case.created_at))
 
 
 def _device_of(db: Session, case: RecoveryCase) -> Device | None:
@@ -709,7 +724,7 @@ def _act(
     ended = _end_other_sessions(db, user_id=case.user_id, keep=keep, now=now)
     observation = restrictions.start_observation(
         db, wallet=wallet, reason=f"recovered ({case.purpose})", policy=policy, now=now,
-        actor=actor)
+        actor=actor, source=restrictions.RECOVERY_SOURCE)
     blocked_until = now + timedelta(hours=policy.recovery.new_payee_block_hours)
     case.status, case.completed_at = _COMPLETED, now
     audit.append(db, actor=actor.ref, action="recovery.completed", subject=case.user_id,

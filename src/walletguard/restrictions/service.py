@@ -75,6 +75,8 @@ class Action(StrEnum):
 
 
 PIN_LOCK_SOURCE = "pin"
+# The observation a completed recovery starts; placed_at is the completion time.
+RECOVERY_SOURCE = "recovery"
 OWNER_SOURCE = "owner"
 DocumentType = Literal["resident_id", "passport", "drivers_licence", "electronic_id"]
 DOCUMENT_TYPES: tuple[DocumentType, ...] = get_args(DocumentType)
@@ -229,13 +231,15 @@ def place_lock(
 
 def start_observation(
     db: Session, *, wallet: LockedWallet, reason: str, policy: Policy, now: datetime,
-    actor: Principal,
+    actor: Principal, source: str = "system",
 ) -> Restriction:
-    """Lower limits and no password-free payments for the observation period."""
+    """Lower limits and no password-free payments for the observation period. A
+    recovery's observation has ``source`` ``recovery``: the money path reads the 48 h
+    new-payee block from it (``RECOVERY_SOURCE``)."""
     user_id = wallet.user_id
     until = now + timedelta(days=policy.restrictions.observation_days)
     restriction = _new(user_id=user_id, kind=Kind.OBSERVATION, scope=Scope.NONE,
-                       source="system", reason=reason, placed_by=actor.ref, now=now,
+                       source=source, reason=reason, placed_by=actor.ref, now=now,
                        expires_at=until)
     _place(db, wallet, restriction)
     _password_free_off(wallet, now)
@@ -317,6 +321,10 @@ def lift(
     if document is not None:
         document = document.validated(today=now.date())
     restriction, wallet = _lockable(db, restriction_id)
+    if restriction.kind == Kind.OBSERVATION:
+        # Observation (and the new-payee block a recovery's observation carries) is a
+        # wait no staff role shortens: it ends on its own.
+        raise Conflict("an observation period ends on its own; no role lifts it early")
     if restriction.lifted_at is not None or (
         restriction.expires_at is not None and restriction.expires_at <= now
     ):

@@ -189,7 +189,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "con.phone": ("Phone of contact {n}", "联系人 {n} 手机号"),
     "con.relation": ("Relation to you", "与您的关系"),
     "con.save": ("Save contacts", "保存联系人"),
-    "con.saved": ("Contacts saved.", "联系人已保存。"),
+    "con.saved": ("Change requested: it takes effect after the cooling-off window unless "
+                  "cancelled; your devices and current contacts are told.",
+                  "变更已提交：冷静期结束后生效，期间可撤销；您的设备和现有联系人会收到通知。"),
     "con.current": ("Now", "当前"),
     "con.none": ("No trusted contacts yet.", "尚未设置紧急联系人。"),
     # incident

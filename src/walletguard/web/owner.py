@@ -27,6 +27,7 @@ from walletguard.http.deps import PASSWORD_SLOT
 from walletguard.identity import service as identity
 from walletguard.incidents import service as incidents
 from walletguard.payments import owner as wallets
+from walletguard.recovery import channel_changes
 from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
 from walletguard.web import checkup, kit
@@ -443,9 +444,12 @@ def set_contacts(p: PageDep, form: Form) -> Response:
     entries = [identity.ContactEntry(phone=form.get(f"phone{i}", "").strip()[:32],
                                      relation=form.get(f"relation{i}", "").strip()[:40])
                for i in range(1, rows + 1) if form.get(f"phone{i}", "").strip()]
-    return _acting(p, lambda db, owner: identity.set_trusted_contacts(
+    # A recovery channel: the same request as the API's (fresh step-up, cooling-off).
+    challenge_id = form.get("challenge_id", "").strip()[:40] or None
+    return _acting(p, lambda db, owner: channel_changes.request_trusted_contacts(
         db, keys=p.platform.keys, policy=p.platform.policy, owner=owner,
-        now=p.platform.clock.now(), contacts=entries), "/security/contacts?saved=1",
+        now=p.platform.clock.now(), contacts=entries, challenge_id=challenge_id),
+        "/security/contacts?saved=1",
         lambda refusal: _owner_page(p, "security/contacts.html",
                                     lambda db, o: _contacts_view(db, p, o), status=422,
                                     error=refusal, saved=False, values=form))

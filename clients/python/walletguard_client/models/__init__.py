@@ -6,6 +6,10 @@ from .add_verification_response_200 import AddVerificationResponse200
 from .agent_freeze_response_201 import AgentFreezeResponse201
 from .agent_restriction_in import AgentRestrictionIn
 from .agent_restriction_in_scope import AgentRestrictionInScope
+from .appeal_decision_in import AppealDecisionIn
+from .appeal_decision_in_decision import AppealDecisionInDecision
+from .appeal_in import AppealIn
+from .appeal_queue_response_200 import AppealQueueResponse200
 from .approval_decision_in import ApprovalDecisionIn
 from .approval_decision_in_decision import ApprovalDecisionInDecision
 from .approve_in import ApproveIn
@@ -23,6 +27,7 @@ from .branch_check_in import BranchCheckIn
 from .branch_check_in_document_type import BranchCheckInDocumentType
 from .branch_verification_response_200 import BranchVerificationResponse200
 from .cancel_case_response_200 import CancelCaseResponse200
+from .cancel_channel_change_response_200 import CancelChannelChangeResponse200
 from .cancel_lift_response_201 import CancelLiftResponse201
 from .carrier_signal_in import CarrierSignalIn
 from .carrier_signal_in_event import CarrierSignalInEvent
@@ -31,6 +36,8 @@ from .case_in import CaseIn
 from .case_in_purpose import CaseInPurpose
 from .challenge_out import ChallengeOut
 from .challenge_out_status import ChallengeOutStatus
+from .change_account_phone_response_200 import ChangeAccountPhoneResponse200
+from .channel_change_out import ChannelChangeOut
 from .claim_in import ClaimIn
 from .claim_in_documents import ClaimInDocuments
 from .claim_in_insurer_type import ClaimInInsurerType
@@ -49,9 +56,11 @@ from .confirm_trip_response_201 import ConfirmTripResponse201
 from .contact_in import ContactIn
 from .contact_out import ContactOut
 from .contact_report_in import ContactReportIn
+from .contacts_change_out import ContactsChangeOut
 from .context_in import ContextIn
 from .create_merchant_response_201 import CreateMerchantResponse201
 from .created_out import CreatedOut
+from .decide_appeal_response_200 import DecideAppealResponse200
 from .decide_approval_response_200 import DecideApprovalResponse200
 from .decisions_response_200 import DecisionsResponse200
 from .device_in import DeviceIn
@@ -75,6 +84,7 @@ from .documents_in_documents import DocumentsInDocuments
 from .emergency_code_in import EmergencyCodeIn
 from .evidence_pack_format import EvidencePackFormat
 from .fetch_commands_response_200 import FetchCommandsResponse200
+from .file_appeal_response_201 import FileAppealResponse201
 from .freeze_in import FreezeIn
 from .freeze_own_wallet_response_201 import FreezeOwnWalletResponse201
 from .get_incident_response_200 import GetIncidentResponse200
@@ -88,6 +98,7 @@ from .lift_in import LiftIn
 from .lift_in_evidence_type_0 import LiftInEvidenceType0
 from .lift_restriction_response_200 import LiftRestrictionResponse200
 from .limits_in import LimitsIn
+from .list_channel_changes_response_200 import ListChannelChangesResponse200
 from .list_devices_response_200 import ListDevicesResponse200
 from .list_trusted_contacts_response_200 import ListTrustedContactsResponse200
 from .lost_phone_report_in import LostPhoneReportIn
@@ -105,6 +116,7 @@ from .owner_report_in import OwnerReportIn
 from .password_free_in import PasswordFreeIn
 from .payment_in import PaymentIn
 from .pending_challenges_response_200 import PendingChallengesResponse200
+from .phone_change_in import PhoneChangeIn
 from .pin_in import PinIn
 from .police_report_in import PoliceReportIn
 from .policy_change_in import PolicyChangeIn
@@ -133,7 +145,6 @@ from .session_out_trust import SessionOutTrust
 from .set_limits_response_200 import SetLimitsResponse200
 from .set_notification_settings_response_200 import SetNotificationSettingsResponse200
 from .set_password_free_response_200 import SetPasswordFreeResponse200
-from .set_trusted_contacts_response_200 import SetTrustedContactsResponse200
 from .shadow_report_response_200 import ShadowReportResponse200
 from .show_approval_response_200 import ShowApprovalResponse200
 from .tick_in import TickIn
@@ -160,6 +171,10 @@ __all__ = (
     "AgentFreezeResponse201",
     "AgentRestrictionIn",
     "AgentRestrictionInScope",
+    "AppealDecisionIn",
+    "AppealDecisionInDecision",
+    "AppealIn",
+    "AppealQueueResponse200",
     "ApprovalDecisionIn",
     "ApprovalDecisionInDecision",
     "ApproveIn",
@@ -177,6 +192,7 @@ __all__ = (
     "BranchCheckInDocumentType",
     "BranchVerificationResponse200",
     "CancelCaseResponse200",
+    "CancelChannelChangeResponse200",
     "CancelLiftResponse201",
     "CarrierSignalIn",
     "CarrierSignalInEvent",
@@ -185,6 +201,8 @@ __all__ = (
     "CaseInPurpose",
     "ChallengeOut",
     "ChallengeOutStatus",
+    "ChangeAccountPhoneResponse200",
+    "ChannelChangeOut",
     "ClaimIn",
     "ClaimInDocuments",
     "ClaimInInsurerType",
@@ -203,9 +221,11 @@ __all__ = (
     "ContactIn",
     "ContactOut",
     "ContactReportIn",
+    "ContactsChangeOut",
     "ContextIn",
     "CreatedOut",
     "CreateMerchantResponse201",
+    "DecideAppealResponse200",
     "DecideApprovalResponse200",
     "DecisionsResponse200",
     "DeviceIn",
@@ -229,6 +249,7 @@ __all__ = (
     "EmergencyCodeIn",
     "EvidencePackFormat",
     "FetchCommandsResponse200",
+    "FileAppealResponse201",
     "FreezeIn",
     "FreezeOwnWalletResponse201",
     "GetIncidentResponse200",
@@ -242,6 +263,7 @@ __all__ = (
     "LiftInEvidenceType0",
     "LiftRestrictionResponse200",
     "LimitsIn",
+    "ListChannelChangesResponse200",
     "ListDevicesResponse200",
     "ListTrustedContactsResponse200",
     "LostPhoneReportIn",
@@ -259,6 +281,7 @@ __all__ = (
     "PasswordFreeIn",
     "PaymentIn",
     "PendingChallengesResponse200",
+    "PhoneChangeIn",
     "PinIn",
     "PoliceReportIn",
     "PolicyChangeIn",
@@ -287,7 +310,6 @@ __all__ = (
     "SetLimitsResponse200",
     "SetNotificationSettingsResponse200",
     "SetPasswordFreeResponse200",
-    "SetTrustedContactsResponse200",
     "ShadowReportResponse200",
     "ShowApprovalResponse200",
     "TickIn",

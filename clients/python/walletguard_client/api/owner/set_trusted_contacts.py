@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.contacts_change_out import ContactsChangeOut
 from ...models.problem import Problem
-from ...models.set_trusted_contacts_response_200 import SetTrustedContactsResponse200
 from ...models.trusted_contacts_in import TrustedContactsIn
 from ...types import Response
 
@@ -32,9 +32,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | SetTrustedContactsResponse200 | None:
+) -> ContactsChangeOut | Problem | None:
     if response.status_code == 200:
-        response_200 = SetTrustedContactsResponse200.from_dict(response.json())
+        response_200 = ContactsChangeOut.from_dict(response.json())
 
         return response_200
 
@@ -76,7 +76,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | SetTrustedContactsResponse200]:
+) -> Response[ContactsChangeOut | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,14 +89,17 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TrustedContactsIn,
-) -> Response[Problem | SetTrustedContactsResponse200]:
+) -> Response[ContactsChangeOut | Problem]:
     """Set Trusted Contacts
 
-     Name 3–5 other owners who hear of a lost phone and may approve a recovery.
+     Name 3–5 other owners who hear of a lost phone and may approve a recovery. A
+    recovery channel: the change needs a fresh step-up (``step_up_required`` with a
+    ``challenge_id`` first) and takes effect after the cooling-off window, during which
+    the owner's channels and the current contacts are told and any session may cancel.
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
-    - 403: `forbidden`, `step_up_required`
+    - 403: `account_frozen`, `account_locked`, `forbidden`, `pin_locked`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -110,7 +113,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | SetTrustedContactsResponse200]
+        Response[ContactsChangeOut | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -128,14 +131,17 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TrustedContactsIn,
-) -> Problem | SetTrustedContactsResponse200 | None:
+) -> ContactsChangeOut | Problem | None:
     """Set Trusted Contacts
 
-     Name 3–5 other owners who hear of a lost phone and may approve a recovery.
+     Name 3–5 other owners who hear of a lost phone and may approve a recovery. A
+    recovery channel: the change needs a fresh step-up (``step_up_required`` with a
+    ``challenge_id`` first) and takes effect after the cooling-off window, during which
+    the owner's channels and the current contacts are told and any session may cancel.
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
-    - 403: `forbidden`, `step_up_required`
+    - 403: `account_frozen`, `account_locked`, `forbidden`, `pin_locked`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -149,7 +155,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | SetTrustedContactsResponse200
+        ContactsChangeOut | Problem
     """
 
     return sync_detailed(
@@ -162,14 +168,17 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TrustedContactsIn,
-) -> Response[Problem | SetTrustedContactsResponse200]:
+) -> Response[ContactsChangeOut | Problem]:
     """Set Trusted Contacts
 
-     Name 3–5 other owners who hear of a lost phone and may approve a recovery.
+     Name 3–5 other owners who hear of a lost phone and may approve a recovery. A
+    recovery channel: the change needs a fresh step-up (``step_up_required`` with a
+    ``challenge_id`` first) and takes effect after the cooling-off window, during which
+    the owner's channels and the current contacts are told and any session may cancel.
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
-    - 403: `forbidden`, `step_up_required`
+    - 403: `account_frozen`, `account_locked`, `forbidden`, `pin_locked`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -183,7 +192,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | SetTrustedContactsResponse200]
+        Response[ContactsChangeOut | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -199,14 +208,17 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TrustedContactsIn,
-) -> Problem | SetTrustedContactsResponse200 | None:
+) -> ContactsChangeOut | Problem | None:
     """Set Trusted Contacts
 
-     Name 3–5 other owners who hear of a lost phone and may approve a recovery.
+     Name 3–5 other owners who hear of a lost phone and may approve a recovery. A
+    recovery channel: the change needs a fresh step-up (``step_up_required`` with a
+    ``challenge_id`` first) and takes effect after the cooling-off window, during which
+    the owner's channels and the current contacts are told and any session may cancel.
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
-    - 403: `forbidden`, `step_up_required`
+    - 403: `account_frozen`, `account_locked`, `forbidden`, `pin_locked`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -220,7 +232,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | SetTrustedContactsResponse200
+        ContactsChangeOut | Problem
     """
 
     return (

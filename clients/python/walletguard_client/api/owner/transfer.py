@@ -111,7 +111,8 @@ def sync_detailed(
     - 401: `unauthenticated`
     - 402: `insufficient_funds`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_biometric`, `invalid_pin`,
-    `limit_exceeded`, `pin_locked`, `pin_not_set`, `risk_denied`, `step_up_required`
+    `limit_exceeded`, `new_payee_blocked`, `pin_locked`, `pin_not_set`, `risk_denied`,
+    `step_up_required`
     - 404: `not_found`
     - 409: `conflict`, `idempotency_conflict`
     - 413: `payload_too_large`
@@ -155,7 +156,8 @@ def sync(
     - 401: `unauthenticated`
     - 402: `insufficient_funds`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_biometric`, `invalid_pin`,
-    `limit_exceeded`, `pin_locked`, `pin_not_set`, `risk_denied`, `step_up_required`
+    `limit_exceeded`, `new_payee_blocked`, `pin_locked`, `pin_not_set`, `risk_denied`,
+    `step_up_required`
     - 404: `not_found`
     - 409: `conflict`, `idempotency_conflict`
     - 413: `payload_too_large`
@@ -194,7 +196,8 @@ async def asyncio_detailed(
     - 401: `unauthenticated`
     - 402: `insufficient_funds`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_biometric`, `invalid_pin`,
-    `limit_exceeded`, `pin_locked`, `pin_not_set`, `risk_denied`, `step_up_required`
+    `limit_exceeded`, `new_payee_blocked`, `pin_locked`, `pin_not_set`, `risk_denied`,
+    `step_up_required`
     - 404: `not_found`
     - 409: `conflict`, `idempotency_conflict`
     - 413: `payload_too_large`
@@ -236,7 +239,8 @@ async def asyncio(
     - 401: `unauthenticated`
     - 402: `insufficient_funds`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_biometric`, `invalid_pin`,
-    `limit_exceeded`, `pin_locked`, `pin_not_set`, `risk_denied`, `step_up_required`
+    `limit_exceeded`, `new_payee_blocked`, `pin_locked`, `pin_not_set`, `risk_denied`,
+    `step_up_required`
     - 404: `not_found`
     - 409: `conflict`, `idempotency_conflict`
     - 413: `payload_too_large`

@@ -1,0 +1,242 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.appeal_in import AppealIn
+from ...models.file_appeal_response_201 import FileAppealResponse201
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    case_id: str,
+    *,
+    body: AppealIn,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/recovery-cases/{case_id}/appeal".format(
+            case_id=quote(str(case_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> FileAppealResponse201 | Problem | None:
+    if response.status_code == 201:
+        response_201 = FileAppealResponse201.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[FileAppealResponse201 | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    case_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: AppealIn,
+) -> Response[FileAppealResponse201 | Problem]:
+    """File Appeal
+
+     File the account-history form on a case (open or in manual review): scored against
+    the wallet's facts, queued for agents, answered within the SLA.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        case_id (str):
+        body (AppealIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[FileAppealResponse201 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        case_id=case_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    case_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: AppealIn,
+) -> FileAppealResponse201 | Problem | None:
+    """File Appeal
+
+     File the account-history form on a case (open or in manual review): scored against
+    the wallet's facts, queued for agents, answered within the SLA.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        case_id (str):
+        body (AppealIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        FileAppealResponse201 | Problem
+    """
+
+    return sync_detailed(
+        case_id=case_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    case_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: AppealIn,
+) -> Response[FileAppealResponse201 | Problem]:
+    """File Appeal
+
+     File the account-history form on a case (open or in manual review): scored against
+    the wallet's facts, queued for agents, answered within the SLA.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        case_id (str):
+        body (AppealIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[FileAppealResponse201 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        case_id=case_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    case_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: AppealIn,
+) -> FileAppealResponse201 | Problem | None:
+    """File Appeal
+
+     File the account-history form on a case (open or in manual review): scored against
+    the wallet's facts, queued for agents, answered within the SLA.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        case_id (str):
+        body (AppealIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        FileAppealResponse201 | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            case_id=case_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,260 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.appeal_decision_in import AppealDecisionIn
+from ...models.decide_appeal_response_200 import DecideAppealResponse200
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    appeal_id: str,
+    *,
+    body: AppealDecisionIn,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/admin/appeals/{appeal_id}/decision".format(
+            appeal_id=quote(str(appeal_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> DecideAppealResponse200 | Problem | None:
+    if response.status_code == 200:
+        response_200 = DecideAppealResponse200.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DecideAppealResponse200 | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    appeal_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AppealDecisionIn,
+) -> Response[DecideAppealResponse200 | Problem]:
+    """Decide Appeal
+
+     Maker-checker: ``recommend`` (first agent), ``approve`` (a different agent; adds
+    the appeal's evidence to the case, never shortens its delay), or ``reject``.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        appeal_id (str):
+        body (AppealDecisionIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DecideAppealResponse200 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        appeal_id=appeal_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    appeal_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AppealDecisionIn,
+) -> DecideAppealResponse200 | Problem | None:
+    """Decide Appeal
+
+     Maker-checker: ``recommend`` (first agent), ``approve`` (a different agent; adds
+    the appeal's evidence to the case, never shortens its delay), or ``reject``.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        appeal_id (str):
+        body (AppealDecisionIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DecideAppealResponse200 | Problem
+    """
+
+    return sync_detailed(
+        appeal_id=appeal_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    appeal_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AppealDecisionIn,
+) -> Response[DecideAppealResponse200 | Problem]:
+    """Decide Appeal
+
+     Maker-checker: ``recommend`` (first agent), ``approve`` (a different agent; adds
+    the appeal's evidence to the case, never shortens its delay), or ``reject``.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        appeal_id (str):
+        body (AppealDecisionIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DecideAppealResponse200 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        appeal_id=appeal_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    appeal_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AppealDecisionIn,
+) -> DecideAppealResponse200 | Problem | None:
+    """Decide Appeal
+
+     Maker-checker: ``recommend`` (first agent), ``approve`` (a different agent; adds
+    the appeal's evidence to the case, never shortens its delay), or ``reject``.
+
+    Refusals (a ``Problem``; ``code`` is one of):
+    - 401: `unauthenticated`
+    - 403: `forbidden`
+    - 404: `not_found`
+    - 409: `conflict`
+    - 413: `payload_too_large`
+    - 422: `invalid_input`
+    - 503: `unavailable`
+
+    Args:
+        appeal_id (str):
+        body (AppealDecisionIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DecideAppealResponse200 | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            appeal_id=appeal_id,
+            client=client,
+            body=body,
+        )
+    ).parsed
