@@ -30,7 +30,13 @@ from walletguard.recovery.models import (
     RecoveryEvidence,
 )
 from walletguard.restrictions.models import DocumentCheck, Restriction
-from walletguard.risk.models import RiskDecision, RiskPolicyChange, RiskProfile
+from walletguard.risk.models import (
+    RiskBrakeCount,
+    RiskDecision,
+    RiskPolicyChange,
+    RiskProfile,
+    RiskStepUp,
+)
 
 __all__ = [
     "ApiKey",
@@ -65,9 +71,11 @@ __all__ = [
     "RecoveryChannelState",
     "RecoveryEvidence",
     "Restriction",
+    "RiskBrakeCount",
     "RiskDecision",
     "RiskPolicyChange",
     "RiskProfile",
+    "RiskStepUp",
     "ThrottleBucket",
     "TrustedContact",
     "User",

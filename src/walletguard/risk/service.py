@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from walletguard.adapters.geo import GeoLocator, IpRanges, NoGeo
@@ -53,7 +53,7 @@ from walletguard.notifications import service as notifications
 from walletguard.policy import Policy, RiskPolicy
 from walletguard.restrictions import service as restrictions
 from walletguard.risk import signals
-from walletguard.risk.models import RiskDecision, RiskPolicyChange, RiskProfile
+from walletguard.risk.models import RiskDecision, RiskPolicyChange, RiskProfile, RiskStepUp
 from walletguard.risk.signals import Decision, Event, State
 
 SYSTEM = Principal(role=Role.SYSTEM, id="risk-engine")
@@ -267,16 +267,74 @@ def enforce(
                      ).keeping(*keeps)
 
 
+def bind_step_up(db: Session, *, user_id: str, challenge_id: str, kind: str, amount: int,
+                 payee: str | None, now: datetime) -> None:
+    """Remember what the step-up opened as ``challenge_id`` was asked for: this kind of
+    operation, this amount, this payee (a keep of the refusal that asks for it)."""
+    db.add(RiskStepUp(user_id=user_id, challenge_id=challenge_id, kind=kind, amount=amount,
+                      payee=payee, created_at=now))
+
+
 def met_step_up(db: Session, *, user_id: str, session_id: str | None, challenge_id: str | None,
-                policy: Policy, now: datetime) -> bool:
-    """A payment retried with the challenge its step-up opened, approved for this session
-    within the challenge's lifetime, meets the step-up (not a deny or a lock)."""
+                kind: str, amount: int, payee: str | None, policy: Policy,
+                now: datetime) -> bool:
+    """Whether the operation retried with ``challenge_id`` meets the step-up it asked for.
+
+    A met step-up covers one operation: the one that asked for it (same kind, amount and
+    payee), once, by the session it was asked of, within the challenge's lifetime after
+    the approval. It is spent by one conditional UPDATE, so two retries racing cannot both
+    pass, and a second risky payment asks again. Spending happens inside the caller's
+    judged part: an operation refused afterwards (funds, limit) gives it back. Never a
+    deny or a lock: those are not step-ups."""
     if challenge_id is None or session_id is None:
         return False
     found = db.get(DeviceChallenge, (user_id, challenge_id))
     window = timedelta(minutes=policy.device_trust.challenge_minutes)
-    return (found is not None and found.status == "approved" and found.session_id == session_id
-            and found.decided_at is not None and now - found.decided_at <= window)
+    if not (found is not None and found.status == "approved"
+            and found.session_id == session_id and found.decided_at is not None
+            and now - found.decided_at <= window):
+        return False
+    spent = db.execute(
+        update(RiskStepUp)
+        .where(RiskStepUp.user_id == user_id, RiskStepUp.challenge_id == challenge_id,
+               RiskStepUp.kind == kind, RiskStepUp.amount == amount,
+               RiskStepUp.payee.is_(None) if payee is None else RiskStepUp.payee == payee,
+               RiskStepUp.used_at.is_(None))
+        .values(used_at=now)
+        .returning(RiskStepUp.challenge_id)
+    ).scalar_one_or_none()
+    return spent is not None
+
+
+def judge_device_bind(
+    db: Session, *, engine: RiskEngine | None, wallet: LockedWallet, device_id: str,
+    fingerprint: str | None, ip: str | None, now: datetime, approved_by_device: bool = False,
+    step_up: Callable[[], DomainError] | None = None,
+) -> None:
+    """A device becoming the owner's (trusted, or bound for biometrics) is a
+    ``device_bind`` event, judged in the binding's transaction under the wallet lock the
+    caller holds, before any other row of the owner is locked (the lock order).
+
+    What the decision means here: ``allow`` binds; ``deny`` refuses the binding
+    (``risk_denied``); ``lock`` places a risk lock and refuses. ``step_up``: a binding
+    approved on another trusted device with the PIN *is* the strongest step-up the engine
+    could ask for, so it is met (``approved_by_device``, recorded as ``step_up_met``);
+    any other binding is refused with the refusal ``step_up`` builds (the methods that
+    can still meet it), or ``step_up_required`` without one."""
+    if engine is None or not engine.policy.risk.enabled:
+        return
+    active = restrictions.active(db, user_id=wallet.user_id, now=now)
+    event = Event(at=now, type="device_bind", device_id=device_id, fingerprint=fingerprint,
+                  ip=ip, lost_report_standing=any(r.source == "lost_phone" for r in active))
+    evaluation = evaluate(db, engine=engine, user_id=wallet.user_id, event=event, now=now,
+                          exclude_device=device_id, step_up_met=approved_by_device)
+    enforce(db, evaluation, wallet=wallet, user_id=wallet.user_id, now=now, step_up=step_up)
+
+
+def state_of(db: Session, *, user_id: str) -> State:
+    """The owner's risk state as stored (an empty one before the first event)."""
+    profile = db.get(RiskProfile, user_id)
+    return State.from_json(profile.state if profile is not None else None)
 
 
 def sms_void_reason(db: Session, *, policy: Policy, user_id: str,
