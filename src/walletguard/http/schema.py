@@ -211,8 +211,8 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
     "POST /v1/recovery-cases": (errors.RateLimited,),
     "POST /v1/recovery-cases/{case_id}/verifications": (
         errors.NotFound, errors.VerificationFailed, errors.MethodNotAvailable,
-        errors.RateLimited),
-    "POST /v1/recovery-cases/{case_id}/complete": (errors.NotFound, *_PIN),
+        errors.RateLimited, errors.RiskDenied),
+    "POST /v1/recovery-cases/{case_id}/complete": (errors.NotFound, *_PIN, errors.RiskDenied),
     "POST /v1/recovery-cases/{case_id}/cancel": (errors.NotFound,),
     "POST /v1/admin/recovery-cases/{case_id}/branch-verification": (errors.NotFound,),
     "POST /v1/emergency-codes": (errors.NotFound,),

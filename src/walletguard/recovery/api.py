@@ -23,7 +23,7 @@ Short = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 def _ports(platform: Platform) -> recovery.Ports:
     return recovery.Ports(bank=platform.bank, identity_verifier=platform.identity_verifier,
-                          carrier=platform.carrier)
+                          carrier=platform.carrier, risk=platform.risk)
 
 
 class DeviceRefIn(Strict):

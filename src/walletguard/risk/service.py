@@ -35,8 +35,8 @@ from walletguard.adapters.geo import GeoLocator, IpRanges, NoGeo
 from walletguard.audit import service as audit
 from walletguard.auth.principal import Principal, Role
 from walletguard.crypto import Keyring
-from walletguard.db import new_id
-from walletguard.devices.models import DeviceChallenge
+from walletguard.db import judged, new_id
+from walletguard.devices.models import Device, DeviceChallenge
 from walletguard.errors import (
     Conflict,
     DomainError,
@@ -329,6 +329,49 @@ def judge_device_bind(
     evaluation = evaluate(db, engine=engine, user_id=wallet.user_id, event=event, now=now,
                           exclude_device=device_id, step_up_met=approved_by_device)
     enforce(db, evaluation, wallet=wallet, user_id=wallet.user_id, now=now, step_up=step_up)
+
+
+RECOVERY_REASON = "risk_engine"
+
+
+def judge_recovery_step(
+    db: Session, *, engine: RiskEngine | None, wallet: LockedWallet, case_risk: list[str],
+    device_id: str | None, now: datetime,
+) -> list[str]:
+    """A recovery verification or completion is a ``recovery_step`` event, judged under
+    the wallet lock the recovery use case holds; returns the case's risk reasons after it.
+
+    What the decision means for a recovery (DOMAIN.md: a recovery after a SIM change or
+    from a new device needs more evidence, not less):
+
+    - ``allow``: nothing changes;
+    - ``step_up``: the case needs more evidence — ``risk_engine`` joins the case's risk
+      reasons, so the recovery policy's surcharge applies (once, like its own reasons)
+      and the answer shows the higher required assurance; the step itself goes on;
+    - ``deny``: the step is refused (``risk_denied``, with the reasons); a verification
+      stays counted, as every refused one does;
+    - ``lock``: a risk lock through the restrictions rules, then refused.
+
+    ``device_id`` is the app's id of the device the case recovers to (``None``: the case
+    names none). A standing freeze or lost-phone report is not weighed here: lifting it
+    is what a recovery is for, and the recovery rules already ask more for it; the
+    report's own signal (``after_lost_report``) still weighs against the lost phone."""
+    if engine is None or not engine.policy.risk.enabled:
+        return case_risk
+    device = None if device_id is None else db.execute(select(Device).where(
+        Device.user_id == wallet.user_id, Device.client_device_id == device_id)
+    ).scalar_one_or_none()
+    event = Event(at=now, type="recovery_step", device_id=device.id if device else None,
+                  fingerprint=device.fingerprint_digest if device else None,
+                  ip=device.last_ip if device else None)
+    with judged(db):
+        evaluation = evaluate(db, engine=engine, user_id=wallet.user_id, event=event,
+                              now=now, exclude_device=device.id if device else None)
+        if evaluation.decision.outcome != "step_up":
+            enforce(db, evaluation, wallet=wallet, user_id=wallet.user_id, now=now)
+            return case_risk
+        keep_all(evaluation)(db)
+    return case_risk if RECOVERY_REASON in case_risk else [*case_risk, RECOVERY_REASON]
 
 
 def state_of(db: Session, *, user_id: str) -> State:
