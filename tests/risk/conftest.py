@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import running_server
 
-BRAKE_MIN_EVENTS = 8
+BRAKE_MIN_EVENTS = 10
 BRAKE_CEILING = 0.5
 
 
