@@ -103,7 +103,7 @@ def sync_detailed(
     """Add Verification
 
      Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `verification_failed`
+    - 403: `risk_denied`, `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -144,7 +144,7 @@ def sync(
     """Add Verification
 
      Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `verification_failed`
+    - 403: `risk_denied`, `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -180,7 +180,7 @@ async def asyncio_detailed(
     """Add Verification
 
      Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `verification_failed`
+    - 403: `risk_denied`, `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -219,7 +219,7 @@ async def asyncio(
     """Add Verification
 
      Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `verification_failed`
+    - 403: `risk_denied`, `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
