@@ -299,7 +299,8 @@ class RiskPolicy(_Section):
     """The risk engine (DOMAIN.md, "Risk signals"): each rule that fires adds its weight;
     the sum is compared with the thresholds of the sensitivity in force."""
 
-    enabled: bool = Field(True, description="evaluate logins, payments, transfers, PIN changes")
+    enabled: bool = Field(True, description="evaluate logins, payments, transfers, PIN changes, "
+                          "device bindings and recovery steps")
     sensitivity: Literal["low", "medium", "high"] = Field(
         "medium", description="which thresholds apply (seed 000 recommends medium)")
     weights: dict[str, float] = Field(
