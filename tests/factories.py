@@ -181,7 +181,7 @@ def bind_biometric(platform: Platform, owner: Owner, *, pin: str = PIN) -> str:
     with platform.db.transaction() as db:
         binding = credentials.finish_biometric_registration(
             db, keys=platform.keys, policy=platform.policy, rp=rp, owner=owner.principal,
-            credential=credential, pin=pin, now=now)
+            credential=credential, pin=pin, now=now, risk=platform.risk)
         return binding.id
 
 
@@ -319,5 +319,5 @@ def second_device(platform: Platform, owner: Owner, device: str = "phone-2") -> 
     with platform.db.transaction() as db:
         challenges.approve(db, keys=platform.keys, policy=platform.policy,
                            owner=owner.principal, challenge_id=other.principal.challenge_id,
-                           pin=PIN, now=platform.clock.now())
+                           pin=PIN, now=platform.clock.now(), engine=platform.risk)
     return trusted(other)

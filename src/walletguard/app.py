@@ -58,6 +58,8 @@ def create_app(
     ``span_exporter`` receives every span (tests), besides what ``OTEL_*`` asks for."""
     if platform is None:
         platform = Platform.build(settings or Settings(), clock=clock)
+        # A served app counts the brake with the other workers on the same database.
+        platform.risk.brake.share(platform.db)
     settings = platform.settings
     logs.configure(settings.log_level)
     pseudonym = partial(logs.client_pseudonym,
@@ -68,6 +70,7 @@ def create_app(
         yield
         if app.state.tracing is not None:
             app.state.tracing.shutdown()
+        platform.risk.brake.close()
         platform.db.dispose()
 
     app = FastAPI(title="walletguard", version="0.1.0", description=DESCRIPTION,

@@ -37,7 +37,7 @@ class Kind(StrEnum):
 REFERENCE = frozenset({"api_keys", "merchants", "partners", "risk_policy_changes"})
 
 #: Global-uniqueness tables and the key each is distributed by.
-LOOKUP = {"throttle_buckets": "key"}
+LOOKUP = {"throttle_buckets": "key", "risk_brake_counts": "key"}
 
 #: Owner-sharded tables whose owner column is not called ``user_id``. An audit chain's
 #: id is its owner's user id (or ``system`` for staff and platform actions).

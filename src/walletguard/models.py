@@ -31,7 +31,13 @@ from walletguard.recovery.models import (
     RecoveryEvidence,
 )
 from walletguard.restrictions.models import DocumentCheck, Restriction
-from walletguard.risk.models import RiskDecision, RiskPolicyChange, RiskProfile
+from walletguard.risk.models import (
+    RiskBrakeCount,
+    RiskDecision,
+    RiskPolicyChange,
+    RiskProfile,
+    RiskStepUp,
+)
 
 __all__ = [
     "ApiKey",
@@ -67,9 +73,11 @@ __all__ = [
     "RecoveryChannelState",
     "RecoveryEvidence",
     "Restriction",
+    "RiskBrakeCount",
     "RiskDecision",
     "RiskPolicyChange",
     "RiskProfile",
+    "RiskStepUp",
     "ThrottleBucket",
     "TrustedContact",
     "User",

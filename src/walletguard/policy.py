@@ -381,7 +381,8 @@ class RiskPolicy(_Section):
     """The risk engine (DOMAIN.md, "Risk signals"): each rule that fires adds its weight;
     the sum is compared with the thresholds of the sensitivity in force."""
 
-    enabled: bool = Field(True, description="evaluate logins, payments, transfers, PIN changes")
+    enabled: bool = Field(True, description="evaluate logins, payments, transfers, PIN changes, "
+                          "device bindings and recovery steps")
     sensitivity: Literal["low", "medium", "high"] = Field(
         "medium", description="which thresholds apply (seed 000 recommends medium)")
     weights: dict[str, float] = Field(
@@ -438,11 +439,18 @@ class RiskPolicy(_Section):
     known_devices_kept: int = Field(20, gt=0, description="devices remembered per owner")
     countries_kept: int = Field(20, gt=0, description="countries remembered per owner")
     brake_window_minutes: int = Field(
-        15, gt=0, description="the window the live deny rate is measured over (per worker)")
+        15, gt=0, description="the window the live deny rate is measured over (every "
+        "worker's decisions together)")
     brake_min_events: int = Field(
         50, gt=0, description="events in the window before the brake may trip")
     brake_deny_ceiling: float = Field(
         0.2, gt=0, le=1, description="deny rate above which deny and lock fall back to step-up")
+    brake_sync_seconds: float = Field(
+        2.0, gt=0, le=300, description="how often each worker shares its brake counts and "
+        "reads the others' (off the request path; the others' count is this stale at most)")
+    brake_slice_seconds: int = Field(
+        60, gt=0, description="the brake's shared counts are kept per slice of this length "
+        "(the window's edge moves a slice at a time for the other workers' decisions)")
 
     @model_validator(mode="after")
     def _known(self) -> RiskPolicy:

@@ -64,7 +64,7 @@ def register_biometric(body: BiometricRegistrationIn, owner: Owner, platform: Pl
                        db: Tx, now: Now) -> BindingOut:
     binding = credentials.finish_biometric_registration(
         db, keys=platform.keys, policy=platform.policy, rp=platform.money.rp, owner=owner,
-        credential=body.credential, pin=body.pin, now=now)
+        credential=body.credential, pin=body.pin, now=now, risk=platform.risk)
     return BindingOut(id=binding.id, device_id=binding.device_id,
                       created_at=binding.created_at.isoformat())
 

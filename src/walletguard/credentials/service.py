@@ -285,20 +285,25 @@ def begin_biometric_registration(
 
 def finish_biometric_registration(
     db: Session, *, keys: Keyring, policy: Policy, rp: RelyingParty, owner: Principal,
-    credential: dict[str, Any], pin: str, now: datetime,
+    credential: dict[str, Any], pin: str, now: datetime, risk: RiskEngine | None = None,
 ) -> BiometricBinding:
-    """Bind the device's platform authenticator. The payment PIN confirms it is the owner."""
+    """Bind the device's platform authenticator. The payment PIN confirms it is the owner.
+    The binding is a ``device_bind`` risk event (``risk.judge_device_bind``): a step-up
+    it asks for cannot be met inside a WebAuthn ceremony, so it refuses the binding
+    (``step_up_required``) like a deny, with the reasons."""
     owner.require(Role.OWNER)
     user_id = str(owner.user_id)
     wallet = ledger.lock_wallet(db, user_id)
     with judged(db):
         return _bind_biometric(db, keys=keys, policy=policy, rp=rp, owner=owner,
-                               wallet=wallet, credential=credential, pin=pin, now=now)
+                               wallet=wallet, credential=credential, pin=pin, now=now,
+                               risk=risk)
 
 
 def _bind_biometric(
     db: Session, *, keys: Keyring, policy: Policy, rp: RelyingParty, owner: Principal,
     wallet: LockedWallet, credential: dict[str, Any], pin: str, now: datetime,
+    risk: RiskEngine | None = None,
 ) -> BiometricBinding:
     user_id = wallet.user_id
     active = restrictions.active(db, user_id=user_id, now=now)
@@ -312,6 +317,11 @@ def _bind_biometric(
             expected_origin=list(rp.origins), require_user_verification=True)
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise InvalidBiometric(f"registration not accepted: {exc}") from exc
+    device = db.get(Device, owner.device_id)
+    risk_service.judge_device_bind(
+        db, engine=risk, wallet=wallet, device_id=str(owner.device_id),
+        fingerprint=device.fingerprint_digest if device else None,
+        ip=device.last_ip if device else None, now=now)
     revoke_bindings(db, device_id=str(owner.device_id), reason="replaced", now=now)
     binding = BiometricBinding(
         id=new_id("bio"), user_id=user_id, device_id=str(owner.device_id),

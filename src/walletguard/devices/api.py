@@ -291,7 +291,7 @@ def approve_challenge(challenge_id: str, body: ApproveIn, owner: Owner, platform
                       db: Tx, now: Now) -> ChallengeOut:
     """On a trusted device, with the PIN: trust the asking device."""
     challenges.approve(db, keys=platform.keys, policy=platform.policy, owner=owner,
-                       challenge_id=challenge_id, pin=body.pin, now=now)
+                       challenge_id=challenge_id, pin=body.pin, now=now, engine=platform.risk)
     return _view(platform, db, owner, challenge_id, now)
 
 
@@ -320,7 +320,7 @@ def verify_challenge_code(challenge_id: str, body: CodeIn, owner: AnyOwner,
     """The code and the payment PIN together trust this device."""
     challenges.verify_code(db, keys=platform.keys, policy=platform.policy, sms=platform.sms,
                            carrier=platform.carrier, owner=owner, challenge_id=challenge_id,
-                           code=body.code, pin=body.pin, now=now)
+                           code=body.code, pin=body.pin, now=now, engine=platform.risk)
     return _view(platform, db, owner, challenge_id, now)
 
 

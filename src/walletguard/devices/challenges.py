@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -35,12 +36,14 @@ from walletguard.devices import service as devices
 from walletguard.devices.models import Device, DeviceChallenge, DeviceSession
 from walletguard.errors import (
     Conflict,
+    DomainError,
     Forbidden,
     InvalidCode,
     InvalidInput,
     MethodNotAvailable,
     NotFound,
     RateLimited,
+    StepUpRequired,
 )
 from walletguard.identity import service as identity
 from walletguard.ledger import service as ledger
@@ -172,10 +175,11 @@ def new_challenge(db: Session, *, policy: Policy, keys: Keyring, owner: Principa
 
 def approve(
     db: Session, *, keys: Keyring, policy: Policy, owner: Principal, challenge_id: str,
-    pin: str, now: datetime,
+    pin: str, now: datetime, engine: risk.RiskEngine | None = None,
 ) -> DeviceChallenge:
     """A trusted device approves another device of the owner, confirming with the PIN (a
-    wrong PIN counts toward the PIN lock)."""
+    wrong PIN counts toward the PIN lock). The binding is a ``device_bind`` risk event;
+    this approval is the step-up it could ask for (``risk.judge_device_bind``)."""
     owner.require(Role.OWNER)
     user_id = str(owner.user_id)
     wallet = ledger.lock_wallet(db, user_id)
@@ -185,7 +189,8 @@ def approve(
     _pending(challenge, now)
     with judged(db):
         _judge_pin(db, keys=keys, policy=policy, wallet=wallet, pin=pin, now=now)
-        return _trust(db, challenge, via="device_approval", by=owner, now=now)
+        return _trust(db, challenge, via="device_approval", by=owner, now=now,
+                      wallet=wallet, engine=engine)
 
 
 def deny(db: Session, *, owner: Principal, challenge_id: str, now: datetime) -> DeviceChallenge:
@@ -258,10 +263,13 @@ def send_code(
 def verify_code(
     db: Session, *, keys: Keyring, policy: Policy, sms: SmsSender, carrier: CarrierSignals,
     owner: Principal, challenge_id: str, code: str, pin: str, now: datetime,
+    engine: risk.RiskEngine | None = None,
 ) -> DeviceChallenge:
     """The code and the PIN together trust the asking device. The submission is counted
     (one conditional UPDATE) before the code is compared, and kept when refused; the PIN is
-    judged only after a right code."""
+    judged only after a right code. The binding is a ``device_bind`` risk event: when the
+    engine asks for a step-up, a code sent by SMS is not enough, and the challenge stays
+    open for a trusted device to approve."""
     owner.require(Role.OWNER, untrusted_ok=True)
     user_id = str(owner.user_id)
     wallet = ledger.lock_wallet(db, user_id)
@@ -291,7 +299,15 @@ def verify_code(
             raise InvalidCode("wrong code", attempts_left=limit - counted.code_submissions)
         _judge_pin(db, keys=keys, policy=policy, wallet=wallet, pin=pin, now=now)
         db.refresh(challenge)
-        return _trust(db, challenge, via="sms_code_and_pin", by=owner, now=now)
+
+        def step_up() -> DomainError:
+            return StepUpRequired(
+                "binding this device looks unusual, and a code sent by SMS is not enough: "
+                "approve it from one of your trusted devices", methods=["device_approval"],
+                challenge_id=challenge.id)
+
+        return _trust(db, challenge, via="sms_code_and_pin", by=owner, now=now,
+                      wallet=wallet, engine=engine, step_up=step_up)
 
 
 def trust_device_by_staff(
@@ -391,13 +407,21 @@ def _decide(db: Session, challenge: DeviceChallenge, *, status: str, by: Princip
 
 
 def _trust(db: Session, challenge: DeviceChallenge, *, via: str, by: Principal,
-           now: datetime) -> DeviceChallenge:
+           now: datetime, wallet: LockedWallet, engine: risk.RiskEngine | None,
+           step_up: Callable[[], DomainError] | None = None) -> DeviceChallenge:
     if not _decide(db, challenge, status="approved", by=by, method=via, now=now):
         raise Conflict("this challenge is no longer pending")
     device = db.get(Device, challenge.device_id)
     assert device is not None
     if device.status != "active":
         raise Conflict("the device is no longer bound")
+    if device.trust != "trusted":
+        # A device becoming trusted is judged; a challenge a trusted device's payment
+        # opened (a risk step-up) binds nothing new, and its payment is judged on retry.
+        risk.judge_device_bind(db, engine=engine, wallet=wallet, device_id=device.id,
+                               fingerprint=challenge.fingerprint_digest, ip=device.last_ip,
+                               now=now, approved_by_device=via == "device_approval",
+                               step_up=step_up)
     _trust_device(db, device, via=via, by=by, now=now,
                   fingerprint=challenge.fingerprint_digest, reason=None,
                   data={"challenge_id": challenge.id})

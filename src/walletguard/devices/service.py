@@ -26,6 +26,8 @@ from walletguard.errors import Forbidden, InvalidInput, NotFound, RateLimited, U
 from walletguard.identity import service as identity
 from walletguard.identity import validation
 from walletguard.identity.models import User
+from walletguard.ledger import service as ledger
+from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
 from walletguard.restrictions import service as restrictions
@@ -136,10 +138,15 @@ def _open_session(
     db: Session, *, keys: Keyring, policy: Policy, user: User, device: DeviceInfo,
     context: LoginContext, now: datetime, risk: RiskEngine | None = None,
 ) -> StartedSession:
+    # The login's one lock, taken before any other row of the owner (the lock order in
+    # ``walletguard.db``): the risk state is read and written back below, and without it
+    # two parallel logins would each fold their event into the same old state and one
+    # would be lost; it also orders a login after a lift that ends unproven sessions.
+    wallet = ledger.lock_wallet(db, user.id) if _judges_risk(risk) else None
     restrictions.check(db, user_id=user.id, action=restrictions.Action.LOGIN, now=now)
     bound, is_new, trusted = _bind_device(db, keys=keys, user_id=user.id, info=device,
                                           context=context, now=now)
-    reasons = _judge_login_risk(db, keys=keys, engine=risk, user_id=user.id,
+    reasons = _judge_login_risk(db, keys=keys, engine=risk, wallet=wallet,
                                 device_id=bound.id, device=device, context=context, now=now)
     if reasons:
         # A risky login gets an untrusted session: the device-trust step-up decides.
@@ -169,15 +176,21 @@ def _open_session(
                           challenge=challenge, risk_reasons=tuple(reasons))
 
 
+def _judges_risk(engine: RiskEngine | None) -> bool:
+    return engine is not None and engine.policy.risk.enabled
+
+
 def _judge_login_risk(
-    db: Session, *, keys: Keyring, engine: RiskEngine | None, user_id: str, device_id: str,
-    device: DeviceInfo, context: LoginContext, now: datetime,
+    db: Session, *, keys: Keyring, engine: RiskEngine | None, wallet: LockedWallet | None,
+    device_id: str, device: DeviceInfo, context: LoginContext, now: datetime,
 ) -> list[dict[str, str]]:
-    """The risk engine on a login, after the password: deny and lock refuse (with
-    reasons); a step-up returns its reasons and the session opens untrusted. The device
-    is named by its wallet id, as the session's later payments name it."""
-    if engine is None or not engine.policy.risk.enabled:
+    """The risk engine on a login, after the password and under the wallet lock: deny
+    and lock refuse (with reasons); a step-up returns its reasons and the session opens
+    untrusted. The device is named by its wallet id, as the session's later payments
+    name it."""
+    if engine is None or wallet is None or not engine.policy.risk.enabled:
         return []
+    user_id = wallet.user_id
     event = Event(at=now, type="login", device_id=device_id,
                   fingerprint=fingerprint_digest(keys, device.fingerprint), ip=context.ip,
                   lat=context.lat, lon=context.lon)
@@ -186,6 +199,8 @@ def _judge_login_risk(
     if evaluation.decision.outcome == "step_up":
         risk_service.keep_all(evaluation)(db)
         return evaluation.reasons
+    # wallet=None: the lock was taken inside the login's savepoint, which a refusal
+    # rolls back (releasing it on PostgreSQL), so a risk lock locks the wallet again.
     risk_service.enforce(db, evaluation, wallet=None, user_id=user_id, now=now)
     return []
 

@@ -167,16 +167,18 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
     "POST /v1/challenges": (errors.Conflict, errors.Forbidden),
     "GET /v1/challenges/{challenge_id}": (errors.NotFound,),
     "POST /v1/challenges/{challenge_id}/approve": (
-        errors.NotFound, errors.Forbidden, errors.Conflict, *_PIN),
+        errors.NotFound, errors.Forbidden, errors.Conflict, *_PIN, errors.RiskDenied),
     "POST /v1/challenges/{challenge_id}/deny": (errors.NotFound, errors.Conflict),
     "POST /v1/challenges/{challenge_id}/otp": (
         errors.NotFound, errors.Conflict, errors.MethodNotAvailable, errors.RateLimited),
     "POST /v1/challenges/{challenge_id}/verify": (
-        errors.NotFound, errors.Conflict, errors.MethodNotAvailable, errors.InvalidCode, *_PIN),
+        errors.NotFound, errors.Conflict, errors.MethodNotAvailable, errors.InvalidCode, *_PIN,
+        errors.StepUpRequired, errors.RiskDenied),
     "POST /v1/admin/devices/{device_id}/trust": (errors.NotFound, errors.Conflict),
     "PUT /v1/payment-pin": (*_RESTRICTED, *_PIN, errors.StepUpRequired, errors.RiskDenied),
     "POST /v1/biometric/registration-options": (),
-    "POST /v1/biometric/registrations": (*_RESTRICTED, *_PIN, errors.InvalidBiometric),
+    "POST /v1/biometric/registrations": (*_RESTRICTED, *_PIN, errors.InvalidBiometric,
+                                         errors.StepUpRequired, errors.RiskDenied),
     "POST /v1/biometric/payment-options": (errors.Forbidden,),
     "POST /v1/payments": (*_MONEY_AUTH, errors.RiskDenied, errors.NewPayeeBlocked),
     "POST /v1/transfers": (*_MONEY_AUTH, errors.RateLimited, errors.RiskDenied,
@@ -225,8 +227,8 @@ ROUTE_ERRORS: dict[str, tuple[type[errors.DomainError], ...]] = {
     "POST /v1/recovery-cases": (errors.RateLimited,),
     "POST /v1/recovery-cases/{case_id}/verifications": (
         errors.NotFound, errors.VerificationFailed, errors.MethodNotAvailable,
-        errors.RateLimited),
-    "POST /v1/recovery-cases/{case_id}/complete": (errors.NotFound, *_PIN),
+        errors.RateLimited, errors.RiskDenied),
+    "POST /v1/recovery-cases/{case_id}/complete": (errors.NotFound, *_PIN, errors.RiskDenied),
     "POST /v1/recovery-cases/{case_id}/cancel": (errors.NotFound,),
     "POST /v1/recovery-cases/{case_id}/approvals/void": (errors.NotFound,),
     "GET /v1/recovery-approvals/{token}": (errors.NotFound,),

@@ -417,7 +417,8 @@ def _judge_risk(
                   lost_report_standing=any(r.source == "lost_phone" for r in active))
     met = context.challenge_id is not None and risk.met_step_up(
         db, user_id=wallet.user_id, session_id=owner.session_id,
-        challenge_id=context.challenge_id, policy=path.policy, now=now)
+        challenge_id=context.challenge_id, kind=kind, amount=amount, payee=payee,
+        policy=path.policy, now=now)
     evaluation = risk.evaluate(db, engine=engine, user_id=wallet.user_id, event=event,
                                now=now, exclude_device=owner.device_id, step_up_met=met)
 
@@ -427,8 +428,12 @@ def _judge_risk(
                            "you, then retry it with context.challenge_id")
         refusal.extra["methods"] = ["device_approval", "sms_code_and_pin"]
         refusal.extra["challenge_id"] = challenge_id
-        return refusal.keeping(lambda db: _open_risk_challenge(db, path, owner, challenge_id,
-                                                               now))
+        return refusal.keeping(
+            lambda db: _open_risk_challenge(db, path, owner, challenge_id, now),
+            # The step-up covers this operation only: this kind, amount and payee, once.
+            lambda db: risk.bind_step_up(db, user_id=wallet.user_id,
+                                         challenge_id=challenge_id, kind=kind, amount=amount,
+                                         payee=payee, now=now))
 
     risk.enforce(db, evaluation, wallet=wallet, user_id=wallet.user_id, now=now,
                  step_up=step_up)

@@ -26,7 +26,8 @@ Short = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 def _ports(platform: Platform) -> recovery.Ports:
     return recovery.Ports(bank=platform.bank, identity_verifier=platform.identity_verifier,
                           carrier=platform.carrier, voice=platform.voice_verifier,
-                          rp=platform.money.rp, link_base=link_base(platform))
+                          rp=platform.money.rp, link_base=link_base(platform),
+                          risk=platform.risk)
 
 
 def link_base(platform: Platform) -> str:

@@ -78,6 +78,8 @@ from walletguard.recovery.models import (
 )
 from walletguard.restrictions import service as restrictions
 from walletguard.restrictions.models import Restriction
+from walletguard.risk import service as risk_service
+from walletguard.risk.service import RiskEngine
 
 Purpose = Literal["reset_pin", "unfreeze", "unlock", "new_device"]
 PURPOSES: tuple[Purpose, ...] = ("reset_pin", "unfreeze", "unlock", "new_device")
@@ -101,6 +103,7 @@ class Ports:
     voice: VoiceVerifier
     rp: RelyingParty  # the device-biometric channel's WebAuthn relying party
     link_base: str  # where approval links point (the app's origin)
+    risk: RiskEngine | None = None  # each verification and completion is a risk event
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,9 @@ def verify(
                        now=now)
     left = _count_attempt(db, rules, case, channel)
     with judged(db):
+        case.risk = risk_service.judge_recovery_step(db, engine=ports.risk, wallet=wallet,
+                                             case_risk=case.risk, device_id=case.device_id,
+                                             now=now)
         strength = _judge(db, keys=keys, policy=policy, ports=ports, case=case,
                           wallet=wallet, channel=channel, fields=fields, now=now, left=left)
         db.add(RecoveryEvidence(user_id=case.user_id, id=new_id("rev"), case_id=case.id,
@@ -639,6 +645,8 @@ def complete(
     status = _status(case, now)
     if status not in (_OPEN, _DELAYED):
         raise Conflict(f"this recovery case is {status}", case_status=status)
+    case.risk = risk_service.judge_recovery_step(db, engine=ports.risk, wallet=wallet,
+                                         case_risk=case.risk, device_id=case.device_id, now=now)
     total, strong = assurance(db, case, rules)
     if total < required(case, rules) or not strong:
         raise Conflict("this recovery case has not reached the required assurance",

@@ -63,3 +63,37 @@ class RiskPolicyChange(Base):
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(80), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class RiskStepUp(Base):
+    """The step-up a risky payment or transfer asked for, bound to that operation: its
+    kind, amount and payee. A challenge met for it lets exactly one operation like it
+    through (``used_at`` is set by one conditional UPDATE), never a second one, and never
+    another amount or payee. No foreign key: the owner's ids sit beside ``user_id``."""
+
+    __tablename__ = "risk_step_ups"
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(Integer)
+    payee: Mapped[str | None] = mapped_column(String(80), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class RiskBrakeCount(Base):
+    """One worker's live decisions in one time slice: how many, how many the score
+    denied or locked. Each worker writes only its own rows (from a background thread,
+    never on a request's path) and reads the others', so the brake judges the combined
+    deny rate of every worker. A lookup table keyed by ``slice:worker``."""
+
+    __tablename__ = "risk_brake_counts"
+    __table_args__ = (Index("ix_risk_brake_counts_slice", "slice_start"),)
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    slice_start: Mapped[int] = mapped_column(Integer)  # epoch seconds
+    worker: Mapped[str] = mapped_column(String(40))
+    events: Mapped[int] = mapped_column(Integer)
+    denied: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

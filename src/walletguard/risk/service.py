@@ -14,29 +14,34 @@ A refusal rolls the state update back with the rest of the judged work; what it 
 Shadow mode: a candidate policy (``risk_policy_changes`` in status ``shadow``) is judged
 on the same state as the live one, and its outcome is stored beside the live one. A
 candidate goes live only when a second staff member approves it (``approve_change``).
-The brake (``Brake``) counts the live policy's raw deny rate per worker.
+The brake (``Brake``) judges the live policy's raw deny rate of every worker together.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from walletguard.adapters.geo import GeoLocator, IpRanges, NoGeo
 from walletguard.audit import service as audit
 from walletguard.auth.principal import Principal, Role
 from walletguard.crypto import Keyring
-from walletguard.db import new_id
-from walletguard.devices.models import DeviceChallenge
+from walletguard.db import Database, judged, new_id
+from walletguard.devices.models import Device, DeviceChallenge
 from walletguard.errors import (
     Conflict,
     DomainError,
@@ -53,22 +58,57 @@ from walletguard.notifications import service as notifications
 from walletguard.policy import Policy, RiskPolicy
 from walletguard.restrictions import service as restrictions
 from walletguard.risk import signals
-from walletguard.risk.models import RiskDecision, RiskPolicyChange, RiskProfile
+from walletguard.risk.models import (
+    RiskBrakeCount,
+    RiskDecision,
+    RiskPolicyChange,
+    RiskProfile,
+    RiskStepUp,
+)
 from walletguard.risk.signals import Decision, Event, State
 
+logger = logging.getLogger(__name__)
 SYSTEM = Principal(role=Role.SYSTEM, id="risk-engine")
 RISK_LOCK_SOURCE = "risk"
 Keep = Callable[[Session], object]
 
 
 class Brake:
-    """The live policy's raw deny rate over a sliding window, in this worker. Above the
-    ceiling, deny and lock fall back to step-up (``signals.braked``) until the rate drops."""
+    """The live policy's raw deny rate over a sliding window, of every worker together.
+    Above the ceiling, deny and lock fall back to step-up (``signals.braked``) until the
+    rate drops.
+
+    This worker's own decisions are counted exactly, in memory, as they are made. Once
+    ``share``d (``walletguard serve`` does), a background thread writes this worker's
+    counts per time slice to ``risk_brake_counts`` (its own rows only, absolute values,
+    so a lost write is repaired by the next) and reads the other workers' every
+    ``brake_sync_seconds``: the request path adds no statement and no scan, and the
+    other workers' share is at most that stale. Without a database (tests, replay) the
+    brake is this process's alone."""
 
     def __init__(self) -> None:
         self._seen: deque[tuple[float, bool]] = deque()
         self._guard = threading.Lock()
         self.tripped_at: float | None = None
+        self._database: Database | None = None
+        self._worker = ""
+        self._pid = 0
+        self._rules: RiskPolicy | None = None
+        self._latest = 0.0
+        self._slices: dict[int, list[int]] = {}  # this worker's [events, denied] per slice
+        self._dirty: set[int] = set()
+        self._others = (0, 0)  # the other workers' (events, denied) in the window
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def share(self, database: Database) -> None:
+        """Count with every other worker on ``database``."""
+        self._database = database
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
 
     def observe(self, at: float, denied: bool, rules: RiskPolicy) -> tuple[bool, bool]:
         """Record one decision; (braking now, tripped by this decision)."""
@@ -77,12 +117,74 @@ class Brake:
             since = at - rules.brake_window_minutes * 60
             while self._seen and self._seen[0][0] <= since:
                 self._seen.popleft()
-            n = len(self._seen)
-            rate = sum(1 for _t, d in self._seen if d) / n
+            others_n, others_denied = self._others if self._database is not None else (0, 0)
+            n = len(self._seen) + others_n
+            rate = (sum(1 for _t, d in self._seen if d) + others_denied) / n
             braking = n >= rules.brake_min_events and rate > rules.brake_deny_ceiling
             just = braking and self.tripped_at is None
             self.tripped_at = (self.tripped_at or at) if braking else None
+            if self._database is not None:
+                self._count(at, denied, rules)
             return braking, just
+
+    def _count(self, at: float, denied: bool, rules: RiskPolicy) -> None:
+        if self._pid != os.getpid():
+            # A new process (a forked worker): its counts and its thread are its own.
+            self._pid, self._worker = os.getpid(), f"{os.getpid()}-{secrets.token_hex(4)}"
+            self._slices, self._dirty, self._thread = {}, set(), None
+        self._rules, self._latest = rules, max(self._latest, at)
+        start = int(at // rules.brake_slice_seconds * rules.brake_slice_seconds)
+        counts = self._slices.setdefault(start, [0, 0])
+        counts[0] += 1
+        counts[1] += int(denied)
+        self._dirty.add(start)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="risk-brake", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rules = self._rules
+            self._wake.wait(rules.brake_sync_seconds if rules else 1.0)
+            self._wake.clear()
+            try:
+                self.sync()
+            except Exception:  # the brake must outlive a database outage
+                logger.warning("risk brake: sharing counts failed; retrying", exc_info=True)
+
+    def sync(self) -> None:
+        """Write this worker's changed slices, drop its old ones, read the others'."""
+        database, rules = self._database, self._rules
+        if database is None or rules is None:
+            return
+        with self._guard:
+            horizon = self._latest - rules.brake_window_minutes * 60
+            for start in [s for s in self._slices if s + rules.brake_slice_seconds <= horizon]:
+                del self._slices[start]
+            changed = {s: list(self._slices[s]) for s in self._dirty if s in self._slices}
+            self._dirty.clear()
+            worker, latest = self._worker, self._latest
+        now = datetime.fromtimestamp(latest, UTC)
+        with database.transaction() as db:
+            insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+            for start, (events, denied) in sorted(changed.items()):
+                stmt = insert(RiskBrakeCount).values(
+                    key=f"{start}:{worker}", slice_start=start, worker=worker, events=events,
+                    denied=denied, updated_at=now)
+                db.execute(stmt.on_conflict_do_update(
+                    index_elements=[RiskBrakeCount.key],
+                    set_={"events": stmt.excluded.events, "denied": stmt.excluded.denied,
+                          "updated_at": stmt.excluded.updated_at}))
+            # Slices wholly before the window are nobody's business any more.
+            db.execute(delete(RiskBrakeCount).where(
+                RiskBrakeCount.slice_start < horizon - rules.brake_slice_seconds))
+            events, denied = db.execute(
+                select(func.coalesce(func.sum(RiskBrakeCount.events), 0),
+                       func.coalesce(func.sum(RiskBrakeCount.denied), 0))
+                .where(RiskBrakeCount.slice_start > horizon - rules.brake_slice_seconds,
+                       RiskBrakeCount.worker != worker)).one()
+        with self._guard:
+            self._others = (int(events), int(denied))
 
 
 @dataclass
@@ -267,16 +369,117 @@ def enforce(
                      ).keeping(*keeps)
 
 
+def bind_step_up(db: Session, *, user_id: str, challenge_id: str, kind: str, amount: int,
+                 payee: str | None, now: datetime) -> None:
+    """Remember what the step-up opened as ``challenge_id`` was asked for: this kind of
+    operation, this amount, this payee (a keep of the refusal that asks for it)."""
+    db.add(RiskStepUp(user_id=user_id, challenge_id=challenge_id, kind=kind, amount=amount,
+                      payee=payee, created_at=now))
+
+
 def met_step_up(db: Session, *, user_id: str, session_id: str | None, challenge_id: str | None,
-                policy: Policy, now: datetime) -> bool:
-    """A payment retried with the challenge its step-up opened, approved for this session
-    within the challenge's lifetime, meets the step-up (not a deny or a lock)."""
+                kind: str, amount: int, payee: str | None, policy: Policy,
+                now: datetime) -> bool:
+    """Whether the operation retried with ``challenge_id`` meets the step-up it asked for.
+
+    A met step-up covers one operation: the one that asked for it (same kind, amount and
+    payee), once, by the session it was asked of, within the challenge's lifetime after
+    the approval. It is spent by one conditional UPDATE, so two retries racing cannot both
+    pass, and a second risky payment asks again. Spending happens inside the caller's
+    judged part: an operation refused afterwards (funds, limit) gives it back. Never a
+    deny or a lock: those are not step-ups."""
     if challenge_id is None or session_id is None:
         return False
     found = db.get(DeviceChallenge, (user_id, challenge_id))
     window = timedelta(minutes=policy.device_trust.challenge_minutes)
-    return (found is not None and found.status == "approved" and found.session_id == session_id
-            and found.decided_at is not None and now - found.decided_at <= window)
+    if not (found is not None and found.status == "approved"
+            and found.session_id == session_id and found.decided_at is not None
+            and now - found.decided_at <= window):
+        return False
+    spent = db.execute(
+        update(RiskStepUp)
+        .where(RiskStepUp.user_id == user_id, RiskStepUp.challenge_id == challenge_id,
+               RiskStepUp.kind == kind, RiskStepUp.amount == amount,
+               RiskStepUp.payee.is_(None) if payee is None else RiskStepUp.payee == payee,
+               RiskStepUp.used_at.is_(None))
+        .values(used_at=now)
+        .returning(RiskStepUp.challenge_id)
+    ).scalar_one_or_none()
+    return spent is not None
+
+
+def judge_device_bind(
+    db: Session, *, engine: RiskEngine | None, wallet: LockedWallet, device_id: str,
+    fingerprint: str | None, ip: str | None, now: datetime, approved_by_device: bool = False,
+    step_up: Callable[[], DomainError] | None = None,
+) -> None:
+    """A device becoming the owner's (trusted, or bound for biometrics) is a
+    ``device_bind`` event, judged in the binding's transaction under the wallet lock the
+    caller holds, before any other row of the owner is locked (the lock order).
+
+    What the decision means here: ``allow`` binds; ``deny`` refuses the binding
+    (``risk_denied``); ``lock`` places a risk lock and refuses. ``step_up``: a binding
+    approved on another trusted device with the PIN *is* the strongest step-up the engine
+    could ask for, so it is met (``approved_by_device``, recorded as ``step_up_met``);
+    any other binding is refused with the refusal ``step_up`` builds (the methods that
+    can still meet it), or ``step_up_required`` without one."""
+    if engine is None or not engine.policy.risk.enabled:
+        return
+    active = restrictions.active(db, user_id=wallet.user_id, now=now)
+    event = Event(at=now, type="device_bind", device_id=device_id, fingerprint=fingerprint,
+                  ip=ip, lost_report_standing=any(r.source == "lost_phone" for r in active))
+    evaluation = evaluate(db, engine=engine, user_id=wallet.user_id, event=event, now=now,
+                          exclude_device=device_id, step_up_met=approved_by_device)
+    enforce(db, evaluation, wallet=wallet, user_id=wallet.user_id, now=now, step_up=step_up)
+
+
+RECOVERY_REASON = "risk_engine"
+
+
+def judge_recovery_step(
+    db: Session, *, engine: RiskEngine | None, wallet: LockedWallet, case_risk: list[str],
+    device_id: str | None, now: datetime,
+) -> list[str]:
+    """A recovery verification or completion is a ``recovery_step`` event, judged under
+    the wallet lock the recovery use case holds; returns the case's risk reasons after it.
+
+    What the decision means for a recovery (DOMAIN.md: a recovery after a SIM change or
+    from a new device needs more evidence, not less):
+
+    - ``allow``: nothing changes;
+    - ``step_up``: the case needs more evidence — ``risk_engine`` joins the case's risk
+      reasons, so the recovery policy's surcharge applies (once, like its own reasons)
+      and the answer shows the higher required assurance; the step itself goes on;
+    - ``deny``: the step is refused (``risk_denied``, with the reasons); a verification
+      stays counted, as every refused one does;
+    - ``lock``: a risk lock through the restrictions rules, then refused.
+
+    ``device_id`` is the app's id of the device the case recovers to (``None``: the case
+    names none). A standing freeze or lost-phone report is not weighed here: lifting it
+    is what a recovery is for, and the recovery rules already ask more for it; the
+    report's own signal (``after_lost_report``) still weighs against the lost phone."""
+    if engine is None or not engine.policy.risk.enabled:
+        return case_risk
+    device = None if device_id is None else db.execute(select(Device).where(
+        Device.user_id == wallet.user_id, Device.client_device_id == device_id)
+    ).scalar_one_or_none()
+    event = Event(at=now, type="recovery_step", device_id=device.id if device else None,
+                  fingerprint=device.fingerprint_digest if device else None,
+                  ip=device.last_ip if device else None)
+    with judged(db):
+        evaluation = evaluate(db, engine=engine, user_id=wallet.user_id, event=event,
+                              now=now, exclude_device=device.id if device else None)
+        if evaluation.decision.outcome != "step_up":
+            enforce(db, evaluation, wallet=wallet, user_id=wallet.user_id, now=now)
+            return case_risk
+        keep_all(evaluation)(db)
+    return case_risk if RECOVERY_REASON in case_risk else [*case_risk, RECOVERY_REASON]
+
+
+def state_of(db: Session, *, user_id: str) -> State:
+    """The owner's risk state as stored (an empty one before the first event)."""
+    profile = db.get(RiskProfile, user_id)
+    return State.from_json(profile.state if profile is not None else None)
 
 
 def sms_void_reason(db: Session, *, policy: Policy, user_id: str,

@@ -264,7 +264,7 @@ def step_up_verify(p: PageDep, form: Form) -> Response:
         db, keys=platform.keys, policy=platform.policy, sms=platform.sms,
         carrier=platform.carrier, owner=owner, challenge_id=str(owner.challenge_id),
         code=form.get("code", "")[:12], pin=form.get("pin", "")[:12],
-        now=platform.clock.now()), "/security/home", _step_up_failed(p))
+        now=platform.clock.now(), engine=platform.risk), "/security/home", _step_up_failed(p))
 
 
 # ---- home: state, restrictions, freeze, incidents ------------------------------------------

@@ -41,7 +41,8 @@ MAX_FIELDS, MAX_FIELD_CHARS = 8, 100
 def ports(platform: Platform) -> recovery.Ports:
     return recovery.Ports(bank=platform.bank, identity_verifier=platform.identity_verifier,
                           carrier=platform.carrier, voice=platform.voice_verifier,
-                          rp=platform.money.rp, link_base=platform.money.rp.origins[0])
+                          rp=platform.money.rp, link_base=platform.money.rp.origins[0],
+                          risk=platform.risk)
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ def sync_detailed(
      Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_biometric`, `invalid_pin`,
-    `pin_locked`, `pin_not_set`, `step_up_required`
+    `pin_locked`, `pin_not_set`, `risk_denied`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -131,7 +131,7 @@ def sync(
      Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_biometric`, `invalid_pin`,
-    `pin_locked`, `pin_not_set`, `step_up_required`
+    `pin_locked`, `pin_not_set`, `risk_denied`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -164,7 +164,7 @@ async def asyncio_detailed(
      Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_biometric`, `invalid_pin`,
-    `pin_locked`, `pin_not_set`, `step_up_required`
+    `pin_locked`, `pin_not_set`, `risk_denied`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`
@@ -200,7 +200,7 @@ async def asyncio(
      Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
     - 403: `account_frozen`, `account_locked`, `forbidden`, `invalid_biometric`, `invalid_pin`,
-    `pin_locked`, `pin_not_set`, `step_up_required`
+    `pin_locked`, `pin_not_set`, `risk_denied`, `step_up_required`
     - 409: `conflict`
     - 413: `payload_too_large`
     - 422: `invalid_input`

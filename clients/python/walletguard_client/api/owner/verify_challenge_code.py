@@ -104,7 +104,8 @@ def sync_detailed(
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
-    - 403: `forbidden`, `invalid_code`, `invalid_pin`, `pin_locked`, `pin_not_set`
+    - 403: `forbidden`, `invalid_code`, `invalid_pin`, `pin_locked`, `pin_not_set`, `risk_denied`,
+    `step_up_required`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -147,7 +148,8 @@ def sync(
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
-    - 403: `forbidden`, `invalid_code`, `invalid_pin`, `pin_locked`, `pin_not_set`
+    - 403: `forbidden`, `invalid_code`, `invalid_pin`, `pin_locked`, `pin_not_set`, `risk_denied`,
+    `step_up_required`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -185,7 +187,8 @@ async def asyncio_detailed(
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
-    - 403: `forbidden`, `invalid_code`, `invalid_pin`, `pin_locked`, `pin_not_set`
+    - 403: `forbidden`, `invalid_code`, `invalid_pin`, `pin_locked`, `pin_not_set`, `risk_denied`,
+    `step_up_required`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -226,7 +229,8 @@ async def asyncio(
 
     Refusals (a ``Problem``; ``code`` is one of):
     - 401: `unauthenticated`
-    - 403: `forbidden`, `invalid_code`, `invalid_pin`, `pin_locked`, `pin_not_set`
+    - 403: `forbidden`, `invalid_code`, `invalid_pin`, `pin_locked`, `pin_not_set`, `risk_denied`,
+    `step_up_required`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`

@@ -107,7 +107,7 @@ def sync_detailed(
     without ``otp``) sends or fetches what the owner answers next (``next_step``).
 
     Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `verification_failed`
+    - 403: `risk_denied`, `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -152,7 +152,7 @@ def sync(
     without ``otp``) sends or fetches what the owner answers next (``next_step``).
 
     Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `verification_failed`
+    - 403: `risk_denied`, `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -192,7 +192,7 @@ async def asyncio_detailed(
     without ``otp``) sends or fetches what the owner answers next (``next_step``).
 
     Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `verification_failed`
+    - 403: `risk_denied`, `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -235,7 +235,7 @@ async def asyncio(
     without ``otp``) sends or fetches what the owner answers next (``next_step``).
 
     Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `verification_failed`
+    - 403: `risk_denied`, `verification_failed`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`

@@ -101,7 +101,7 @@ def sync_detailed(
     call starts the security delay (status ``delayed``) and a call after it completes.
 
     Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `invalid_pin`, `pin_locked`, `pin_not_set`
+    - 403: `invalid_pin`, `pin_locked`, `pin_not_set`, `risk_denied`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -144,7 +144,7 @@ def sync(
     call starts the security delay (status ``delayed``) and a call after it completes.
 
     Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `invalid_pin`, `pin_locked`, `pin_not_set`
+    - 403: `invalid_pin`, `pin_locked`, `pin_not_set`, `risk_denied`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -182,7 +182,7 @@ async def asyncio_detailed(
     call starts the security delay (status ``delayed``) and a call after it completes.
 
     Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `invalid_pin`, `pin_locked`, `pin_not_set`
+    - 403: `invalid_pin`, `pin_locked`, `pin_not_set`, `risk_denied`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
@@ -223,7 +223,7 @@ async def asyncio(
     call starts the security delay (status ``delayed``) and a call after it completes.
 
     Refusals (a ``Problem``; ``code`` is one of):
-    - 403: `invalid_pin`, `pin_locked`, `pin_not_set`
+    - 403: `invalid_pin`, `pin_locked`, `pin_not_set`, `risk_denied`
     - 404: `not_found`
     - 409: `conflict`
     - 413: `payload_too_large`
