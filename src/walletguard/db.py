@@ -186,24 +186,39 @@ def judged(session: Session) -> Iterator[None]:
 class Database:
     """One per process: the engine and the session factory."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, priority_pool_size: int = 2) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        # The priority lane's own connections (freezes, lost-phone reports, lock
+        # placements: ``http.admission``), so a pool busy with payments never makes a
+        # freeze wait for a connection. SQLite opens a connection per transaction (no
+        # pool to wait on) and an in-memory database exists only on its one connection,
+        # so there the lanes share the engine.
+        self.priority_engine = (self.engine if self.is_sqlite else
+                                make_engine(url, pool_size=priority_pool_size))
+        self.priority_sessions = sessionmaker(self.priority_engine, expire_on_commit=False,
+                                              autoflush=True)
+
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """Each distinct engine (the priority lane's is the same one on SQLite)."""
+        return tuple(dict.fromkeys((self.engine, self.priority_engine)))
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, priority: bool = False) -> Iterator[Session]:
         """The edge's unit of work: commit on success, roll back on error — except a
         refusal that was ``judged``: its judged work is already undone, and what remains
         (what the use case wrote before judging, what the refusal keeps) is committed.
+        ``priority`` takes the connection from the priority lane's pool.
 
         Once the commit has succeeded the answer is the success: a failure while closing
         (the connection died just after COMMIT) is not the caller's concern."""
-        session = self.sessions()
+        session = self.priority_sessions() if priority else self.sessions()
         try:
             try:
                 yield session
@@ -251,6 +266,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.priority_engine.dispose()
 
 
 def _quietly(release: Callable[[], object]) -> None:
