@@ -50,7 +50,7 @@ class Settings(BaseSettings):
         4, ge=1, le=32, description="payments and transfers worked on at once per worker "
         "(admission control); more wait in arrival order")
     money_wait_seconds: float = Field(
-        0.5, ge=0, description="how long a payment or transfer waits for a money-path slot "
+        1.0, ge=0, description="how long a payment or transfer waits for a money-path slot "
         "before it is told 503 unavailable with Retry-After (nothing done)")
     max_body_bytes: int = Field(64 * 1024, description="larger request bodies get 413")
     log_level: str = "INFO"
