@@ -148,6 +148,12 @@ def test_a_freeze_does_not_wait_behind_queued_payments(
     races.assert_both_workers(a.instance for a in flood.payments)
     assert {a.status for a in flood.payments} == {201}, "a long wait sheds nothing"
     assert [status for status, _ in flood.freezes] == [201] * FREEZES
+    _assert_books_match(platform, flood)
+    if platform.db.is_sqlite:
+        # SQLite has one writer and no fair queue for it (its busy handler sleeps and
+        # retries): a freeze waits for the write lock like every write, so only what
+        # holds on both databases is asserted here.
+        return
     # Twelve payers per worker and one payment worked on at a time: a payment waits for
     # about eleven others. A freeze that queued with them would take at least as long as
     # they do (it is more work than a payment); passing the queue it takes about one
@@ -155,9 +161,7 @@ def test_a_freeze_does_not_wait_behind_queued_payments(
     # machine's speed varies.
     payment = statistics.median(a.seconds for a in flood.payments)
     freeze = statistics.median(seconds for _, seconds in flood.freezes)
-    print(f"freeze {freeze * 1000:.0f} ms, payment {payment * 1000:.0f} ms")
     assert freeze < payment * 0.6, f"freeze {freeze * 1000:.0f} ms, payment {payment * 1000:.0f} ms"
-    _assert_books_match(platform, flood)
 
 
 def test_payments_beyond_the_bound_are_shed_with_retry_after_and_freezes_never_are(

@@ -57,13 +57,11 @@ class Slots:
         self.in_use = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
 
-    @property
-    def waiting(self) -> int:
-        return sum(1 for waiter in self._waiters if not waiter.done())
-
     async def acquire(self, timeout: float) -> bool:
         """Take a slot, waiting at most ``timeout`` seconds; False when none came."""
-        if self.in_use < self.limit and not self.waiting:
+        while self._waiters and self._waiters[0].done():  # gave up waiting: gone
+            self._waiters.popleft()
+        if self.in_use < self.limit and not self._waiters:
             self.in_use += 1
             return True
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
