@@ -482,6 +482,11 @@ def main() -> int:
     parser.add_argument("--phase", type=float, help="seconds per phase (15; quick 5)")
     parser.add_argument("--history", type=int,
                         help="stored transfers for the comparison (1,000,000; quick 100,000)")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the server (repeatable), e.g. "
+                        "WALLETGUARD_MONEY_IN_FLIGHT=32 to compare without admission control")
+    parser.add_argument("--skip-inprocess", action="store_true",
+                        help="do not run inprocess.py (SQLite and PostgreSQL in process)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     args = parser.parse_args()
@@ -497,21 +502,26 @@ def main() -> int:
         "command": "python bench/run.py" + (" --quick" if quick else ""),
         "load_before": " ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
+    server_env = dict(SERVER_ENV, **dict(item.split("=", 1) for item in args.server_env))
+    if args.server_env:
+        report["command"] += "".join(f" --server-env {item}" for item in args.server_env)
     target.recreate()
-    with running_server(args.postgres, args.workers, SERVER_ENV) as server:
+    with running_server(args.postgres, args.workers, server_env) as server:
         report |= run_async(http_phases(server, args, target))
     print("pgbench", file=sys.stderr)
     try:
         report["pgbench"] = run_pgbench(target, int(args.phase))
     except BenchError as error:
         report["pgbench"] = {"error": str(error)}
-    print("in process: SQLite, PostgreSQL", file=sys.stderr)
-    count = 1000 if quick else 3000
-    report["sqlite"] = in_process(None, count)
-    inproc = target.named("wg_bench_inprocess")
-    inproc.recreate()
-    report["postgres"] = in_process(
-        f"postgresql+psycopg://{inproc.user}@{inproc.host}:{inproc.port}/{inproc.dbname}", count)
+    if not args.skip_inprocess:
+        print("in process: SQLite, PostgreSQL", file=sys.stderr)
+        count = 1000 if quick else 3000
+        report["sqlite"] = in_process(None, count)
+        inproc = target.named("wg_bench_inprocess")
+        inproc.recreate()
+        report["postgres"] = in_process(
+            f"postgresql+psycopg://{inproc.user}@{inproc.host}:{inproc.port}/{inproc.dbname}",
+            count)
     report["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     text = markdown(report, args)
     print(text)
