@@ -190,9 +190,9 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         # The priority lane's own connections (freezes, lost-phone reports, lock
         # placements: ``http.admission``), so a pool busy with payments never makes a
-        # freeze wait for a connection. SQLite opens a connection per transaction (no
-        # pool to wait on) and an in-memory database exists only on its one connection,
-        # so there the lanes share the engine.
+        # freeze wait for a connection. On SQLite the lanes share the engine: every
+        # write waits for the database's one writer whatever its connection, and an
+        # in-memory database exists only on its one connection.
         self.priority_engine = (self.engine if self.is_sqlite else
                                 make_engine(url, pool_size=priority_pool_size))
         self.priority_sessions = sessionmaker(self.priority_engine, expire_on_commit=False,
