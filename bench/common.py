@@ -443,13 +443,14 @@ async def call(
     idempotent: bool = False,
     attempts: int = 8,
 ) -> Any:
-    """A setup request that must succeed (2xx). 429 is retried (bounded, honouring
-    Retry-After up to 10 s) with the same Idempotency-Key; anything else raises."""
+    """A setup request that must succeed (2xx). 429, and 503 ``unavailable`` (busy: "retry
+    shortly", e.g. no password-hashing slot), are retried (bounded, honouring Retry-After up
+    to 10 s) with the same Idempotency-Key; anything else raises."""
     headers = bearer(token, uuid.uuid4().hex if idempotent else None) if token else {}
     try:
         reply = await conn.request(method, path, body, headers)
         for attempt in range(attempts - 1):
-            if reply.status != 429:
+            if reply.status != 429 and (reply.status, reply.code) != (503, "unavailable"):
                 break
             delay = float(reply.headers.get("retry-after", 2**attempt * 0.25))
             await asyncio.sleep(min(delay, 10))
