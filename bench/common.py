@@ -34,10 +34,13 @@ from authenticator import SoftAuthenticator
 PIN = "730264"
 PASSWORD = "Plum-Blossom-88"
 # The benchmark server's settings: the software authenticator's relying party, and a policy
-# that lets a device seeded a minute ago pay by biometric (the default asks for 30 days).
+# that lets a device seeded a minute ago pay by biometric (the default asks for 30 days),
+# and whose velocity rule tolerates an owner paying every second (the default fires after
+# 4 payments in its window and asks for a step-up; every rule is still evaluated).
 WEBAUTHN_RP_ID, WEBAUTHN_ORIGIN = "localhost", "http://localhost:8000"
 BENCH_POLICY = ("[biometric]\nmin_device_age_days = 0\n"
-                "[login]\nregistrations_per_ip_per_hour = 1000000\n")
+                "[login]\nregistrations_per_ip_per_hour = 1000000\n"
+                "[risk]\nvelocity_max_count = 1000000\nvelocity_max_sum = 1000000000000\n")
 DEFAULT_DB_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wg_bench"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 NAMES = ("陈静", "王芳", "李伟", "张敏", "刘洋", "杨磊", "赵丽", "黄强")
@@ -177,10 +180,13 @@ def wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float
 
 
 @contextmanager
-def running_server(db_url: str, workers: int) -> Iterator[Server]:
-    """Migrate the database, start ``walletguard serve`` (with BENCH_POLICY) on a free
-    loopback port, wait for /healthz; on exit stop the whole process group. The data
-    directory (with server.log) is kept when the body raised, removed otherwise."""
+def running_server(
+    db_url: str, workers: int, extra_env: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """Migrate the database, start ``walletguard serve`` (with BENCH_POLICY, and
+    ``extra_env`` added to its environment) on a free loopback port, wait for /healthz;
+    on exit stop the whole process group. The data directory (with server.log) is kept
+    when the body raised, removed otherwise."""
     data_dir = tempfile.mkdtemp(prefix="wg-bench-")
     policy_file = os.path.join(data_dir, "policy.toml")
     with open(policy_file, "w", encoding="utf-8") as policy:
@@ -192,6 +198,7 @@ def running_server(db_url: str, workers: int) -> Iterator[Server]:
         WALLETGUARD_POLICY_FILE=policy_file,
         WALLETGUARD_WEBAUTHN_RP_ID=WEBAUTHN_RP_ID,
         WALLETGUARD_WEBAUTHN_ORIGINS=json.dumps([WEBAUTHN_ORIGIN]),
+        **(extra_env or {}),
     )
     try:
         run_cli(env, "migrate")
@@ -436,13 +443,14 @@ async def call(
     idempotent: bool = False,
     attempts: int = 8,
 ) -> Any:
-    """A setup request that must succeed (2xx). 429 is retried (bounded, honouring
-    Retry-After up to 10 s) with the same Idempotency-Key; anything else raises."""
+    """A setup request that must succeed (2xx). 429, and 503 ``unavailable`` (busy: "retry
+    shortly", e.g. no password-hashing slot), are retried (bounded, honouring Retry-After up
+    to 10 s) with the same Idempotency-Key; anything else raises."""
     headers = bearer(token, uuid.uuid4().hex if idempotent else None) if token else {}
     try:
         reply = await conn.request(method, path, body, headers)
         for attempt in range(attempts - 1):
-            if reply.status != 429:
+            if reply.status != 429 and (reply.status, reply.code) != (503, "unavailable"):
                 break
             delay = float(reply.headers.get("retry-after", 2**attempt * 0.25))
             await asyncio.sleep(min(delay, 10))

@@ -99,6 +99,10 @@ def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
         "WALLETGUARD_MODE": "test",
         "WALLETGUARD_PASSWORD_HASH_MEMORY_KIB": "1024",
         "WALLETGUARD_DB_POOL_SIZE": "4",
+        # The race tests line up dozens of payments on one wallet: they queue on its row
+        # lock, and a loaded test machine drains them slower than admission control's
+        # production wait. They prove the lock; tests/http/test_admission.py sets its own.
+        "WALLETGUARD_MONEY_WAIT_SECONDS": "60",
         **{f"WALLETGUARD_{k.upper()}": v for k, v in TEST_SECRETS.items()},
     })
     return env

@@ -21,6 +21,7 @@ from walletguard.crypto import derive
 from walletguard.devices.api import router as devices_router
 from walletguard.disputes.api import router as disputes_router
 from walletguard.http import problems
+from walletguard.http.admission import Admission
 from walletguard.http.middleware import (
     BodyLimit,
     CleanTarget,
@@ -116,9 +117,12 @@ def create_app(
     app.add_middleware(UniqueKeys)  # innermost: reads bodies BodyLimit has capped
     app.add_middleware(CleanTarget)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Inside Observe (a shed payment is logged and counted), before any body is read.
+    app.add_middleware(Admission, money_in_flight=settings.money_in_flight,
+                       money_wait_seconds=settings.money_wait_seconds)
     app.add_middleware(Observe, pseudonym=pseudonym)  # sees every answer
     app.add_middleware(InstanceHeader)  # outermost: even a 413 says who answered
-    app.state.tracing = tracing.configure(app, platform.db.engine, pseudonym=pseudonym,
+    app.state.tracing = tracing.configure(app, platform.db.engines, pseudonym=pseudonym,
                                           exporter=span_exporter)
     return app
 

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     pin_pepper: SecretStr | None = Field(None, description="base64 32-byte HMAC key for PINs")
     token_key: SecretStr | None = Field(None, description="base64 32-byte HMAC key for tokens")
     db_pool_size: int = Field(10, description="connections per worker process")
+    priority_pool_size: int = Field(
+        2, ge=1, description="database connections per worker kept for the priority lane: "
+        "freezes, lost-phone reports and lock placements never wait for one behind payments")
+    money_in_flight: int = Field(
+        8, ge=1, le=32, description="payments and transfers worked on at once per worker "
+        "(admission control); more wait in arrival order")
+    money_wait_seconds: float = Field(
+        1.0, ge=0, description="how long a payment or transfer waits for a money-path slot "
+        "before it is told 503 unavailable with Retry-After (nothing done)")
     max_body_bytes: int = Field(64 * 1024, description="larger request bodies get 413")
     log_level: str = "INFO"
     webauthn_rp_id: str = Field("localhost", description="WebAuthn relying-party id (domain)")

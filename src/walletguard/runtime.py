@@ -54,7 +54,8 @@ class Platform:
                           ranges=IpRanges.from_dir(settings.risk_ip_lists_dir or RISK_SAMPLES))
         return cls(
             settings=settings, risk=risk,
-            db=Database(settings.resolved_database_url, pool_size=settings.db_pool_size),
+            db=Database(settings.resolved_database_url, pool_size=settings.db_pool_size,
+                        priority_pool_size=settings.priority_pool_size),
             keys=keys, policy=policy, clock=clock or SystemClock(),
             money=MoneyPath(keys=keys, policy=policy, rp=rp, risk=risk),
             sms=(SandboxSms(settings.data_dir / "sandbox-sms.jsonl")

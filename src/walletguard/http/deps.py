@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal, Role
 from walletguard.errors import ClientAddressUnknown, InvalidInput, Unauthenticated
+from walletguard.http import admission
 from walletguard.runtime import Platform
 
 
@@ -34,8 +35,10 @@ async def get_platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-def transaction(platform: PlatformDep) -> Iterator[Session]:
-    with platform.db.transaction() as session:
+def transaction(platform: PlatformDep, request: Request) -> Iterator[Session]:
+    # Freezes, lost-phone reports and lock placements take a connection from a pool
+    # payments cannot exhaust (``http.admission``).
+    with platform.db.transaction(priority=admission.is_priority(request)) as session:
         yield session
 
 

@@ -47,6 +47,9 @@ FREEZES = Counter("walletguard_freezes_total", "Freezes placed, by who or what p
 LOCKS = Counter("walletguard_locks_total",
                 "Locks placed by the system: source pin (wrong PINs) or a risk source "
                 "(declines: repeated declined payments)", ["source"])
+SHED = Counter("walletguard_money_path_shed_total",
+               "Payments and transfers answered 503 unavailable by admission control "
+               "(no money-path slot came free in time; nothing was done)")
 FREEZE_LATENCY = Histogram(
     "walletguard_freeze_seconds",
     "Latency of the requests that freeze a wallet, commit included", ["route", "result"],

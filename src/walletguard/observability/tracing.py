@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from walletguard.observability import logs
@@ -67,10 +67,10 @@ class Tracing:
 
 
 def configure(
-    app: Any, engine: Engine, *, pseudonym: Callable[[str | None], str],
+    app: Any, engines: Sequence[Engine], *, pseudonym: Callable[[str | None], str],
     exporter: SpanExporter | None = None, environ: Mapping[str, str] | None = None,
 ) -> Tracing | None:
-    """Trace ``app``'s requests and ``engine``'s statements when the environment asks
+    """Trace ``app``'s requests and the ``engines``' statements when the environment asks
     (or into ``exporter``, which tests pass); ``None`` when tracing is off."""
     environ = os.environ if environ is None else environ
     names = exporter_names(environ)
@@ -111,7 +111,8 @@ def configure(
         app, tracer_provider=provider, server_request_hook=scrub,
         excluded_urls=EXCLUDED_URLS, exclude_spans=["receive", "send"],
         http_capture_headers_sanitize_fields=[".*"])
-    _trace_sql(engine, provider)
+    for engine in engines:
+        _trace_sql(engine, provider)
     return Tracing(provider)
 
 
