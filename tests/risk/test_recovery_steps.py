@@ -45,10 +45,12 @@ def verify_id_document(platform: ManualPlatform, owner: Owner, case_id: str,
                              expires_on=platform.clock.now().date() + timedelta(days=900),
                              faces={"selfie": 0.93})
     with platform.db.transaction() as db:
-        return recovery.verify(db, keys=platform.keys, policy=platform.policy,
+        view = recovery.verify(db, keys=platform.keys, policy=platform.policy,
                                ports=ports(platform, engine), case_id=case_id,
                                channel="id_document", now=platform.clock.now(),
                                fields={"document_image": image, "selfie_image": "selfie"})
+    assert isinstance(view, recovery.CaseView)
+    return view
 
 
 def recovering_owner(platform: ManualPlatform, client: TestClient) -> tuple[Owner, dict[str, Any]]:
