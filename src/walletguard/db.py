@@ -47,8 +47,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement, literal_column
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from walletguard.errors import DomainError
@@ -101,6 +105,35 @@ def rowcount(result: Result[Any]) -> int:
     return int(cast("CursorResult[Any]", result).rowcount)
 
 
+class next_serial(FunctionElement[int]):  # noqa: N801 - reads as a SQL function
+    """The next integer id of a table whose key is ``(owner, id)``.
+
+    PostgreSQL fills it from the column's own sequence (``DEFAULT``). SQLite gives an
+    automatic id only to a one-column ``INTEGER PRIMARY KEY``; for a composite key the id
+    is the table's largest rowid plus one (kept equal to ``id`` by revision 0007), read
+    in the INSERT itself, under the write lock every SQLite transaction takes first. The
+    SQLite engine sends one row per INSERT, so each row sees the one before it."""
+
+    name = "next_serial"
+    inherit_cache = True
+
+    def __init__(self, table: str) -> None:
+        super().__init__(literal_column(table))
+
+
+@compiles(next_serial)
+def _next_serial_default(element: next_serial, compiler: SQLCompiler, **kw: Any) -> str:
+    return "DEFAULT"
+
+
+@compiles(next_serial, "sqlite")
+def _next_serial_sqlite(element: next_serial, compiler: SQLCompiler, **kw: Any) -> str:
+    [table] = list(element.clauses)
+    assert isinstance(table, ColumnElement)
+    name = compiler.process(table, **kw)  # a table name from the models, never input
+    return f"(SELECT COALESCE(MAX(rowid), 0) + 1 FROM {name})"  # noqa: S608
+
+
 def new_id(prefix: str) -> str:
     """Opaque, unguessable ids that say what they name: ``usr_…``, ``pay_…``."""
     return f"{prefix}_{secrets.token_urlsafe(15)}"
@@ -125,6 +158,8 @@ def _sqlite_engine(url: str) -> Engine:
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
         poolclass=None if memory else NullPool,
+        # One row per INSERT: a multi-row VALUES would read ``next_serial`` once for all.
+        use_insertmanyvalues=False,
     )
 
     @event.listens_for(engine, "connect")
