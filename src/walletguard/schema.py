@@ -223,7 +223,10 @@ def distribute(engine: Engine) -> Distribution:
             return Distribution(citus=False, message="plain PostgreSQL, no citus extension in "
                                 f"this database{hint}: nothing to distribute")
         placed = set(conn.execute(text(
-            "SELECT logicalrelid::regclass::text FROM pg_dist_partition")).scalars())
+            # Distributed (hash) and reference tables; not Citus' "local tables added
+            # to metadata", which a foreign key to a reference table can make.
+            "SELECT logicalrelid::regclass::text FROM pg_dist_partition "
+            "WHERE partmethod = 'h' OR repmodel = 't'")).scalars())
     tables = Base.metadata.sorted_tables  # referred tables before the tables referring to them
     kinds = {t.name: distribution.kind_of(t) for t in tables}
     owners = [t.name for t in tables if kinds[t.name] is distribution.Kind.OWNER]
@@ -240,6 +243,17 @@ def distribute(engine: Engine) -> Distribution:
     for name, key in distribution.LOOKUP.items():
         plan.append((name, "SELECT create_distributed_table(:t, :c, colocate_with => 'none')",
                      {"c": key}))
+    # Citus refuses to distribute a table that a local table refers to, and a table that
+    # refers to a local one: the foreign keys of the tables still to place are dropped,
+    # every table placed, then the keys made again (on colocated shards).
+    pending = {name for name, _, _ in plan} - placed
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        keys = [(name, fk) for name in sorted(pending)
+                for fk in inspector.get_foreign_keys(name) if fk.get("name")]
+    with engine.begin() as conn:
+        for name, fk in keys:
+            conn.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{fk["name"]}"'))
     done: dict[distribution.Kind, list[str]] = {kind: [] for kind in distribution.Kind}
     already = []
     for name, statement, params in plan:
@@ -250,6 +264,26 @@ def distribute(engine: Engine) -> Distribution:
         with engine.begin() as conn:
             conn.execute(text(statement), {"t": name, **params})
         done[kinds[name]].append(name)
+    # Every foreign key of the models that the database now lacks, made again: one
+    # transaction each, over one connection per node (Citus needs that for a key to a
+    # reference table; it is the placement's setting, not the application's).
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        present = {(t.name, fk["name"]) for t in tables
+                   for fk in inspector.get_foreign_keys(t.name)}
+    for table in tables:
+        for constraint in table.foreign_key_constraints:
+            first = constraint.elements[0]
+            name = f"fk_{table.name}_{first.parent.name}_{constraint.referred_table.name}"
+            if (table.name, name) in present:
+                continue
+            columns = ", ".join(f'"{e.parent.name}"' for e in constraint.elements)
+            referred = ", ".join(f'"{e.column.name}"' for e in constraint.elements)
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"))
+                conn.execute(text(
+                    f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{name}" FOREIGN KEY '
+                    f'({columns}) REFERENCES "{constraint.referred_table.name}" ({referred})'))
     return Distribution(
         citus=True, message=f"citus {installed}: every table placed",
         reference=tuple(done[distribution.Kind.REFERENCE]),
