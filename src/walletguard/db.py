@@ -134,6 +134,20 @@ def _next_serial_sqlite(element: next_serial, compiler: SQLCompiler, **kw: Any) 
     return f"(SELECT COALESCE(MAX(rowid), 0) + 1 FROM {name})"  # noqa: S608
 
 
+_CITUS: dict[int, bool] = {}
+
+
+def is_citus(session: Session) -> bool:
+    """Whether the session's database has the ``citus`` extension (asked once per engine)."""
+    engine = session.get_bind()
+    known = _CITUS.get(id(engine))
+    if known is None:
+        known = session.execute(text(
+            "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")).scalar_one()
+        _CITUS[id(engine)] = bool(known)
+    return bool(known)
+
+
 def new_id(prefix: str) -> str:
     """Opaque, unguessable ids that say what they name: ``usr_…``, ``pay_…``."""
     return f"{prefix}_{secrets.token_urlsafe(15)}"

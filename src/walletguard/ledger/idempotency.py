@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from walletguard.db import judged, note_transaction_id
+from walletguard.db import is_citus, judged, note_transaction_id
 from walletguard.errors import DomainError, IdempotencyConflict, ReplayedRefusal
 from walletguard.ledger.models import IdempotencyRecord
 
@@ -80,7 +80,11 @@ def claim(
     insert = pg_insert if postgres else sqlite_insert
     # On PostgreSQL the claim also reads the transaction's id (no extra round trip): if the
     # COMMIT's reply is lost, the edge asks whether it took effect (``walletguard.db``).
-    xid = cast(func.pg_current_xact_id(), Text) if postgres else literal(None, Text)
+    # Citus allows no volatile function in a distributed INSERT's RETURNING: there it is
+    # one more statement.
+    citus = postgres and is_citus(db)
+    xid = (cast(func.pg_current_xact_id(), Text) if postgres and not citus
+           else literal(None, Text))
     claimed = db.execute(
         insert(IdempotencyRecord)
         .values(user_id=owner, scope=scope, key=key, request_digest=digest,
@@ -89,7 +93,10 @@ def claim(
         .returning(IdempotencyRecord.id, xid)
     ).one_or_none()
     if claimed is not None:
-        if claimed[1] is not None:
+        if citus:
+            note_transaction_id(db, db.execute(select(cast(func.pg_current_xact_id(), Text))
+                                               ).scalar_one())
+        elif claimed[1] is not None:
             note_transaction_id(db, claimed[1])
         return Claim(record_id=claimed[0], user_id=owner)
     stored = db.execute(
