@@ -333,5 +333,5 @@ M = TypeVar("M", bound=Base)
 def by_id(db: Session, model: type[M], row_id: object) -> M | None:
     """A row by its id alone, for a test's look at the data (the application names an
     owner's row by its full key, ``(user_id, id)``; a test may not know the owner)."""
-    column = model.id
+    column = model.__table__.c["id"]
     return db.execute(select(model).where(column == row_id)).scalar_one_or_none()
