@@ -187,8 +187,8 @@ def _empty_all_tables(platform: Platform) -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         conn.execute(text(
-            "INSERT INTO ledger_accounts (id, kind, currency, created_at) "
-            "VALUES ('acc_platform_clearing', 'clearing', 'CNY', :now)"),
+            "INSERT INTO ledger_accounts (user_id, id, kind, currency, created_at) "
+            "VALUES ('acc_platform_clearing', 'acc_platform_clearing', 'clearing', 'CNY', :now)"),
             {"now": datetime.now(UTC).replace(tzinfo=None)})
         conn.execute(text("INSERT INTO audit_chains (id, length, head_hash) "
                           "VALUES ('system', 0, :genesis)"), {"genesis": "0" * 64})

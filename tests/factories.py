@@ -5,13 +5,17 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import TypeVar
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal, Role
 from walletguard.clock import ManualClock
 from walletguard.credentials import service as credentials
+from walletguard.db import Base
 from walletguard.devices import service as devices
 from walletguard.identity import service as identity
 from walletguard.payments import operator as operations
@@ -321,3 +325,13 @@ def second_device(platform: Platform, owner: Owner, device: str = "phone-2") -> 
                            owner=owner.principal, challenge_id=other.principal.challenge_id,
                            pin=PIN, now=platform.clock.now(), engine=platform.risk)
     return trusted(other)
+
+
+M = TypeVar("M", bound=Base)
+
+
+def by_id(db: Session, model: type[M], row_id: object) -> M | None:
+    """A row by its id alone, for a test's look at the data (the application names an
+    owner's row by its full key, ``(user_id, id)``; a test may not know the owner)."""
+    column = model.__table__.c["id"]
+    return db.execute(select(model).where(column == row_id)).scalar_one_or_none()

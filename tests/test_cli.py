@@ -173,6 +173,19 @@ def test_migrate_is_idempotent(platform: Platform, database_url: str, data_dir: 
     assert schema.is_current(platform.db.engine)
 
 
+def test_distribute_changes_nothing_without_citus(
+    platform: Platform, database_url: str, data_dir: Path,
+) -> None:
+    """``walletguard distribute`` places tables on Citus nodes; on SQLite and on plain
+    PostgreSQL it is a no-op that says why (docs/scaling.md)."""
+    before = schema.check(platform.db.engine)
+    result = invoke(database_url, data_dir, "distribute")
+    assert result.returncode == 0, result.stdout + result.stderr
+    expected = "SQLite" if platform.db.is_sqlite else "no citus extension"
+    assert "nothing done" in result.stdout and expected in result.stdout, result.stdout
+    assert schema.check(platform.db.engine) == before and before.is_current
+
+
 def test_migrate_creates_a_fresh_sqlite_database_and_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh' / 'walletguard.db'}"
     for _ in range(2):

@@ -88,6 +88,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
 
 VARIABLE = [  # what differs between runs, and between this machine and the README
     (re.compile(r"sqlite:////\S+/var/walletguard\.db"), "sqlite:////…/var/walletguard.db"),
+    # A session token names its owner: wgs_<user id>.<secret>.
+    (re.compile(r"\bwgs_[\w-]+\.[\w-]+"), "wgs_…"),
     (re.compile(r"\b(usr|wgs|wgk|mer)_[\w-]+"), r"\1_…"),
     (re.compile(r"\+86\d{11}"), "+86…"),
 ]

@@ -357,6 +357,36 @@ def migrate(
 
 
 @app.command()
+def distribute() -> None:
+    """Spread the tables over Citus nodes by owner (docs/scaling.md): reference tables on
+    every node, owner tables by ``user_id`` colocated with ``users``, lookup tables by
+    their key. Does nothing, and says so, on SQLite or PostgreSQL without Citus; running
+    it again leaves placed tables as they are."""
+    from walletguard import schema
+    from walletguard.db import make_engine
+
+    settings = _settings()
+    verdict = _verdict(settings)
+    if not verdict.is_current:
+        raise Failure(ExitCode.SCHEMA, f"refusing to distribute: {_explained(verdict)}")
+    engine = make_engine(settings.resolved_database_url, pool_size=1)
+    try:
+        result = schema.distribute(engine)
+    finally:
+        engine.dispose()
+    if not result.citus:
+        _ok(f"nothing done: {result.message}")
+        return
+    for label, names in (("reference (every node)", result.reference),
+                         ("distributed by owner, colocated with users", result.distributed),
+                         ("lookup (by key)", result.lookup),
+                         ("already placed", result.already)):
+        if names:
+            _out().print(f"  {label}: {', '.join(names)}", highlight=False)
+    _ok(result.message)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,

@@ -47,7 +47,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement, literal_column
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from walletguard.errors import DomainError
@@ -100,6 +104,49 @@ def rowcount(result: Result[Any]) -> int:
     return int(cast("CursorResult[Any]", result).rowcount)
 
 
+class next_serial(FunctionElement[int]):  # noqa: N801 - reads as a SQL function
+    """The next integer id of a table whose key is ``(owner, id)``.
+
+    PostgreSQL fills it from the column's own sequence (``DEFAULT``). SQLite gives an
+    automatic id only to a one-column ``INTEGER PRIMARY KEY``; for a composite key the id
+    is the table's largest rowid plus one (kept equal to ``id`` by revision 0007), read
+    in the INSERT itself, under the write lock every SQLite transaction takes first. The
+    SQLite engine sends one row per INSERT, so each row sees the one before it."""
+
+    name = "next_serial"
+    inherit_cache = True
+
+    def __init__(self, table: str) -> None:
+        super().__init__(literal_column(table))
+
+
+@compiles(next_serial)
+def _next_serial_default(element: next_serial, compiler: SQLCompiler, **kw: Any) -> str:
+    return "DEFAULT"
+
+
+@compiles(next_serial, "sqlite")
+def _next_serial_sqlite(element: next_serial, compiler: SQLCompiler, **kw: Any) -> str:
+    [table] = list(element.clauses)
+    assert isinstance(table, ColumnElement)
+    name = compiler.process(table, **kw)  # a table name from the models, never input
+    return f"(SELECT COALESCE(MAX(rowid), 0) + 1 FROM {name})"  # noqa: S608
+
+
+_CITUS: dict[int, bool] = {}
+
+
+def is_citus(session: Session) -> bool:
+    """Whether the session's database has the ``citus`` extension (asked once per engine)."""
+    engine = session.get_bind()
+    known = _CITUS.get(id(engine))
+    if known is None:
+        known = session.execute(text(
+            "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")).scalar_one()
+        _CITUS[id(engine)] = bool(known)
+    return bool(known)
+
+
 def new_id(prefix: str) -> str:
     """Opaque, unguessable ids that say what they name: ``usr_…``, ``pay_…``."""
     return f"{prefix}_{secrets.token_urlsafe(15)}"
@@ -123,7 +170,10 @@ def _sqlite_engine(url: str) -> Engine:
     # per transaction cost ≈ 20 ms a payment (the PRAGMAs on open, and on close of the
     # last connection a WAL checkpoint and the WAL file deleted, to be made again on the
     # next open). In memory SQLAlchemy keeps its one connection.
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                           # One row per INSERT: a multi-row VALUES would read ``next_serial``
+                           # once for all.
+                           use_insertmanyvalues=False)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

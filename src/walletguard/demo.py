@@ -364,16 +364,20 @@ def play_lost_phone(platform: Platform, console: Console) -> None:
         console.print(f"  [green]✓[/] {command.type} queued until the phone connects")
     with platform.db.transaction() as db:
         reachable = devices.lost_device_commands_stay_reachable(
-            db, token_digest=keys.token_digest(stolen_token))
-        _check(reachable == stolen_device, "the lost phone could not fetch its commands")
-        for command in devices.fetch_commands(db, device_id=stolen_device, now=clock.now()):
+            db, user_id=auth.session_owner(stolen_token),
+            token_digest=keys.token_digest(stolen_token))
+        _check(reachable is not None and reachable.id == stolen_device,
+               "the lost phone could not fetch its commands")
+        assert reachable is not None
+        for command in devices.fetch_commands(db, device=reachable, now=clock.now()):
             shown = f": “{command.message}”" if command.message else ""
             console.print(f"  • received {command.type}{shown}")
-            devices.acknowledge_command(db, device_id=stolen_device, command_id=command.id,
+            devices.acknowledge_command(db, device=reachable, command_id=command.id,
                                         now=clock.now())
     with platform.db.transaction() as db:
         gone = devices.lost_device_commands_stay_reachable(
-            db, token_digest=keys.token_digest(stolen_token))
+            db, user_id=auth.session_owner(stolen_token),
+            token_digest=keys.token_digest(stolen_token))
     _check(gone is None, "the wiped phone still reaches the wallet")
     console.print("  [green]✓[/] the phone is wiped; its sessions are gone for good")
 

@@ -181,3 +181,111 @@ def verdict(engine: Engine, *, max_age: float = COMPARISON_TTL_SECONDS) -> Verdi
 def is_current(engine: Engine) -> bool:
     """At head and matching the models (see ``verdict`` for the caching)."""
     return verdict(engine).is_current
+
+
+# --- distributing the tables over Citus nodes (issue 15, docs/scaling.md) ---------------
+
+@dataclass(frozen=True)
+class Distribution:
+    """What ``distribute`` did: each table's new placement, and those already placed."""
+
+    citus: bool
+    message: str
+    reference: tuple[str, ...] = ()
+    distributed: tuple[str, ...] = ()
+    lookup: tuple[str, ...] = ()
+    already: tuple[str, ...] = ()
+
+
+def distribute(engine: Engine) -> Distribution:
+    """Place every table by the distribution rule (``walletguard.distribution``) when the
+    ``citus`` extension is installed in the database: reference tables on every node,
+    owner-sharded tables by their owner column colocated with ``users`` (so a join or a
+    foreign key between two of them stays on one node), lookup tables by their key. A
+    table already placed is left as it is, so running it again does nothing.
+
+    On SQLite, and on PostgreSQL without Citus, it changes nothing and says why."""
+    from sqlalchemy import text
+
+    from walletguard import distribution
+
+    if engine.dialect.name != "postgresql":
+        return Distribution(citus=False, message="SQLite is one file on one machine: "
+                            "nothing to distribute")
+    with engine.connect() as conn:
+        installed = conn.execute(text(
+            "SELECT extversion FROM pg_extension WHERE extname = 'citus'")).scalar()
+        if installed is None:
+            available = conn.execute(text(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'citus'")).first()
+            hint = (" (it is available: CREATE EXTENSION citus, and add the worker nodes, "
+                    "first)" if available else "")
+            return Distribution(citus=False, message="plain PostgreSQL, no citus extension in "
+                                f"this database{hint}: nothing to distribute")
+        placed = set(conn.execute(text(
+            # Distributed (hash) and reference tables; not Citus' "local tables added
+            # to metadata", which a foreign key to a reference table can make.
+            "SELECT logicalrelid::regclass::text FROM pg_dist_partition "
+            "WHERE partmethod = 'h' OR repmodel = 't'")).scalars())
+    tables = Base.metadata.sorted_tables  # referred tables before the tables referring to them
+    kinds = {t.name: distribution.kind_of(t) for t in tables}
+    owners = [t.name for t in tables if kinds[t.name] is distribution.Kind.OWNER]
+    # ``users`` first: every other owner table is colocated with it.
+    owners.sort(key=lambda name: name != "users")
+    plan: list[tuple[str, str, dict[str, str]]] = []
+    for table in tables:
+        if kinds[table.name] is distribution.Kind.REFERENCE:
+            plan.append((table.name, "SELECT create_reference_table(:t)", {}))
+    for name in owners:
+        column = distribution.distribution_column(Base.metadata.tables[name])
+        plan.append((name, "SELECT create_distributed_table(:t, :c, colocate_with => :w)",
+                     {"c": column, "w": "none" if name == "users" else "users"}))
+    for name, key in distribution.LOOKUP.items():
+        plan.append((name, "SELECT create_distributed_table(:t, :c, colocate_with => 'none')",
+                     {"c": key}))
+    # Citus refuses to distribute a table that a local table refers to, and a table that
+    # refers to a local one: the foreign keys of the tables still to place are dropped,
+    # every table placed, then the keys made again (on colocated shards).
+    pending = {name for name, _, _ in plan} - placed
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        keys = [(name, fk) for name in sorted(pending)
+                for fk in inspector.get_foreign_keys(name) if fk.get("name")]
+    with engine.begin() as conn:
+        for name, fk in keys:
+            conn.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{fk["name"]}"'))
+    done: dict[distribution.Kind, list[str]] = {kind: [] for kind in distribution.Kind}
+    already = []
+    for name, statement, params in plan:
+        if name in placed:
+            already.append(name)
+            continue
+        # One transaction each: Citus copies the table's rows into its shards.
+        with engine.begin() as conn:
+            conn.execute(text(statement), {"t": name, **params})
+        done[kinds[name]].append(name)
+    # Every foreign key of the models that the database now lacks, made again: one
+    # transaction each, over one connection per node (Citus needs that for a key to a
+    # reference table; it is the placement's setting, not the application's).
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        present = {(t.name, fk["name"]) for t in tables
+                   for fk in inspector.get_foreign_keys(t.name)}
+    for table in tables:
+        for constraint in table.foreign_key_constraints:
+            first = constraint.elements[0]
+            name = f"fk_{table.name}_{first.parent.name}_{constraint.referred_table.name}"
+            if (table.name, name) in present:
+                continue
+            columns = ", ".join(f'"{e.parent.name}"' for e in constraint.elements)
+            referred = ", ".join(f'"{e.column.name}"' for e in constraint.elements)
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"))
+                conn.execute(text(
+                    f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{name}" FOREIGN KEY '
+                    f'({columns}) REFERENCES "{constraint.referred_table.name}" ({referred})'))
+    return Distribution(
+        citus=True, message=f"citus {installed}: every table placed",
+        reference=tuple(done[distribution.Kind.REFERENCE]),
+        distributed=tuple(done[distribution.Kind.OWNER]),
+        lookup=tuple(done[distribution.Kind.LOOKUP]), already=tuple(already))

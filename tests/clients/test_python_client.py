@@ -105,7 +105,7 @@ def test_the_readme_tour_runs_through_the_typed_client(
         balances = dict(db.execute(
             select(Wallet.user_id, Wallet.balance)
             .where(Wallet.user_id.in_([her["user_id"], him["user_id"]]))).all())
-        restriction = db.get(Restriction, tour["restriction_id"])
+        restriction = factories.by_id(db, Restriction, tour["restriction_id"])
     # ¥5,000.00 less two coffees each (the retry with the same key charged nothing).
     assert balances == {her["user_id"]: 497_500, him["user_id"]: 498_750}
     assert restriction is not None and restriction.user_id == her["user_id"]

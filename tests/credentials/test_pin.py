@@ -154,7 +154,7 @@ def test_fifth_wrong_pin_locks_for_three_hours(
     locked_at = platform.clock.now()
     assert body["until"] == (locked_at + platform.policy.pin.lock_duration).isoformat()
     with platform.db.transaction() as db:
-        lock = db.get(Restriction, body["restriction_id"])
+        lock = factories.by_id(db, Restriction, body["restriction_id"])
         assert lock is not None
         assert (lock.kind, lock.scope, lock.source) == ("lock", "payments", "pin")
         assert db.execute(select(func.count()).select_from(OutboxMessage).where(

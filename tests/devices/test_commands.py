@@ -36,7 +36,7 @@ def ack(client: TestClient, headers: dict[str, str], command_id: str) -> Any:
 
 def command_row(platform: Platform, command_id: str) -> DeviceCommand:
     with platform.db.transaction() as db:
-        row = db.get(DeviceCommand, command_id)
+        row = factories.by_id(db, DeviceCommand, command_id)
         assert row is not None
         return row
 
@@ -84,7 +84,7 @@ def test_a_lost_phone_fetches_lost_mode_and_wipe_with_its_old_token_and_the_wipe
     assert wiped.status_code == 200, wiped.text
     assert wiped.json()["acknowledged_at"] == connected_at.isoformat()
     with platform.db.transaction() as db:
-        device = db.get(Device, lost.device_id)
+        device = factories.by_id(db, Device, lost.device_id)
         assert device is not None
         assert (device.status, device.ended_at) == ("wiped", connected_at)
         assert db.execute(select(DeviceSession.id).where(

@@ -64,7 +64,7 @@ def approved(client: TestClient | httpx.Client, trusted: dict[str, Any],
 
 def device_row(platform: Platform, device_id: str) -> Device:
     with platform.db.transaction() as db:
-        device = db.get(Device, device_id)
+        device = factories.by_id(db, Device, device_id)
         assert device is not None
         return device
 
@@ -320,7 +320,7 @@ def test_a_lost_or_wiped_device_cannot_log_in_and_its_old_token_is_dead(
 ) -> None:
     owner = factories.register_owner(platform, device="old-phone")
     with platform.db.transaction() as db:
-        device = db.get(Device, owner.device_id)
+        device = factories.by_id(db, Device, owner.device_id)
         assert device is not None
         devices.end_device(db, device=device, status=status, reason="phone reported lost",
                            actor=Principal(role=Role.AGENT, id="key_test"),

@@ -55,7 +55,7 @@ def _deliver_what_is_there(platform: Platform) -> None:
 
 def _row(platform: Platform, message_id: int) -> OutboxMessage:
     with platform.db.transaction() as db:
-        row = db.get(OutboxMessage, message_id)
+        row = factories.by_id(db, OutboxMessage, message_id)
         assert row is not None
         return row
 

@@ -169,7 +169,8 @@ def test_a_freeze_sent_while_a_payment_holds_the_wallet_waits_for_it(
     # the wallet already locked (the lock comes first in the money path).
     hold = platform.db.sessions()
     try:
-        hold.add(IdempotencyRecord(scope=f"owner:{owner.user_id}", key="probe-2",
+        hold.add(IdempotencyRecord(user_id=owner.user_id, scope=f"owner:{owner.user_id}",
+                                   key="probe-2",
                                    request_digest="held by the test", status_code=0,
                                    response={}, created_at=platform.clock.now()))
         hold.flush()

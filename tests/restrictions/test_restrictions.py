@@ -353,7 +353,7 @@ def test_teller_lift_records_the_document_check_with_the_number_sealed(
     assert pay(client, owner, merchant_id, 1_000).status_code == 201
     with platform.db.transaction() as db:
         check = db.execute(select(DocumentCheck)).scalar_one()
-        restriction = db.get(Restriction, placed["id"])
+        restriction = factories.by_id(db, Restriction, placed["id"])
         assert restriction is not None
         assert (check.user_id, check.restriction_id, check.document_type, check.branch,
                 check.checked_at) == (owner.user_id, placed["id"], document_type, BRANCH,
@@ -372,7 +372,7 @@ def test_teller_lift_records_the_document_check_with_the_number_sealed(
 
 def lifted_at_of(platform: Platform, restriction_id: str) -> datetime | None:
     with platform.db.transaction() as db:
-        restriction = db.get(Restriction, restriction_id)
+        restriction = factories.by_id(db, Restriction, restriction_id)
         assert restriction is not None
         return restriction.lifted_at
 

@@ -120,7 +120,7 @@ def test_a_risk_lock_is_placed_through_the_restrictions_rules_and_only_they_lift
     body: Any = factories.assert_problem(refused, 403, "risk_denied")
     assert {r["rule"] for r in body["reasons"]} == {"sim_swap_recent", "new_payee", "velocity"}
     with platform.db.transaction() as db:
-        lock = db.get(Restriction, body["restriction_id"])
+        lock = factories.by_id(db, Restriction, body["restriction_id"])
         assert lock is not None and (lock.kind, lock.scope, lock.source) == (
             "lock", "account", "risk") and lock.expires_at is None
     assert [m.topic for m in outbox(platform, "risk.high_risk_decision")]
@@ -134,7 +134,7 @@ def test_a_risk_lock_is_placed_through_the_restrictions_rules_and_only_they_lift
                             json={"reason": "owner verified on the hotline"})
     assert lifted.status_code == 200, lifted.text
     with platform.db.transaction() as db:
-        found = db.get(Restriction, lock.id)
+        found = factories.by_id(db, Restriction, lock.id)
         assert found is not None and found.lifted_at is not None
 
 

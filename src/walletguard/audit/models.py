@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from walletguard.db import Base, UTCDateTime
+from walletguard.db import Base, UTCDateTime, next_serial
 
 
 class AuditChain(Base):
@@ -26,9 +26,9 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
     __table_args__ = (UniqueConstraint("chain_id", "seq"),)
 
+    chain_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
-    chain_id: Mapped[str] = mapped_column(String(40))
+                                    autoincrement=False, default=next_serial("audit_events"))
     seq: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(80))

@@ -2,6 +2,11 @@
 
 Both are random, shown once, and stored only as a keyed digest. Every request looks the
 digest up in the database, so a revoked key or session stops at once in every worker.
+
+A session token names its owner: ``wgs_<user id>.<secret>`` (the digest covers the whole
+token), so the check reads that owner's rows only — one shard on Citus. A token issued
+before revision 0007 (``wgs_<secret>``, no owner) is no longer accepted: its owner logs in
+again (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -70,8 +75,14 @@ def list_api_keys(db: Session) -> list[ApiKey]:
     return list(db.execute(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)).scalars())
 
 
-def new_session_token() -> str:
-    return SESSION_PREFIX + secrets.token_urlsafe(32)
+def new_session_token(user_id: str) -> str:
+    return f"{SESSION_PREFIX}{user_id}.{secrets.token_urlsafe(32)}"
+
+
+def session_owner(token: str) -> str | None:
+    """The owner a session token names, or None for a token that names none."""
+    owner, dot, secret = token.removeprefix(SESSION_PREFIX).partition(".")
+    return owner if dot and owner and secret else None
 
 
 def authenticate(
@@ -89,13 +100,16 @@ def authenticate(
         if key is None:
             raise Unauthenticated("unknown or revoked API key")
         return Principal(role=Role(key.role), id=key.id)
+    owner = session_owner(token) if token.startswith(SESSION_PREFIX) else None
     if token.startswith(SESSION_PREFIX):
-        row = db.execute(
+        row = None if owner is None else db.execute(
             select(DeviceSession.id, DeviceSession.user_id, DeviceSession.device_id,
                    DeviceSession.last_used_at, DeviceSession.trusted,
                    DeviceSession.challenge_id)
-            .join(Device, Device.id == DeviceSession.device_id)
-            .where(DeviceSession.token_digest == digest, DeviceSession.revoked_at.is_(None),
+            .join(Device, (Device.user_id == DeviceSession.user_id)
+                  & (Device.id == DeviceSession.device_id))
+            .where(DeviceSession.user_id == owner, Device.user_id == owner,
+                   DeviceSession.token_digest == digest, DeviceSession.revoked_at.is_(None),
                    Device.status == "active")
         ).one_or_none()
         if row is None:
@@ -106,9 +120,10 @@ def authenticate(
             # Written at commit, after the use case took its wallet lock: touching the
             # session row first would invert the lock order against a lost-phone report
             # (wallet, then sessions) and could deadlock.
-            session_id = row.id
+            session_id, user_id = row.id, row.user_id
             defer_until_commit(db, lambda s: s.execute(
-                update(DeviceSession).where(DeviceSession.id == session_id,
+                update(DeviceSession).where(DeviceSession.user_id == user_id,
+                                            DeviceSession.id == session_id,
                                             DeviceSession.revoked_at.is_(None))
                 .values(last_used_at=now)))
         return Principal(role=Role.OWNER, id=row.user_id, user_id=row.user_id,

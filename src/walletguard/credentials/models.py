@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import (
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from walletguard.db import Base, UTCDateTime
@@ -25,11 +32,16 @@ class BiometricBinding(Base):
     """A WebAuthn platform credential registered on one device."""
 
     __tablename__ = "biometric_bindings"
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "device_id"], ["devices.user_id", "devices.id"]),
+        # A credential id is unique per owner: an assertion names its owner's session.
+        UniqueConstraint("user_id", "credential_id"),
+    )
 
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
-    credential_id: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    device_id: Mapped[str] = mapped_column(String(40), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     sign_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -41,10 +53,13 @@ class WebAuthnChallenge(Base):
     """A single-use challenge for registration or a payment assertion."""
 
     __tablename__ = "webauthn_challenges"
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "device_id"], ["devices.user_id", "devices.id"]),
+    )
 
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    device_id: Mapped[str] = mapped_column(String(40))
     purpose: Mapped[str] = mapped_column(String(20))
     challenge: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

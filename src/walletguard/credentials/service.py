@@ -194,12 +194,12 @@ def judge_pin(
 # ---- biometric (WebAuthn) ----------------------------------------------------------
 
 
-def biometric_eligible(db: Session, *, policy: Policy, device_id: str | None,
-                       now: datetime) -> bool:
+def biometric_eligible(db: Session, *, policy: Policy, user_id: str | None,
+                       device_id: str | None, now: datetime) -> bool:
     """DOMAIN.md: a bound device known for ≥ 30 days with no anomalous login in 7 days."""
-    if device_id is None:
+    if device_id is None or user_id is None:
         return False
-    device = db.get(Device, device_id)
+    device = db.get(Device, (user_id, device_id))
     if device is None or device.status != "active":
         return False
     old_enough = now - device.trusted_since >= timedelta(days=policy.biometric.min_device_age_days)
@@ -208,11 +208,13 @@ def biometric_eligible(db: Session, *, policy: Policy, device_id: str | None,
     return old_enough and quiet
 
 
-def active_binding(db: Session, *, device_id: str | None) -> BiometricBinding | None:
-    if device_id is None:
+def active_binding(db: Session, *, user_id: str | None,
+                   device_id: str | None) -> BiometricBinding | None:
+    if device_id is None or user_id is None:
         return None
     return db.execute(
-        select(BiometricBinding).where(BiometricBinding.device_id == device_id,
+        select(BiometricBinding).where(BiometricBinding.user_id == user_id,
+                                       BiometricBinding.device_id == device_id,
                                        BiometricBinding.revoked_at.is_(None))
     ).scalars().first()
 
@@ -317,12 +319,13 @@ def _bind_biometric(
             expected_origin=list(rp.origins), require_user_verification=True)
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise InvalidBiometric(f"registration not accepted: {exc}") from exc
-    device = db.get(Device, owner.device_id)
+    device = db.get(Device, (owner.user_id, owner.device_id))
     risk_service.judge_device_bind(
         db, engine=risk, wallet=wallet, device_id=str(owner.device_id),
         fingerprint=device.fingerprint_digest if device else None,
         ip=device.last_ip if device else None, now=now)
-    revoke_bindings(db, device_id=str(owner.device_id), reason="replaced", now=now)
+    revoke_bindings(db, user_id=str(owner.user_id), device_id=str(owner.device_id),
+                    reason="replaced", now=now)
     binding = BiometricBinding(
         id=new_id("bio"), user_id=user_id, device_id=str(owner.device_id),
         credential_id=verified.credential_id, public_key=verified.credential_public_key,
@@ -337,7 +340,7 @@ def begin_biometric_payment(
     db: Session, *, rp: RelyingParty, policy: Policy, owner: Principal, now: datetime
 ) -> dict[str, Any]:
     owner.require(Role.OWNER)
-    binding = active_binding(db, device_id=owner.device_id)
+    binding = active_binding(db, user_id=owner.user_id, device_id=owner.device_id)
     if binding is None:
         raise Forbidden("no biometric binding on this device")
     challenge = _challenge(db, policy=policy, owner=owner, purpose="payment", now=now)
@@ -354,10 +357,11 @@ def verify_biometric(
     assertion: dict[str, Any], now: datetime,
 ) -> None:
     """Judge a payment assertion; the caller holds the wallet lock."""
-    if not biometric_eligible(db, policy=policy, device_id=owner.device_id, now=now):
+    if not biometric_eligible(db, policy=policy, user_id=owner.user_id,
+                              device_id=owner.device_id, now=now):
         raise StepUpRequired("biometric payment is not available on this device yet",
                              methods=["pin"])
-    binding = active_binding(db, device_id=owner.device_id)
+    binding = active_binding(db, user_id=owner.user_id, device_id=owner.device_id)
     if binding is None:
         raise StepUpRequired("no biometric binding on this device", methods=["pin"])
     challenge = _use_challenge(db, owner=owner, purpose="payment",
@@ -402,9 +406,9 @@ def begin_recovery_assertion(
     pay by biometric (bound, known long enough, no recent anomaly); otherwise options of
     the same shape that no authenticator can answer, so the answer never tells whether a
     device, a binding or an account exists."""
-    binding = active_binding(db, device_id=device_id)
+    binding = active_binding(db, user_id=user_id, device_id=device_id)
     if device_id is None or binding is None or not biometric_eligible(
-            db, policy=policy, device_id=device_id, now=now):
+            db, policy=policy, user_id=user_id, device_id=device_id, now=now):
         return _assertion_options(rp, policy, os.urandom(32), os.urandom(32))
     challenge = _challenge(db, policy=policy, owner=_device_holder(user_id, device_id),
                            purpose="recovery", now=now)
@@ -422,9 +426,9 @@ def verify_recovery_assertion(
 ) -> None:
     """Judge a recovery assertion from the bound device (raises ``invalid_biometric``).
     The caller holds the wallet lock; the challenge stays spent after a rejection."""
-    binding = active_binding(db, device_id=device_id)
+    binding = active_binding(db, user_id=user_id, device_id=device_id)
     if device_id is None or binding is None or not biometric_eligible(
-            db, policy=policy, device_id=device_id, now=now):
+            db, policy=policy, user_id=user_id, device_id=device_id, now=now):
         raise InvalidBiometric("no biometric binding that may be used on this device")
     holder = _device_holder(user_id, device_id)
     challenge = _use_challenge(db, owner=holder, purpose="recovery",
@@ -441,10 +445,12 @@ def verify_recovery_assertion(
     binding.sign_count = verified.new_sign_count
 
 
-def revoke_bindings(db: Session, *, device_id: str, reason: str, now: datetime) -> int:
+def revoke_bindings(db: Session, *, user_id: str, device_id: str, reason: str,
+                    now: datetime) -> int:
     return rowcount(db.execute(
         update(BiometricBinding)
-        .where(BiometricBinding.device_id == device_id, BiometricBinding.revoked_at.is_(None))
+        .where(BiometricBinding.user_id == user_id, BiometricBinding.device_id == device_id,
+               BiometricBinding.revoked_at.is_(None))
         .values(revoked_at=now, revoke_reason=reason)
     ))
 

@@ -185,24 +185,24 @@ def send_command(device_id: str, body: CommandIn, owner: AnyOwner, db: Tx,
 
 
 def calling_device(platform: PlatformDep, db: Tx, now: Now,
-                   token: Annotated[str, Depends(bearer_token)]) -> str:
+                   token: Annotated[str, Depends(bearer_token)]) -> devices.DeviceRef:
     return devices.command_feed_device(db, keys=platform.keys, policy=platform.policy,
                                        token=token, now=now)
 
 
-CallingDevice = Annotated[str, Depends(calling_device)]
+CallingDevice = Annotated[devices.DeviceRef, Depends(calling_device)]
 
 
 @router.get("/v1/devices/current/commands", response_model=dict[str, list[CommandOut]])
-def fetch_commands(device_id: CallingDevice, db: Tx, now: Now) -> dict[str, list[CommandOut]]:
+def fetch_commands(device: CallingDevice, db: Tx, now: Now) -> dict[str, list[CommandOut]]:
     return {"items": [_command_out(c)
-                      for c in devices.fetch_commands(db, device_id=device_id, now=now)]}
+                      for c in devices.fetch_commands(db, device=device, now=now)]}
 
 
 @router.post("/v1/devices/current/commands/{command_id}/ack", response_model=CommandOut)
-def acknowledge_command(command_id: str, device_id: CallingDevice, db: Tx,
+def acknowledge_command(command_id: str, device: CallingDevice, db: Tx,
                         now: Now) -> CommandOut:
-    return _command_out(devices.acknowledge_command(db, device_id=device_id,
+    return _command_out(devices.acknowledge_command(db, device=device,
                                                     command_id=command_id, now=now))
 
 

@@ -79,7 +79,7 @@ def _status(challenge: DeviceChallenge, now: datetime) -> str:
 
 def _view(db: Session, challenge: DeviceChallenge, now: datetime,
           methods: list[str]) -> ChallengeView:
-    device = db.get(Device, challenge.device_id)
+    device = db.get(Device, (challenge.user_id, challenge.device_id))
     assert device is not None
     return ChallengeView(id=challenge.id, status=_status(challenge, now),
                          device_id=device.id, device_name=device.name,
@@ -160,8 +160,8 @@ def new_challenge(db: Session, *, policy: Policy, keys: Keyring, owner: Principa
     owner.require(Role.OWNER, untrusted_ok=True)
     if owner.trusted:
         raise Conflict("this session is already trusted")
-    session = db.get(DeviceSession, owner.session_id)
-    device = db.get(Device, owner.device_id)
+    session = db.get(DeviceSession, (owner.user_id, owner.session_id))
+    device = db.get(Device, (owner.user_id, owner.device_id))
     assert session is not None and device is not None
     if session.challenge_id is not None:
         current = db.get(DeviceChallenge, (session.user_id, session.challenge_id))
@@ -201,14 +201,15 @@ def deny(db: Session, *, owner: Principal, challenge_id: str, now: datetime) -> 
     decided = _decide(db, challenge, status="denied", by=owner, method="denied", now=now)
     if not decided:
         raise Conflict("this challenge is no longer pending")
-    device = db.get(Device, challenge.device_id)
+    device = db.get(Device, (challenge.user_id, challenge.device_id))
     assert device is not None
     if device.trust == "untrusted" and device.status == "active":
         devices.end_device(db, device=device, status="unbound", reason="denied by the owner",
                            actor=owner, now=now)
     else:
         db.execute(update(DeviceSession)
-                   .where(DeviceSession.id == challenge.session_id,
+                   .where(DeviceSession.user_id == challenge.user_id,
+                          DeviceSession.id == challenge.session_id,
                           DeviceSession.revoked_at.is_(None))
                    .values(revoked_at=now, revoke_reason="denied by the owner"))
     audit.append(db, actor=owner.ref, action="device.trust_denied", subject=challenge.user_id,
@@ -321,7 +322,8 @@ def trust_device_by_staff(
     reason = reason.strip()
     if not reason or len(reason) > 500:
         raise InvalidInput("reason must be 1-500 characters", field="reason")
-    device = db.get(Device, device_id)
+    # Staff name the device by id alone (off the hot paths: every shard on Citus).
+    device = devices.find_device(db, device_id=device_id, user_id=None)
     if device is None:
         raise NotFound("no such device")
     ledger.lock_wallet(db, device.user_id)
@@ -338,7 +340,8 @@ def trust_device_by_staff(
                   fingerprint=device.fingerprint_digest, reason=reason,
                   data={"evidence": evidence or {}})
     db.execute(update(DeviceSession)
-               .where(DeviceSession.device_id == device.id, DeviceSession.revoked_at.is_(None))
+               .where(DeviceSession.user_id == device.user_id,
+                      DeviceSession.device_id == device.id, DeviceSession.revoked_at.is_(None))
                .values(trusted=True))
     return device
 
@@ -360,7 +363,8 @@ def trust_device_by_recovery(
                   fingerprint=device.fingerprint_digest, reason="recovery case completed",
                   data={"case_id": case_id})
     db.execute(update(DeviceSession)
-               .where(DeviceSession.device_id == device.id, DeviceSession.revoked_at.is_(None))
+               .where(DeviceSession.user_id == device.user_id,
+                      DeviceSession.device_id == device.id, DeviceSession.revoked_at.is_(None))
                .values(trusted=True))
     return device
 
@@ -411,7 +415,7 @@ def _trust(db: Session, challenge: DeviceChallenge, *, via: str, by: Principal,
            step_up: Callable[[], DomainError] | None = None) -> DeviceChallenge:
     if not _decide(db, challenge, status="approved", by=by, method=via, now=now):
         raise Conflict("this challenge is no longer pending")
-    device = db.get(Device, challenge.device_id)
+    device = db.get(Device, (challenge.user_id, challenge.device_id))
     assert device is not None
     if device.status != "active":
         raise Conflict("the device is no longer bound")
@@ -426,7 +430,8 @@ def _trust(db: Session, challenge: DeviceChallenge, *, via: str, by: Principal,
                   fingerprint=challenge.fingerprint_digest, reason=None,
                   data={"challenge_id": challenge.id})
     db.execute(update(DeviceSession)
-               .where(DeviceSession.id == challenge.session_id,
+               .where(DeviceSession.user_id == challenge.user_id,
+                          DeviceSession.id == challenge.session_id,
                       DeviceSession.revoked_at.is_(None))
                .values(trusted=True))
     return challenge

@@ -29,8 +29,8 @@ class Device(Base):
     __tablename__ = "devices"
     __table_args__ = (UniqueConstraint("user_id", "client_device_id"),)
 
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     client_device_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(100))
     platform: Mapped[str] = mapped_column(String(20))
@@ -52,14 +52,19 @@ class Device(Base):
 
 class DeviceSession(Base):
     """An owner token bound to one device. Checked against the database on every
-    request, so a revoked session stops at once in every worker."""
+    request, so a revoked session stops at once in every worker. The token names its
+    owner (``auth.service``), so the check reads one owner's rows."""
 
     __tablename__ = "device_sessions"
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "device_id"], ["devices.user_id", "devices.id"]),
+        UniqueConstraint("user_id", "token_digest"),
+    )
 
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
-    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    device_id: Mapped[str] = mapped_column(String(40), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -74,11 +79,14 @@ class DeviceCommand(Base):
     """A remote command (ring, lost_mode, wipe), queued until the device next connects."""
 
     __tablename__ = "device_commands"
-    __table_args__ = (Index("ix_device_commands_pending", "device_id", "acknowledged_at"),)
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "device_id"], ["devices.user_id", "devices.id"]),
+        Index("ix_device_commands_pending", "device_id", "acknowledged_at"),
+    )
 
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    device_id: Mapped[str] = mapped_column(String(40))
     type: Mapped[str] = mapped_column(String(20))
     message: Mapped[str | None] = mapped_column(String(500), default=None)
     contact_number: Mapped[str | None] = mapped_column(String(32), default=None)
@@ -96,7 +104,7 @@ class DeviceChallenge(Base):
 
     __tablename__ = "device_challenges"
     __table_args__ = (
-        ForeignKeyConstraint(["device_id"], ["devices.id"]),
+        ForeignKeyConstraint(["user_id", "device_id"], ["devices.user_id", "devices.id"]),
         Index("ix_device_challenges_pending", "user_id", "status", "expires_at"),
     )
 

@@ -44,6 +44,14 @@ ENDED = ("unbound", "lost", "wiped")
 
 
 @dataclass(frozen=True)
+class DeviceRef:
+    """A device by its full key (owner, id): what a device's command feed acts for."""
+
+    user_id: str
+    id: str
+
+
+@dataclass(frozen=True)
 class DeviceInfo:
     id: str
     name: str
@@ -151,7 +159,7 @@ def _open_session(
     if reasons:
         # A risky login gets an untrusted session: the device-trust step-up decides.
         trusted = False
-    token = auth.new_session_token()
+    token = auth.new_session_token(user.id)
     session = DeviceSession(id=new_id("ses"), user_id=user.id, device_id=bound.id,
                             token_digest=keys.token_digest(token), created_at=now,
                             last_used_at=now, trusted=trusted)
@@ -307,10 +315,18 @@ def list_devices(db: Session, *, owner: Principal) -> list[Device]:
 
 
 def _owned_device(db: Session, owner: Principal, device_id: str) -> Device:
-    device = db.get(Device, device_id)
-    if device is None or device.user_id != owner.user_id:
+    device = db.get(Device, (owner.user_id, device_id))
+    if device is None:
         raise NotFound("no such device")
     return device
+
+
+def find_device(db: Session, *, device_id: str, user_id: str | None) -> Device | None:
+    """A device by its owner and id; staff may name a device by id alone (a look-up over
+    every shard on Citus, off the hot paths)."""
+    if user_id is not None:
+        return db.get(Device, (user_id, device_id))
+    return db.execute(select(Device).where(Device.id == device_id)).scalar_one_or_none()
 
 
 def end_device(
@@ -322,10 +338,12 @@ def end_device(
         raise ValueError(status)
     revoked = rowcount(db.execute(
         update(DeviceSession)
-        .where(DeviceSession.device_id == device.id, DeviceSession.revoked_at.is_(None))
+        .where(DeviceSession.user_id == device.user_id, DeviceSession.device_id == device.id,
+               DeviceSession.revoked_at.is_(None))
         .values(revoked_at=now, revoke_reason=reason)
     ))
-    credentials.revoke_bindings(db, device_id=device.id, reason=reason, now=now)
+    credentials.revoke_bindings(db, user_id=device.user_id, device_id=device.id, reason=reason,
+                                now=now)
     device.status, device.ended_at = status, now
     audit.append(db, actor=actor.ref, action=f"device.{status}", subject=device.user_id,
                  reason=reason, at=now, chain=device.user_id,
@@ -349,7 +367,8 @@ def end_session(db: Session, *, owner: Principal, now: datetime) -> None:
     """Log out: the caller's own session ends; the device stays bound (and trusted)."""
     owner.require(Role.OWNER, untrusted_ok=True)
     db.execute(update(DeviceSession)
-               .where(DeviceSession.id == owner.session_id, DeviceSession.revoked_at.is_(None))
+               .where(DeviceSession.user_id == owner.user_id,
+                      DeviceSession.id == owner.session_id, DeviceSession.revoked_at.is_(None))
                .values(revoked_at=now, revoke_reason="logged out"))
 
 
@@ -374,8 +393,9 @@ def issue_command(
     actor.require(Role.OWNER, Role.AGENT, Role.SYSTEM, untrusted_ok=type != "wipe")
     if type not in COMMAND_TYPES:
         raise InvalidInput(f"type must be one of {', '.join(COMMAND_TYPES)}", field="type")
-    device = db.get(Device, device_id)
-    if device is None or (actor.role == Role.OWNER and device.user_id != actor.user_id):
+    device = find_device(db, device_id=device_id,
+                         user_id=actor.user_id if actor.role == Role.OWNER else None)
+    if device is None:
         raise NotFound("no such device")
     if device.status in ("wiped", "unbound"):
         raise InvalidInput("this device is no longer bound", field="device_id")
@@ -397,11 +417,12 @@ def issue_command(
     return command
 
 
-def fetch_commands(db: Session, *, device_id: str, now: datetime) -> list[DeviceCommand]:
+def fetch_commands(db: Session, *, device: DeviceRef, now: datetime) -> list[DeviceCommand]:
     """What a device receives when it connects: every command not yet acknowledged."""
     commands = list(db.execute(
         select(DeviceCommand)
-        .where(DeviceCommand.device_id == device_id, DeviceCommand.acknowledged_at.is_(None))
+        .where(DeviceCommand.user_id == device.user_id, DeviceCommand.device_id == device.id,
+               DeviceCommand.acknowledged_at.is_(None))
         .order_by(DeviceCommand.created_at, DeviceCommand.id)
     ).scalars())
     for command in commands:
@@ -411,35 +432,42 @@ def fetch_commands(db: Session, *, device_id: str, now: datetime) -> list[Device
 
 
 def acknowledge_command(
-    db: Session, *, device_id: str, command_id: str, now: datetime
+    db: Session, *, device: DeviceRef, command_id: str, now: datetime
 ) -> DeviceCommand:
     """The device confirms it carried the command out. A wipe ends the device."""
-    command = db.get(DeviceCommand, command_id)
-    if command is None or command.device_id != device_id:
+    command = db.get(DeviceCommand, (device.user_id, command_id))
+    if command is None or command.device_id != device.id:
         raise NotFound("no such command")
     if command.acknowledged_at is None:
         command.acknowledged_at = now
         command.delivered_at = command.delivered_at or now
         if command.type == "wipe":
-            device = db.get(Device, device_id)
-            if device is not None and device.status != "wiped":
-                end_device(db, device=device, status="wiped", reason="remote wipe carried out",
+            ended = db.get(Device, (device.user_id, device.id))
+            if ended is not None and ended.status != "wiped":
+                end_device(db, device=ended, status="wiped", reason="remote wipe carried out",
                            actor=Principal(role=Role.SYSTEM, id="device"), now=now)
     return command
 
 
-def lost_device_commands_stay_reachable(db: Session, *, token_digest: str) -> str | None:
-    """The id of the lost device whose (revoked) session ``token_digest`` names, if any."""
+def lost_device_commands_stay_reachable(db: Session, *, user_id: str | None,
+                                        token_digest: str) -> DeviceRef | None:
+    """The lost device whose (revoked) session ``token_digest`` names, if any
+    (``user_id``: the owner the token names)."""
+    if user_id is None:
+        return None
     row = db.execute(
-        select(DeviceSession.device_id).join(Device, Device.id == DeviceSession.device_id)
-        .where(DeviceSession.token_digest == token_digest, Device.status == "lost")
+        select(DeviceSession.device_id)
+        .join(Device, (Device.user_id == DeviceSession.user_id)
+              & (Device.id == DeviceSession.device_id))
+        .where(DeviceSession.user_id == user_id, Device.user_id == user_id,
+               DeviceSession.token_digest == token_digest, Device.status == "lost")
     ).scalar_one_or_none()
-    return row
+    return None if row is None else DeviceRef(user_id=user_id, id=row)
 
 
 def command_feed_device(
     db: Session, *, keys: Keyring, policy: Policy, token: str, now: datetime
-) -> str:
+) -> DeviceRef:
     """The device a command-feed request (fetch, acknowledge) comes from: a live device
     session's, or a device reported lost presenting its revoked token. A lost phone has
     no valid session, yet it must still fetch its queued lost-mode message and wipe, and
@@ -447,10 +475,11 @@ def command_feed_device(
 
     Refusals: ``unauthenticated`` (no live session and no lost device behind the token,
     or a staff key: the feed is a device's)."""
-    lost = lost_device_commands_stay_reachable(db, token_digest=keys.token_digest(token))
+    lost = lost_device_commands_stay_reachable(db, user_id=auth.session_owner(token),
+                                               token_digest=keys.token_digest(token))
     if lost is not None:
         return lost
     caller = auth.authenticate(db, keys=keys, policy=policy, token=token, now=now)
-    if caller.device_id is None:
+    if caller.device_id is None or caller.user_id is None:
         raise Unauthenticated("a device session is needed")
-    return caller.device_id
+    return DeviceRef(user_id=caller.user_id, id=caller.device_id)

@@ -309,7 +309,7 @@ def _announce(
     audit.append(db, actor=actor.ref, action=f"{kind}.status_changed", subject=user_id,
                  at=now, chain=user_id, reason=note,
                  data={**detail, "incident_id": incident_id})
-    incident = db.get(Incident, incident_id)
+    incident = db.get(Incident, (user_id, incident_id))
     if incident is not None:
         incidents.record_event(db, incident, kind=f"{kind}.status_changed", now=now,
                                detail=detail)

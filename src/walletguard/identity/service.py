@@ -8,6 +8,8 @@ from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from walletguard import text
@@ -18,7 +20,7 @@ from walletguard.crypto import Keyring, PiiVault
 from walletguard.db import judged, new_id
 from walletguard.errors import Conflict, InvalidInput, NotFound, RateLimited
 from walletguard.identity import validation
-from walletguard.identity.models import TrustedContact, User
+from walletguard.identity.models import PhoneClaim, TrustedContact, User
 from walletguard.ledger import service as ledger
 from walletguard.notifications import service as notifications
 from walletguard.policy import HOURLY_WINDOW, Policy
@@ -65,10 +67,11 @@ def _register(
     real_name = text.person_name(data.real_name, field="real_name", max_length=text.PERSON_NAME_MAX)
     validation.check_password(data.password, context=(phone[-8:], id_number[-6:]))
     phone_index = vault.blind_index("phone", phone)
-    if db.execute(select(User.id).where(User.phone_index == phone_index)).first():
+    user_id = new_id("usr")
+    if not _claim_phone(db, phone_index=phone_index, user_id=user_id, now=now):
         raise Conflict("an account with this phone already exists", field="phone")
     user = User(
-        id=new_id("usr"),
+        id=user_id,
         phone_index=phone_index,
         phone_sealed=vault.seal("phone", phone),
         real_name_sealed=vault.seal("real_name", real_name),
@@ -85,14 +88,30 @@ def _register(
     return user
 
 
+def _claim_phone(db: Session, *, phone_index: str, user_id: str, now: datetime) -> bool:
+    """Claim the phone for ``user_id`` by one conditional insert into the lookup table: of
+    concurrent sign-ups with one phone, the later ones wait for the first to commit and
+    then find it claimed (a global uniqueness that holds on one node and on many)."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    claimed = db.execute(
+        insert(PhoneClaim).values(phone_index=phone_index, user_id=user_id, claimed_at=now)
+        .on_conflict_do_nothing(index_elements=["phone_index"])
+        .returning(PhoneClaim.user_id)
+    ).one_or_none()
+    return claimed is not None
+
+
 def find_by_phone(db: Session, *, vault: PiiVault, phone: str) -> User | None:
+    """The owner of a phone: its claim (keyed by the phone), then the user by id."""
     try:
         e164 = validation.normalize_phone(phone)
     except Exception:
         return None
-    return db.execute(
-        select(User).where(User.phone_index == vault.blind_index("phone", e164))
+    owner = db.execute(
+        select(PhoneClaim.user_id)
+        .where(PhoneClaim.phone_index == vault.blind_index("phone", e164))
     ).scalar_one_or_none()
+    return None if owner is None else db.get(User, owner)
 
 
 def check_password(keys: Keyring, user: User | None, password: str) -> bool:
@@ -253,11 +272,14 @@ def set_phone(db: Session, *, keys: Keyring, user_id: str, phone: str, actor: st
 
 def trusted_contacts(db: Session, *, keys: Keyring, owner: Principal) -> list[ContactView]:
     owner.require(Role.OWNER)
-    rows = db.execute(
-        select(TrustedContact, User).join(User, User.id == TrustedContact.contact_user_id)
-        .where(TrustedContact.user_id == owner.user_id).order_by(TrustedContact.added_at,
-                                                                 TrustedContact.id)
-    ).all()
+    contacts = list(db.execute(
+        select(TrustedContact).where(TrustedContact.user_id == owner.user_id)
+        .order_by(TrustedContact.added_at, TrustedContact.id)
+    ).scalars())
+    # Each contact is another owner, on another shard: read by id, not joined.
+    users = {u.id: u for u in db.execute(
+        select(User).where(User.id.in_([c.contact_user_id for c in contacts]))).scalars()}
+    rows = [(c, users[c.contact_user_id]) for c in contacts if c.contact_user_id in users]
     return [
         ContactView(user_id=user.id,
                     phone_masked=validation.mask_phone(keys.vault.open("phone",

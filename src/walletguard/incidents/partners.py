@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from walletguard.crypto import PiiVault
@@ -44,7 +45,9 @@ def acknowledge(
     except webhooks.InvalidSignature:
         # One answer for an unknown partner, a bad signature and a stale one.
         raise Unauthenticated("the acknowledgement is not signed by a linked partner") from None
-    incident = db.get(Incident, incident_id)
+    # A partner names the incident alone (a look-up over every shard on Citus).
+    incident = db.execute(select(Incident).where(Incident.id == incident_id)
+                          ).scalar_one_or_none()
     if incident is None:
         raise NotFound("no such incident", field="incident_id")
     before = {a.partner_key for a in notifications.acknowledgements(
@@ -52,7 +55,8 @@ def acknowledge(
     ack = notifications.acknowledge(db, partner=partner, incident_user_id=incident.user_id,
                                     incident_id=incident.id, reference=reference, now=now)
     if partner.key not in before:
-        db.add(IncidentEvent(incident_id=incident.id, at=now, kind="partner.acknowledged",
+        db.add(IncidentEvent(user_id=incident.user_id, incident_id=incident.id, at=now,
+                             kind="partner.acknowledged",
                              detail={"partner": partner.key, "name": partner.name,
                                      "reference": reference}))
     return {"incident_id": incident.id, "partner": partner.key,

@@ -4,6 +4,11 @@ The claim is ``INSERT … ON CONFLICT DO NOTHING``: of two requests with the sam
 second waits for the first to commit (PostgreSQL) or for the write lock (SQLite), then
 finds the stored answer and replays it — a refusal as well as a success — or, if its
 body differs, gets ``idempotency_conflict``.
+
+A key is unique per caller (``scope``). Its record's distribution key (``user_id``) comes
+from the scope: an owner's keys (``owner:<id>``) live on that owner's shard, next to the
+wallet the request moves; a staff caller's keys on the caller's own key (an operator's
+top-up is then written on two shards: two-phase commit on Citus, off the hot paths).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from walletguard.db import judged, note_transaction_id
+from walletguard.db import is_citus, judged, note_transaction_id
 from walletguard.errors import DomainError, IdempotencyConflict, ReplayedRefusal
 from walletguard.ledger.models import IdempotencyRecord
 
@@ -31,11 +36,14 @@ PENDING = 0
 class Claim:
     record_id: int | None
     replay: tuple[int, dict[str, Any]] | None = None
+    user_id: str = ""
 
     def remember(self, db: Session, status_code: int, body: dict[str, Any]) -> None:
         if self.record_id is not None:
             db.execute(
-                update(IdempotencyRecord).where(IdempotencyRecord.id == self.record_id)
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.user_id == self.user_id,
+                       IdempotencyRecord.id == self.record_id)
                 .values(status_code=status_code, response=body)
             )
 
@@ -46,6 +54,12 @@ NO_KEY = Claim(record_id=None)
 def request_digest(payload: Any) -> str:
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def owner_of(scope: str) -> str:
+    """The distribution key of a caller's idempotency records (revision 0007 back-fills
+    the same)."""
+    return scope.removeprefix("owner:") if scope.startswith("owner:") else scope
 
 
 def claim(
@@ -59,26 +73,35 @@ def claim(
     in the same transaction, so what commits is always the answer that was given."""
     if key is None:
         return NO_KEY
+    owner = owner_of(scope)
     status, body = expected or (PENDING, {})
     digest = request_digest(payload)
     postgres = db.get_bind().dialect.name == "postgresql"
     insert = pg_insert if postgres else sqlite_insert
     # On PostgreSQL the claim also reads the transaction's id (no extra round trip): if the
     # COMMIT's reply is lost, the edge asks whether it took effect (``walletguard.db``).
-    xid = cast(func.pg_current_xact_id(), Text) if postgres else literal(None, Text)
+    # Citus allows no volatile function in a distributed INSERT's RETURNING: there it is
+    # one more statement.
+    citus = postgres and is_citus(db)
+    xid = (cast(func.pg_current_xact_id(), Text) if postgres and not citus
+           else literal(None, Text))
     claimed = db.execute(
         insert(IdempotencyRecord)
-        .values(scope=scope, key=key, request_digest=digest, status_code=status,
-                response=body, created_at=now)
-        .on_conflict_do_nothing(index_elements=["scope", "key"])
+        .values(user_id=owner, scope=scope, key=key, request_digest=digest,
+                status_code=status, response=body, created_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "scope", "key"])
         .returning(IdempotencyRecord.id, xid)
     ).one_or_none()
     if claimed is not None:
-        if claimed[1] is not None:
+        if citus:
+            note_transaction_id(db, db.execute(select(cast(func.pg_current_xact_id(), Text))
+                                               ).scalar_one())
+        elif claimed[1] is not None:
             note_transaction_id(db, claimed[1])
-        return Claim(record_id=claimed[0])
+        return Claim(record_id=claimed[0], user_id=owner)
     stored = db.execute(
-        select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
+        select(IdempotencyRecord).where(IdempotencyRecord.user_id == owner,
+                                        IdempotencyRecord.scope == scope,
                                         IdempotencyRecord.key == key)
     ).scalar_one()
     if stored.request_digest != digest:

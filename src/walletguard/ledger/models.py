@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -17,15 +18,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from walletguard.db import Base, UTCDateTime
+from walletguard.db import Base, UTCDateTime, next_serial
 
 
 class LedgerAccount(Base):
     """A double-entry account: an owner wallet, a merchant, or the platform clearing
-    account that top-ups come from. All accounts' entries sum to zero."""
+    account that top-ups come from. All accounts' entries sum to zero.
+
+    ``user_id`` is the account's distribution key: its owner for a wallet account; a
+    shared account (merchant, clearing) is its own key (``user_id = id``). Its entries
+    do not live with it: they live with the transfer they belong to (ADR 0008)."""
 
     __tablename__ = "ledger_accounts"
 
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     owner_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
@@ -39,10 +45,15 @@ class Wallet(Base):
     same transaction; the day counters make limits a constant-time check."""
 
     __tablename__ = "wallets"
-    __table_args__ = (CheckConstraint("balance >= held AND held >= 0", name="not_overdrawn"),)
+    __table_args__ = (
+        CheckConstraint("balance >= held AND held >= 0", name="not_overdrawn"),
+        ForeignKeyConstraint(["user_id", "account_id"],
+                             ["ledger_accounts.user_id", "ledger_accounts.id"]),
+        UniqueConstraint("user_id", "account_id"),
+    )
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"), unique=True)
+    account_id: Mapped[str] = mapped_column(String(40))
     currency: Mapped[str] = mapped_column(String(3))
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
     held: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -63,31 +74,48 @@ class Wallet(Base):
 
 class LedgerTransfer(Base):
     """One money movement (top-up, payment, transfer, refund): the header of a set of
-    entries that sum to zero. Never edited, except the running refunded amount."""
+    entries that sum to zero. Never edited, except the running refunded amount.
+
+    It lives on its owner's shard with its entries. A transfer between two owners is
+    written once on each side (same id; ``user_id`` the side, ``counterparty_id`` the
+    other), each copy holding that side's entry: each owner's history reads one shard."""
 
     __tablename__ = "ledger_transfers"
-    __table_args__ = (Index("ix_ledger_transfers_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_ledger_transfers_user_created", "user_id", "created_at"),
+        ForeignKeyConstraint(["user_id", "refund_of"],
+                             ["ledger_transfers.user_id", "ledger_transfers.id"]),
+    )
 
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[str | None] = mapped_column(String(40), default=None)
     counterparty_id: Mapped[str | None] = mapped_column(String(40), default=None)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     auth_method: Mapped[str | None] = mapped_column(String(20), default=None)
     category: Mapped[str | None] = mapped_column(String(40), default=None)
-    refund_of: Mapped[str | None] = mapped_column(ForeignKey("ledger_transfers.id"), default=None)
+    refund_of: Mapped[str | None] = mapped_column(String(40), default=None)
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LedgerEntry(Base):
-    __tablename__ = "ledger_entries"
+    """One leg of a transfer, on the shard of the transfer copy it belongs to. The
+    account may be another shard's (a merchant or the clearing account): no foreign key
+    to it; ``walletguard ledger check`` proves every entry's account and balance."""
 
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "transfer_id"],
+                             ["ledger_transfers.user_id", "ledger_transfers.id"]),
+    )
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
-    transfer_id: Mapped[str] = mapped_column(ForeignKey("ledger_transfers.id"), index=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+                                    autoincrement=False, default=next_serial("ledger_entries"))
+    transfer_id: Mapped[str] = mapped_column(String(40), index=True)
+    account_id: Mapped[str] = mapped_column(String(40), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -96,10 +124,12 @@ class IdempotencyRecord(Base):
     """The first answer given under an idempotency key — a refusal as well as a success."""
 
     __tablename__ = "idempotency_records"
-    __table_args__ = (UniqueConstraint("scope", "key"),)
+    __table_args__ = (UniqueConstraint("user_id", "scope", "key"),)
 
+    # The owner whose wallet the request moves (a key is unique per owner and caller).
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+                                    autoincrement=False, default=next_serial("idempotency_records"))
     scope: Mapped[str] = mapped_column(String(80))
     key: Mapped[str] = mapped_column(String(200))
     request_digest: Mapped[str] = mapped_column(String(64))

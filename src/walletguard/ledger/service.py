@@ -3,6 +3,11 @@
 Owner wallets are the only accounts locked on the money path; merchant and clearing
 accounts are credited by appending entries (hot accounts never take a row lock) and
 their balance is the sum of their entries.
+
+Distribution (ADR 0008): a transfer and its entries live on its owner's shard; a shared
+account's leg (merchant, clearing) is written there too, so a payment, a top-up or a
+refund touches one owner's rows only. A transfer between two owners is written on both
+sides (one header copy each, each holding its side's entry).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ LockedWallet = NewType("LockedWallet", Wallet)
 
 
 def open_wallet(db: Session, *, user_id: str, policy: Policy, now: datetime) -> Wallet:
-    account = LedgerAccount(id=new_id("acc"), kind="wallet", owner_id=user_id,
+    account = LedgerAccount(user_id=user_id, id=new_id("acc"), kind="wallet", owner_id=user_id,
                             currency=policy.currency, created_at=now)
     db.add(account)
     db.flush()
@@ -41,8 +46,10 @@ def open_wallet(db: Session, *, user_id: str, policy: Policy, now: datetime) -> 
 
 def open_account(db: Session, *, kind: str, owner_id: str, currency: str,
                  now: datetime) -> LedgerAccount:
-    account = LedgerAccount(id=new_id("acc"), kind=kind, owner_id=owner_id, currency=currency,
-                            created_at=now)
+    """A shared account (a merchant's): its own distribution key (``user_id = id``)."""
+    account_id = new_id("acc")
+    account = LedgerAccount(user_id=account_id, id=account_id, kind=kind, owner_id=owner_id,
+                            currency=currency, created_at=now)
     db.add(account)
     return account
 
@@ -84,11 +91,14 @@ def paid_before(db: Session, *, user_id: str, counterparty_id: str, before: date
 class Leg:
     account_id: str
     amount: int
+    #: The owner whose shard the leg lives on: another owner's wallet leg names that
+    #: owner; None (a shared account's leg, or the transfer owner's own) is the transfer's.
+    user_id: str | None = None
 
 
 def post(
     db: Session, *, kind: str, legs: list[Leg], currency: str, now: datetime,
-    user_id: str | None = None, counterparty_id: str | None = None,
+    user_id: str, counterparty_id: str | None = None,
     auth_method: str | None = None, category: str | None = None,
     refund_of: str | None = None, transfer_id: str | None = None,
 ) -> LedgerTransfer:
@@ -96,7 +106,9 @@ def post(
     the caller's to update under the wallet lock it already holds.
 
     Rows are written with Core inserts (two statements, no unit-of-work): this is on
-    every payment's path. The returned transfer is a detached record of what was written.
+    every payment's path. A leg on another owner's shard (``Leg.user_id``) gets that
+    owner's copy of the header, naming the transfer's owner as its counterparty. The
+    returned transfer is a detached record of what was written.
     """
     if sum(leg.amount for leg in legs) != 0:
         raise ValueError("a ledger transfer must balance")
@@ -107,10 +119,14 @@ def post(
         "auth_method": auth_method, "category": category, "refund_of": refund_of,
         "refunded": 0, "created_at": now,
     }
-    db.execute(insert(table_of(LedgerTransfer)), row)
+    others = sorted({leg.user_id for leg in legs
+                     if leg.user_id is not None and leg.user_id != user_id})
+    db.execute(insert(table_of(LedgerTransfer)), [
+        row, *({**row, "user_id": other, "counterparty_id": user_id, "refund_of": None}
+               for other in others)])
     db.execute(insert(table_of(LedgerEntry)), [
-        {"transfer_id": row["id"], "account_id": leg.account_id, "amount": leg.amount,
-         "created_at": now}
+        {"user_id": leg.user_id or user_id, "transfer_id": row["id"],
+         "account_id": leg.account_id, "amount": leg.amount, "created_at": now}
         for leg in legs
     ])
     return LedgerTransfer(**row)
@@ -145,6 +161,7 @@ def top_up(db: Session, *, wallet: LockedWallet, amount: int, now: datetime) -> 
 
 
 def account_balance(db: Session, account_id: str) -> int:
+    """A shared account's balance: its entries summed over every owner's shard."""
     total = db.execute(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .where(LedgerEntry.account_id == account_id)
@@ -169,7 +186,11 @@ class ConservationReport:
 
 def check_conservation(db: Session) -> ConservationReport:
     """All entries sum to zero, every transfer balances, every wallet balance equals its
-    account's entries, and no payment is refunded beyond its amount."""
+    account's entries, and no payment is refunded beyond its amount.
+
+    On Citus each query runs on every shard and the coordinator adds up: the wallet sums
+    are grouped by owner and joined to the wallets on the owner (colocated), since a
+    wallet's entries live on its owner's shard."""
     accounts = db.execute(select(func.count()).select_from(LedgerAccount)).scalar_one()
     entries, total = db.execute(
         select(func.count(), func.coalesce(func.sum(LedgerEntry.amount), 0))
@@ -179,12 +200,14 @@ def check_conservation(db: Session) -> ConservationReport:
         .having(func.sum(LedgerEntry.amount) != 0)
     ).scalars().all()
     sums = (
-        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount).label("total"))
-        .group_by(LedgerEntry.account_id).subquery()
+        select(LedgerEntry.user_id, LedgerEntry.account_id,
+               func.sum(LedgerEntry.amount).label("total"))
+        .group_by(LedgerEntry.user_id, LedgerEntry.account_id).subquery()
     )
     mismatches = db.execute(
         select(Wallet.user_id, Wallet.balance, func.coalesce(sums.c.total, 0))
-        .outerjoin(sums, sums.c.account_id == Wallet.account_id)
+        .outerjoin(sums, (sums.c.user_id == Wallet.user_id)
+                   & (sums.c.account_id == Wallet.account_id))
         .where(Wallet.balance != func.coalesce(sums.c.total, 0))
     ).all()
     over = db.execute(

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from walletguard.db import Base, UTCDateTime
+from walletguard.db import Base, UTCDateTime, next_serial
 
 
 class OutboxMessage(Base):
@@ -30,12 +30,13 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_pending", "delivered_at", "id"),
-                      UniqueConstraint("dedupe_key"))
+                      UniqueConstraint("user_id", "dedupe_key"))
 
+    # The owner the notice is about, or ``SYSTEM_OWNER`` for one about no owner.
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+                                    autoincrement=False, default=next_serial("outbox"))
     topic: Mapped[str] = mapped_column(String(60))
-    user_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
     channel: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)

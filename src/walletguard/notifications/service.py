@@ -37,6 +37,8 @@ from walletguard.notifications.templates import LOCALES
 from walletguard.policy import Policy
 
 LOST_DEVICE_EVENT = "wallet.owner.lost_device"
+#: The outbox owner of a notice about no owner (a staff alert): its distribution key.
+SYSTEM_OWNER = "system"
 PARTNER_CATEGORIES = ("carrier", "bank", "wallet", "e-commerce", "payment")
 
 
@@ -50,7 +52,8 @@ def enqueue(
     exists is skipped by the database, so two workers running the same job at once
     enqueue it once."""
     rows = [
-        {"topic": topic, "user_id": user_id, "channel": channel, "recipient": recipient,
+        {"topic": topic, "user_id": user_id or SYSTEM_OWNER, "channel": channel,
+         "recipient": recipient,
          "payload": payload, "created_at": now, "attempts": 0,
          "dedupe_key": None if dedupe_key is None else f"{dedupe_key}:{channel}:{recipient}"}
         for channel, recipient in recipients
@@ -64,8 +67,9 @@ def enqueue(
     written = 0
     for row in rows:
         statement = dialect.insert(table_of(OutboxMessage)).values(**row)
-        result = db.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-                            .returning(table_of(OutboxMessage).c.id))
+        result = db.execute(
+            statement.on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+            .returning(table_of(OutboxMessage).c.id))
         written += len(result.all())
     return written
 

@@ -111,7 +111,9 @@ def claim(db: Session, *, platform: Platform, now: datetime) -> list[Claimed]:
         .returning(t.c.id, t.c.topic, t.c.user_id, t.c.channel, t.c.recipient, t.c.payload,
                    t.c.created_at, t.c.attempts)
     ).all()
-    claimed = [Claimed(id=r.id, topic=r.topic, user_id=r.user_id, channel=r.channel,
+    claimed = [Claimed(id=r.id, topic=r.topic,
+                       user_id=None if r.user_id == service.SYSTEM_OWNER else r.user_id,
+                       channel=r.channel,
                        recipient=r.recipient, payload=r.payload,
                        created_at=r.created_at,
                        attempts=r.attempts) for r in rows]
@@ -309,8 +311,9 @@ def _matured_channel_changes(platform: Platform, *, now: datetime) -> int:
 def _checklist_reminders(db: Session, *, platform: Platform, now: datetime) -> int:
     ahead = timedelta(minutes=platform.policy.notifications.checklist_reminder_minutes)
     rows = db.execute(
-        select(ChecklistItem, Incident.user_id).join(Incident,
-                                                     Incident.id == ChecklistItem.incident_id)
+        select(ChecklistItem, Incident.user_id)
+        .join(Incident, (Incident.user_id == ChecklistItem.user_id)
+              & (Incident.id == ChecklistItem.incident_id))
         .where(ChecklistItem.done_at.is_(None), Incident.status == "open",
                ChecklistItem.due_at > now, ChecklistItem.due_at <= now + ahead)
     ).all()

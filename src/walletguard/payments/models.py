@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from walletguard.db import Base, UTCDateTime
@@ -14,5 +14,7 @@ class Merchant(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(40))
-    account_id: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.id"), unique=True)
+    # The merchant's ledger account (its own distribution key; a reference table refers
+    # to no owner-sharded row, so no foreign key).
+    account_id: Mapped[str] = mapped_column(String(40), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

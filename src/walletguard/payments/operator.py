@@ -91,11 +91,17 @@ def refund_payment(
     Refusals: ``forbidden``, ``not_found`` (payment), ``invalid_input`` (more than is
     left), ``idempotency_conflict``."""
     actor.require(Role.OPERATOR)
-    payment = db.get(LedgerTransfer, payment_id)
-    if payment is None or payment.kind != "payment" or payment.user_id is None:
+    # The operator names the payment alone: found over every shard (off the hot paths),
+    # then read again by its full key under the payer's wallet lock.
+    payer = db.execute(
+        select(LedgerTransfer.user_id)
+        .where(LedgerTransfer.id == payment_id, LedgerTransfer.kind == "payment")
+    ).scalars().first()
+    if payer is None:
         raise NotFound("no such payment")
-    wallet = ledger.lock_wallet(db, payment.user_id)
-    db.refresh(payment)
+    wallet = ledger.lock_wallet(db, payer)
+    payment = db.get(LedgerTransfer, (payer, payment_id), populate_existing=True)
+    assert payment is not None
     refund_amount = payment.amount - payment.refunded if amount is None else amount
     claim = idempotency.claim(db, scope=actor.ref, key=idempotency_key,
                               payload={"op": "refund", "payment_id": payment_id,

@@ -153,10 +153,13 @@ def transactions(
             raise InvalidInput(f"{name} is out of range (years 1-9999 in UTC)",
                                field=name) from None
     wallet = ledger.get_wallet(db, str(owner.user_id))
+    # The owner's entries and their transfer copies, all on the owner's shard (ADR 0008).
     query = (
         select(LedgerTransfer, LedgerEntry.amount)
-        .join(LedgerEntry, LedgerEntry.transfer_id == LedgerTransfer.id)
-        .where(LedgerEntry.account_id == wallet.account_id)
+        .join(LedgerEntry, (LedgerEntry.user_id == LedgerTransfer.user_id)
+              & (LedgerEntry.transfer_id == LedgerTransfer.id))
+        .where(LedgerEntry.user_id == wallet.user_id, LedgerTransfer.user_id == wallet.user_id,
+               LedgerEntry.account_id == wallet.account_id)
     )
     if since is not None:
         query = query.where(LedgerEntry.created_at >= since)

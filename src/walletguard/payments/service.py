@@ -233,7 +233,8 @@ def transfer_to_owner(
             transfer = _move_money(
                 db, wallet=wallet, kind="transfer", amount=request.amount,
                 to_account=payee_wallet.account_id, counterparty_id=payee.id,
-                auth=request.auth, category=request.note, transfer_id=answer["id"], now=now)
+                auth=request.auth, category=request.note, transfer_id=answer["id"], now=now,
+                to_owner=payee.id)
             ledger.credit_wallet(payee_wallet, request.amount, now)
             notifications.enqueue(
                 db, topic="transaction.received", user_id=payee.id, now=now,
@@ -441,8 +442,8 @@ def _judge_risk(
 
 def _open_risk_challenge(db: Session, path: MoneyPath, owner: Principal, challenge_id: str,
                          now: datetime) -> None:
-    session = db.get(DeviceSession, owner.session_id)
-    device = db.get(Device, owner.device_id)
+    session = db.get(DeviceSession, (owner.user_id, owner.session_id))
+    device = db.get(Device, (owner.user_id, owner.device_id))
     if session is None or device is None:
         return
     devices.open_challenge_for(db, policy=path.policy, session=session, device=device,
@@ -453,7 +454,7 @@ def _open_risk_challenge(db: Session, path: MoneyPath, owner: Principal, challen
 def _move_money(
     db: Session, *, wallet: LockedWallet, kind: str, amount: int, to_account: str,
     counterparty_id: str, auth: PaymentAuth, category: str | None, transfer_id: str,
-    now: datetime,
+    now: datetime, to_owner: str | None = None,
 ) -> LedgerTransfer:
     """Debit the locked wallet and post the balanced transfer, together; count the day;
     tell the payer."""
@@ -468,7 +469,10 @@ def _move_money(
         db, kind=kind, user_id=wallet.user_id, counterparty_id=counterparty_id,
         currency=wallet.currency, now=now, auth_method=auth.method, category=category,
         transfer_id=transfer_id,
-        legs=[ledger.Leg(wallet.account_id, -amount), ledger.Leg(to_account, amount)])
+        # A payee owner's leg lives on the payee's shard (``to_owner``); a merchant's on
+        # the payer's (ADR 0008).
+        legs=[ledger.Leg(wallet.account_id, -amount),
+              ledger.Leg(to_account, amount, user_id=to_owner)])
     notifications.enqueue(db, topic="transaction.alert", user_id=wallet.user_id, now=now,
                           recipients=[("alert", wallet.user_id)],
                           payload={"transfer_id": transfer.id, "kind": transfer.kind,
@@ -485,8 +489,9 @@ def _roll_day(wallet: LockedWallet, today: date) -> None:
 
 def _biometric_ready(db: Session, path: MoneyPath, owner: Principal, now: datetime) -> bool:
     return credentials.biometric_eligible(
-        db, policy=path.policy, device_id=owner.device_id, now=now
-    ) and credentials.active_binding(db, device_id=owner.device_id) is not None
+        db, policy=path.policy, user_id=owner.user_id, device_id=owner.device_id, now=now
+    ) and credentials.active_binding(db, user_id=owner.user_id,
+                                     device_id=owner.device_id) is not None
 
 
 def _step_up(db: Session, path: MoneyPath, owner: Principal, now: datetime,

@@ -1,7 +1,7 @@
 """Recovery channels: trusted-contact approval requests (one per contact per case).
 
 Revision ID: 0008
-Revises: 0006 (the coordinator relinks the chain at merge)
+Revises: 0007
 Created: 2026-12-01
 
 A new owner table only: ``user_id`` leads its primary key, its unique constraint and its
@@ -17,7 +17,7 @@ from alembic import op
 import walletguard.db
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
