@@ -42,11 +42,14 @@ def captured(platform: ManualPlatform) -> Iterator[list[str]]:
     def capture(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen.append(" ".join(statement.split()))
 
-    event.listen(platform.db.engine, "before_cursor_execute", capture)
+    # Every engine: freezes and lost-phone reports run on the priority lane's own pool.
+    for engine in platform.db.engines:
+        event.listen(engine, "before_cursor_execute", capture)
     try:
         yield seen
     finally:
-        event.remove(platform.db.engine, "before_cursor_execute", capture)
+        for engine in platform.db.engines:
+            event.remove(engine, "before_cursor_execute", capture)
 
 
 def _routed_column(name: str) -> str | None:

@@ -99,8 +99,8 @@ def test_the_freeze_certificate_names_time_scope_actor_and_its_audit_hash(
     recorded = next(e for e in events if e["action"] == "restriction.freeze_placed")
     assert freeze["audit"]["hash"] == recorded["hash"]
     assert recorded["data"]["restriction_id"] == freeze["restriction_id"]
-    # The chain head the pack names is the owner's chain as it stands.
-    assert body["audit"]["head_hash"] == events[-1]["hash"]
+    # The chain head the pack names is the owner's chain as it stands (newest first).
+    assert body["audit"]["head_hash"] == events[0]["hash"]
     assert body["audit"]["length"] == len(events)
 
 

@@ -70,7 +70,7 @@ def sms_code(data_dir: Path, phone: str) -> str:
 
 def trust_of(platform: ManualPlatform, device_id: str) -> str:
     with platform.db.transaction() as db:
-        device = db.get(Device, device_id)
+        device = factories.by_id(db, Device, device_id)
         assert device is not None
         return device.trust
 
@@ -154,7 +154,7 @@ def test_a_binding_the_engine_locks_on_places_a_risk_lock(platform: ManualPlatfo
     with pytest.raises(RiskDenied) as refused:
         approve(platform, owner, laptop, engine_weighing(platform, 80))
     with platform.db.transaction() as db:
-        lock = db.get(Restriction, refused.value.extra["restriction_id"])
+        lock = db.get(Restriction, (owner.user_id, refused.value.extra["restriction_id"]))
         assert lock is not None and (lock.kind, lock.scope, lock.source) == (
             "lock", "account", "risk")
     assert trust_of(platform, laptop.device_id) == "untrusted"

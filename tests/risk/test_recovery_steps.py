@@ -145,6 +145,6 @@ def test_a_recovery_step_the_engine_locks_on_places_a_risk_lock(
     with pytest.raises(RiskDenied) as refused:
         verify_id_document(platform, owner, case["id"], engine_weighing(platform, new_device=100))
     with platform.db.transaction() as db:
-        lock = db.get(Restriction, refused.value.extra["restriction_id"])
+        lock = db.get(Restriction, (owner.user_id, refused.value.extra["restriction_id"]))
         assert lock is not None and (lock.kind, lock.scope, lock.source) == (
             "lock", "account", "risk")

@@ -121,8 +121,10 @@ def _transactions(db: Session, *, user_id: str,
     wallet = ledger.get_wallet(db, user_id)
     rows = db.execute(
         select(LedgerTransfer, LedgerEntry.amount)
-        .join(LedgerEntry, LedgerEntry.transfer_id == LedgerTransfer.id)
-        .where(LedgerEntry.account_id == wallet.account_id,
+        .join(LedgerEntry, (LedgerEntry.user_id == LedgerTransfer.user_id)
+              & (LedgerEntry.transfer_id == LedgerTransfer.id))
+        .where(LedgerTransfer.user_id == user_id,
+               LedgerEntry.account_id == wallet.account_id,
                LedgerTransfer.created_at >= window.opens,
                LedgerTransfer.created_at <= window.closes)
         .order_by(LedgerTransfer.created_at, LedgerEntry.id)).all()
@@ -134,7 +136,7 @@ def _transactions(db: Session, *, user_id: str,
                               Dispute.transfer_id.in_({t.id for t, _ in rows}))).scalars()}
     found = []
     for transfer, signed in rows:
-        other = transfer.counterparty_id if transfer.user_id == user_id else transfer.user_id
+        other = transfer.counterparty_id  # each side's copy names the other side
         found.append({
             "id": transfer.id, "kind": transfer.kind, "amount": signed,
             "currency": transfer.currency, "counterparty": other,

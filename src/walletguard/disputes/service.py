@@ -36,7 +36,7 @@ from walletguard.incidents import service as incidents
 from walletguard.incidents.models import Incident
 from walletguard.ledger import idempotency
 from walletguard.ledger import service as ledger
-from walletguard.ledger.models import LedgerTransfer
+from walletguard.ledger.models import LedgerEntry, LedgerTransfer
 from walletguard.notifications import service as notifications
 from walletguard.policy import EvidencePolicy, Policy
 from walletguard.restrictions.models import Restriction
@@ -224,10 +224,17 @@ def _open_disputes(
     user_id = incident.user_id
     window = suspicious_window(policy, incident)
     found = {t.id: t for t in db.execute(
-        select(LedgerTransfer).where(LedgerTransfer.id.in_(ids))).scalars()}
+        select(LedgerTransfer).where(LedgerTransfer.user_id == user_id,
+                                     LedgerTransfer.id.in_(ids))).scalars()}
+    # A transfer between owners has a copy on each side: only money out of this wallet
+    # (its wallet leg negative) can be disputed by this owner.
+    wallet = ledger.get_wallet(db, user_id)
+    paid_out = set(db.execute(select(LedgerEntry.transfer_id).where(
+        LedgerEntry.user_id == user_id, LedgerEntry.transfer_id.in_(ids),
+        LedgerEntry.account_id == wallet.account_id, LedgerEntry.amount < 0)).scalars())
     for transfer_id in ids:
         transfer = found.get(transfer_id)
-        if (transfer is None or transfer.user_id != user_id
+        if (transfer is None or transfer_id not in paid_out
                 or transfer.kind not in DISPUTABLE_KINDS):
             raise NotFound("no such payment or transfer from your wallet",
                            field="transfer_ids", transfer_id=transfer_id)

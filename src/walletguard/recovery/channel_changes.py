@@ -166,8 +166,8 @@ def _step_up(owner: Principal, policy: Policy, now: datetime) -> StepUpRequired:
     challenge_id = new_id("chg")
 
     def open_challenge(db: Session) -> None:
-        session = db.get(DeviceSession, owner.session_id)
-        device = db.get(Device, owner.device_id)
+        session = db.get(DeviceSession, (owner.user_id, owner.session_id))
+        device = db.get(Device, (owner.user_id, owner.device_id))
         if session is not None and device is not None:
             devices.open_challenge_for(db, policy=policy, session=session, device=device,
                                        fingerprint=device.fingerprint_digest, now=now,
