@@ -49,6 +49,9 @@ LANDED = {
     "0004": "661c8b028fc34a016d7f0d8ba2315bdb3bf3699f2ef5d978ea306be35e0a4426",
     "0005": "dcfd9199afaae6b3b71b71d5b5c6f0fb3d685c5de566edc8c3516ae5011b15ac",
     "0006": "ed2ed39fa4d542f653590e3d4bcb7f7e5df4826fa231fd2a56a8a399283d49be",
+    "0007": "847f459d6fd48b22baf2b1ef673f19cf9d3a94408ea128d8e47b544fd73f52b6",
+    "0008": "b0d41675bb14e13f838311a1dcbc941293ba7925a085571bc848d3738a50c3d3",
+    "0009": "5d07f180d1b8d3e07a72c40d8486e8901c9b0f901f2718debeb204371a70c834",
 }
 
 # Per revision: "table.column" whose old values the revision rewrites on purpose, and
