@@ -216,6 +216,30 @@ def test_an_unknown_phone_gets_the_same_answers_as_a_real_one(
     factories.assert_problem(never_issued, 404, "not_found")
 
 
+def test_the_card_step_answers_alike_for_an_unknown_phone(
+        client: TestClient, platform: Platform) -> None:
+    """The card channel's first step is no account oracle: a phone without a wallet gets
+    "code sent" for a valid card, the same refusal for an invalid one, and the same daily
+    limit."""
+    owner = factories.register_owner(platform)
+    real = open_case(client, owner.phone, "unfreeze")
+    phantom = open_case(client, factories.phone(), "unfreeze")
+    number = card()
+    answers = []
+    for case in (real, phantom):
+        path = f"/v1/recovery-cases/{case['id']}/verifications"
+        bad = client.post(path, json={"channel": "bank_card", "card_number": "4111111111111112"})
+        factories.assert_problem(bad, 422, "invalid_input")
+        sent = [client.post(path, json={"channel": "bank_card", "card_number": number})
+                for _ in range(3)]
+        # A card the bank does not know counts against the smallest tier's limit (2).
+        assert [r.status_code for r in sent] == [200, 200, 429]
+        body = sent[0].json()
+        answers.append({k: v for k, v in body.items() if k != "id"})
+        assert body["id"] == case["id"]
+    assert answers[0] == answers[1] == {"channel": "bank_card", "next_step": "otp_sent"}
+
+
 def test_the_owner_cancels_a_delayed_recovery_from_the_old_phone(
         client: TestClient, platform: Platform, clock: ManualClock) -> None:
     owner = factories.register_owner(platform)

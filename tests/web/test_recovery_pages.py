@@ -98,6 +98,8 @@ def test_a_phone_without_a_wallet_gets_the_very_same_pages(
 def test_bank_card_and_id_document_then_the_delay_then_a_new_pin(
         client: TestClient, platform: factories.ManualPlatform, merchant: str) -> None:
     owner = factories.register_owner(platform, balance=10_000)
+    # Paid before the recovery: after it, only payees paid before may be paid for 48 h.
+    assert factories.pay(platform, owner, merchant, 100)["status"] == "succeeded"
     case_id = _open(client, owner.phone, "reset_pin")
     page = _page(client, case_id)
     # The channels are the platform's, each with its own form.

@@ -38,7 +38,7 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from walletguard.adapters.bank import BankGateway, luhn_valid
+from walletguard.adapters.bank import BankGateway, CardFacts, luhn_valid
 from walletguard.adapters.carrier import CarrierSignals
 from walletguard.adapters.identity_check import IdentityVerifier
 from walletguard.adapters.voice import VoiceVerifier
@@ -304,8 +304,13 @@ def verify(
         raise MethodNotAvailable(f"the hotline answers from {opens:02d}:00 to {closes:02d}:00 "
                                  f"({policy.timezone})")
     prompting = _prompt_step(channel, fields)
+    sending_otp = channel == "bank_card" and "otp" not in fields
+    card = _card_digits(fields) if sending_otp else ""
     case = _find(db, keys, case_id)
     if case is None:
+        if sending_otp:
+            return _phantom_bank_otp(db, policy=policy, ports=ports, case_id=case_id,
+                                     card=card, now=now)
         if prompting:
             return _phantom_prompt(keys=keys, policy=policy, ports=ports, case_id=case_id,
                                    channel=channel, now=now)
@@ -316,10 +321,9 @@ def verify(
     if status != _OPEN:
         raise Conflict(f"this recovery case is {status}", case_status=status)
     # A bank OTP first needs a code sent; sending is not a verification.
-    if channel == "bank_card" and "otp" not in fields:
+    if sending_otp:
         return _send_bank_otp(db, keys=keys, policy=policy, ports=ports, case=case,
-                              wallet=wallet, card_number=str(fields.get("card_number", "")),
-                              now=now)
+                              wallet=wallet, card=card, now=now)
     if prompting:
         return _prompt(db, keys=keys, policy=policy, ports=ports, case=case, channel=channel,
                        now=now)
@@ -548,26 +552,52 @@ def _discard_pending(db: Session, case: RecoveryCase, channel: str) -> None:
                .values(pending=None))
 
 
-def _send_bank_otp(
-    db: Session, *, keys: Keyring, policy: Policy, ports: Ports, case: RecoveryCase,
-    wallet: LockedWallet, card_number: str, now: datetime,
-) -> CaseView:
-    """Step one of the card channel: a Luhn-valid card whose reserved phone is the account
-    phone gets a code there. Counted per owner per day by the bank's tier (seed 002 §1),
-    before the bank is asked; every miss answers like a sent code."""
-    rules = policy.recovery
-    digits = card_number.replace(" ", "")
+def _card_digits(fields: dict[str, Any]) -> str:
+    """The card number of the card channel's first step, Luhn-checked before any case is
+    looked up, so a phone without a wallet refuses a bad number exactly as one with."""
+    digits = str(fields.get("card_number", "")).replace(" ", "")
     if not luhn_valid(digits):
         raise InvalidInput("card_number is not a valid card number (Luhn)",
                            field="card_number")
-    facts = ports.bank.card(digits)
+    return digits
+
+
+def _bank_attempt(db: Session, *, policy: Policy, ports: Ports, key: str, card: str,
+                  now: datetime) -> CardFacts | None:
+    """Count one card-code request against the bank tier's daily limit (seed 002 §1);
+    what the bank knows of the card."""
+    facts = ports.bank.card(card)
     tier = facts.tier if facts else "city_rural"
     day = timedelta(days=1)
-    key = f"recovery:bank:{case.user_id}:{tier}"
-    if throttle.hit(db, key=key, window=day, now=now) > rules.bank_daily_attempts[tier]:
+    key = f"{key}:{tier}"
+    if throttle.hit(db, key=key, window=day, now=now) > policy.recovery.bank_daily_attempts[tier]:
         _refuse(db, RateLimited("no more card verifications today for this bank",
                                 retry_after=throttle.seconds_left(db, key=key, window=day,
                                                                   now=now)))
+    return facts
+
+
+def _phantom_bank_otp(db: Session, *, policy: Policy, ports: Ports, case_id: str, card: str,
+                      now: datetime) -> Prompt:
+    """A phantom case's card step: counted like a real one (per case: a phantom has no
+    owner) and answered like a sent code."""
+    _bank_attempt(db, policy=policy, ports=ports, key=f"recovery:bank:phantom:{case_id}",
+                  card=card, now=now)
+    return Prompt(case_id=case_id, channel="bank_card", next_step="otp_sent", detail={})
+
+
+def _send_bank_otp(
+    db: Session, *, keys: Keyring, policy: Policy, ports: Ports, case: RecoveryCase,
+    wallet: LockedWallet, card: str, now: datetime,
+) -> Prompt:
+    """Step one of the card channel: a Luhn-valid card whose reserved phone is the account
+    phone gets a code there. Counted per owner per day by the bank's tier (seed 002 §1),
+    before the bank is asked; every miss answers like a sent code, and a phantom case's
+    step answers the same (``_phantom_bank_otp``)."""
+    rules = policy.recovery
+    digits = card
+    facts = _bank_attempt(db, policy=policy, ports=ports, key=f"recovery:bank:{case.user_id}",
+                          card=digits, now=now)
     phone = identity.phone_of(db, vault=keys.vault, user_id=case.user_id)
     state = _channel_state(db, case, "bank_card")
     if facts is not None and hmac.compare_digest(facts.reserved_phone, phone):
@@ -579,7 +609,7 @@ def _send_bank_otp(
     audit.append(db, actor="public:recovery", action="recovery.bank_otp_requested",
                  subject=case.user_id, at=now, chain=wallet.user_id,
                  data={"case_id": case.id, "card_last4": digits[-4:]})
-    return _view(db, case, policy, ports, now, next_step="otp_sent")
+    return Prompt(case_id=case.id, channel="bank_card", next_step="otp_sent", detail={})
 
 
 # ---- the teller (seed 004) ---------------------------------------------------------------
