@@ -119,6 +119,29 @@ _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "A change of your wallet's {kind} was asked for at {at_text}; it takes effect "
             "at {effective_text}. Not you? Cancel it from any device: {how_to_cancel}, or "
             "freeze your wallet."),
+        "recovery_channel.change_cancelled": (
+            "A recovery-channel change was cancelled",
+            "The change of your wallet's {kind} was cancelled at {at_text}; nothing changed."),
+        "recovery_channel.change_applied": (
+            "A recovery channel of your wallet changed",
+            "Your wallet's {kind} changed at {at_text}, after its cooling-off window. Not "
+            "you? Freeze your wallet now and call the hotline."),
+        "recovery_channel.change_void": (
+            "A recovery-channel change was voided",
+            "The change of your wallet's {kind} was voided at {at_text} (a freeze, a lock or "
+            "a recovery came first); nothing changed."),
+        "recovery.appeal_submitted": (
+            "An appeal to recover your wallet was filed",
+            "An appeal ticket to recover your wallet was filed at {at_text}; an agent answers "
+            "within 72 hours. Not you? Cancel the case: {how_to_cancel}"),
+        "recovery.appeal_approved": (
+            "Your recovery appeal was approved",
+            "Two agents approved the appeal on your recovery case at {at_text}; the case can "
+            "go on (its security delay still applies)."),
+        "recovery.appeal_rejected": (
+            "Your recovery appeal was rejected",
+            "The appeal on your recovery case was rejected at {at_text}. You can try another "
+            "channel, or visit a bank branch with your ID."),
     },
     "zh-CN": {
         "transaction.alert": ("钱包动账提醒：{amount_text}",
@@ -208,6 +231,25 @@ _TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "钱包找回渠道正在变更",
             "您的钱包于 {at_text} 申请变更{kind}，将于 {effective_text} 生效。如非本人操作，"
             "请在任一设备上撤销（{how_to_cancel}）或冻结钱包。"),
+        "recovery_channel.change_cancelled": (
+            "找回渠道变更已撤销", "您钱包的{kind}变更已于 {at_text} 撤销，未做任何改动。"),
+        "recovery_channel.change_applied": (
+            "钱包找回渠道已变更",
+            "您钱包的{kind}已于 {at_text} 在冷静期结束后变更。"
+            "如非本人操作，请立即冻结钱包并致电客服。"),
+        "recovery_channel.change_void": (
+            "找回渠道变更已作废",
+            "您钱包的{kind}变更已于 {at_text} 作废（此前发生了冻结、锁定或找回），未做任何改动。"),
+        "recovery.appeal_submitted": (
+            "已提交钱包找回申诉",
+            "您的钱包找回申诉已于 {at_text} 提交，客服将在 72 小时内处理。"
+            "如非本人操作，请撤销：{how_to_cancel}"),
+        "recovery.appeal_approved": (
+            "钱包找回申诉已通过",
+            "您的找回申诉已于 {at_text} 经两位客服审核通过，找回可继续（安全等待期仍然适用）。"),
+        "recovery.appeal_rejected": (
+            "钱包找回申诉未通过",
+            "您的找回申诉已于 {at_text} 被驳回。您可以尝试其他渠道，或携带身份证件前往银行网点。"),
     },
 }
 _GENERIC = {"en": ("Wallet notice", "Something changed on your wallet at {at_text} ({topic})."),

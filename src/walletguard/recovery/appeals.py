@@ -56,6 +56,8 @@ from walletguard.recovery.models import RecoveryAppeal, RecoveryCase, RecoveryEv
 Decision = Literal["recommend", "approve", "reject"]
 DECISIONS: tuple[Decision, ...] = get_args(Decision)
 _PENDING, _RECOMMENDED, _APPROVED, _REJECTED = "pending", "recommended", "approved", "rejected"
+# What the owner is told of a decided appeal (a recommendation alone tells nothing).
+_DECIDED_TOPICS = {_APPROVED: "recovery.appeal_approved", _REJECTED: "recovery.appeal_rejected"}
 # A list part is fully right with this many right answers (or every fact, if fewer).
 _ANSWERS_NEEDED = 3
 
@@ -297,7 +299,7 @@ def decide(db: Session, *, policy: Policy, actor: Principal, appeal_id: str,
                      subject=appeal.user_id, at=now, chain=wallet.user_id,
                      reason=note, data={"appeal_id": appeal.id, "case_id": appeal.case_id})
     if decision != "recommend":
-        notifications.notify_owner(db, topic=f"recovery.appeal_{appeal.status}",
+        notifications.notify_owner(db, topic=_DECIDED_TOPICS[appeal.status],
                                    user_id=appeal.user_id, now=now,
                                    payload={"case_id": appeal.case_id,
                                             "appeal_id": appeal.id})

@@ -54,6 +54,8 @@ from walletguard.restrictions.models import Restriction
 
 Kind = Literal["trusted_contacts", "phone"]
 _PENDING, _APPLIED, _CANCELLED, _VOID = "pending", "applied", "cancelled", "void"
+# What the owner is told when a waiting change ends by itself.
+_ENDED_TOPICS = {_APPLIED: "recovery_channel.change_applied", _VOID: "recovery_channel.change_void"}
 _OWNER_STEP_UPS = ("device_approval", "sms_code_and_pin")
 
 
@@ -257,7 +259,7 @@ def apply(db: Session, *, keys: Keyring, user_id: str, change_id: str, now: date
     audit.append(db, actor=actor, action=f"recovery_channel.change_{status}", subject=user_id,
                  at=now, chain=user_id, reason=why_void,
                  data={"change_id": change.id, "kind": change.kind})
-    notifications.notify_owner(db, topic=f"recovery_channel.change_{status}", user_id=user_id,
+    notifications.notify_owner(db, topic=_ENDED_TOPICS[status], user_id=user_id,
                                now=now, payload={"change_id": change.id, "kind": change.kind})
     return status
 
