@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -44,7 +45,9 @@ NAV = [("/security/home", "nav.home"), ("/security/devices", "nav.devices"),
        ("/security/checkup", "nav.checkup"), ("/security/recovery", "nav.recovery")]
 
 
-def _owner(db: Session, p: Page) -> Principal:
+def signed_in(db: Session, p: Page) -> Principal:
+    """The owner this browser is logged in as (any session, confirmed or not); the use
+    case it calls decides whether an unconfirmed one may act."""
     token = p.request.cookies.get(kit.OWNER_COOKIE)
     if not token:
         raise Unauthenticated("log in")
@@ -70,14 +73,14 @@ def _owner_page(p: Page, template: str, build: Callable[[Session, Principal], di
 
 def _with_owner(db: Session, p: Page,
                 build: Callable[[Session, Principal], dict[str, Any]]) -> dict[str, Any]:
-    owner = _owner(db, p)
+    owner = signed_in(db, p)
     return {"owner": owner, **build(db, owner)}
 
 
 def _act(p: Page, use_case: Callable[[Session, Principal], object]) -> DomainError | None:
     """Run an owner's action; a refusal is returned for the page to show."""
     try:
-        kit.run(p.platform, lambda db: use_case(db, _owner(db, p)))
+        kit.run(p.platform, lambda db: use_case(db, signed_in(db, p)))
     except (Unauthenticated, StepUpRequired):
         raise
     except DomainError as error:
@@ -151,9 +154,20 @@ async def report_lost_phone(p: PageDep, form: Form) -> Response:
     return p.render("security/reported.html", reference=answer.incident_id)
 
 
+def _next(target: str | None) -> str:
+    """Where the browser goes once logged in and confirmed (a page that sent it to log
+    in, such as a trusted contact's approval link); only a path on this site."""
+    return kit.safe_next(target, "/security/home")
+
+
+def _step_up_at(target: str) -> str:
+    return "/security/step-up" + ("" if target == "/security/home"
+                                  else "?next=" + quote(target, safe=""))
+
+
 @router.get("/security/login")
-def login_form(p: PageDep) -> Response:
-    return p.render("security/login.html", error=None, phone="")
+def login_form(p: PageDep, next: str | None = None) -> Response:
+    return p.render("security/login.html", error=None, phone="", next=_next(next))
 
 
 # The API's password-hashing slot bounds page logins too: a flood of form posts cannot
@@ -170,6 +184,7 @@ def log_in(p: PageDep, form: Form) -> Response:
     agent = p.request.headers.get("user-agent", "")[:200]
     ip = p.request.client.host if p.request.client else None
     phone = form.get("phone", "")[:32]
+    target = _next(form.get("next"))
 
     def start(db: Session) -> devices.StartedSession:
         return devices.start_session(
@@ -183,10 +198,10 @@ def log_in(p: PageDep, form: Form) -> Response:
         started = kit.run(platform, start)
     except DomainError as error:
         return p.render("security/login.html", status=error.status, phone=phone,
-                        error=Refusal.of(p, error))
+                        error=Refusal.of(p, error), next=target)
     p.cookie(kit.DEVICE_COOKIE, device_id, max_age=kit.DEVICE_COOKIE_DAYS * 86400)
     p.cookie(kit.OWNER_COOKIE, started.token)
-    return p.redirect("/security/home" if started.trusted else "/security/step-up")
+    return p.redirect(target if started.trusted else _step_up_at(target))
 
 
 def _browser_name(agent: str) -> str:
@@ -229,42 +244,42 @@ def _step_up_view(db: Session, p: Page, owner: Principal) -> dict[str, Any]:
 
 
 @router.get("/security/step-up")
-def step_up(p: PageDep) -> Response:
+def step_up(p: PageDep, next: str | None = None) -> Response:
     return _owner_page(p, "security/step_up.html", lambda db, o: _step_up_view(db, p, o),
-                       error=None)
+                       error=None, next=_next(next))
 
 
-def _step_up_failed(p: PageDep) -> Callable[[Refusal], Response]:
+def _step_up_failed(p: PageDep, target: str) -> Callable[[Refusal], Response]:
     return lambda refusal: _owner_page(p, "security/step_up.html",
                                        lambda db, o: _step_up_view(db, p, o),
-                                       status=422, error=refusal)
+                                       status=422, error=refusal, next=target)
 
 
 @router.post("/security/step-up/again")
 def step_up_again(p: PageDep, form: Form) -> Response:
-    platform = p.platform
+    platform, target = p.platform, _next(form.get("next"))
     return _acting(p, lambda db, owner: challenges.new_challenge(
         db, policy=platform.policy, keys=platform.keys, owner=owner,
-        now=platform.clock.now()), "/security/step-up", _step_up_failed(p))
+        now=platform.clock.now()), _step_up_at(target), _step_up_failed(p, target))
 
 
 @router.post("/security/step-up/code")
 def step_up_send_code(p: PageDep, form: Form) -> Response:
-    platform = p.platform
+    platform, target = p.platform, _next(form.get("next"))
     return _acting(p, lambda db, owner: challenges.send_code(
         db, keys=platform.keys, policy=platform.policy, sms=platform.sms,
         carrier=platform.carrier, owner=owner, challenge_id=str(owner.challenge_id),
-        now=platform.clock.now()), "/security/step-up", _step_up_failed(p))
+        now=platform.clock.now()), _step_up_at(target), _step_up_failed(p, target))
 
 
 @router.post("/security/step-up/verify")
 def step_up_verify(p: PageDep, form: Form) -> Response:
-    platform = p.platform
+    platform, target = p.platform, _next(form.get("next"))
     return _acting(p, lambda db, owner: challenges.verify_code(
         db, keys=platform.keys, policy=platform.policy, sms=platform.sms,
         carrier=platform.carrier, owner=owner, challenge_id=str(owner.challenge_id),
         code=form.get("code", "")[:12], pin=form.get("pin", "")[:12],
-        now=platform.clock.now(), engine=platform.risk), "/security/home", _step_up_failed(p))
+        now=platform.clock.now(), engine=platform.risk), target, _step_up_failed(p, target))
 
 
 # ---- home: state, restrictions, freeze, incidents ------------------------------------------
@@ -320,7 +335,7 @@ def evidence_pack(incident_id: str, p: PageDep) -> Response:
     platform = p.platform
     try:
         pack = kit.run(platform, lambda db: evidence.evidence_pack(
-            db, actor=_owner(db, p), vault=platform.keys.vault, policy=platform.policy,
+            db, actor=signed_in(db, p), vault=platform.keys.vault, policy=platform.policy,
             incident_id=incident_id, now=platform.clock.now()))
     except Unauthenticated:
         p.clear_cookies.append(kit.OWNER_COOKIE)
