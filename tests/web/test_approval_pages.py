@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+import httpx
 from fastapi.testclient import TestClient
 
 from tests import factories
@@ -43,7 +44,7 @@ def _browser(client: TestClient, who: Owner | None = None) -> TestClient:
     return browser
 
 
-def _decide(browser: TestClient, token: str, decision: str) -> object:
+def _decide(browser: TestClient, token: str, decision: str) -> httpx.Response:
     here = f"/security/approvals/{token}"
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', browser.get(here).text)
     assert found, here
@@ -79,8 +80,8 @@ def test_the_contact_logs_in_from_the_link_and_approvals_carry_the_case(
     # Not logged in: to the login, which comes back here.
     stranger = _browser(client)
     sent = _decide(stranger, token, "approve")
-    assert sent.status_code == 303  # type: ignore[attr-defined]
-    login = sent.headers["location"]  # type: ignore[attr-defined]
+    assert sent.status_code == 303
+    login = sent.headers["location"]
     assert login == "/security/login?next=" + quote(here, safe="")
     assert f'name="next" value="{here}"' in stranger.get(login).text
     # Logged in but this browser not yet confirmed: to the step-up, which comes back too.
@@ -89,16 +90,16 @@ def test_the_contact_logs_in_from_the_link_and_approvals_carry_the_case(
         platform, user_id=friends[0].user_id, phone_number=friends[0].phone,
         device="web-" + "0" * 24).token)
     stepped = _decide(unconfirmed, token, "approve")
-    assert stepped.headers["location"] == (  # type: ignore[attr-defined]
+    assert stepped.headers["location"] == (
         "/security/step-up?next=" + quote(here, safe=""))
     assert f'name="next" value="{here}"' in unconfirmed.get(
-        stepped.headers["location"]).text  # type: ignore[attr-defined]
+        stepped.headers["location"]).text
     assert case_assurance(client, case_id) == 0
 
     first = _browser(client, friends[0])
     done = _decide(first, token, "approve")
-    assert done.headers["location"] == f"{here}?decided=approve"  # type: ignore[attr-defined]
-    page = first.get(done.headers["location"]).text  # type: ignore[attr-defined]
+    assert done.headers["location"] == f"{here}?decided=approve"
+    page = first.get(done.headers["location"]).text
     assert 'id="decided"' in page and "state-approved" in page
     assert case_assurance(client, case_id) == 0  # one of the two needed
     _decide(_browser(client, friends[1]), links[friends[1].user_id], "approve")
@@ -110,8 +111,8 @@ def test_a_forwarded_or_spent_link_is_refused_in_words(
     case_id, friends, links = _asked(client, platform, clock)
     token = links[friends[0].user_id]
     forwarded = _decide(_browser(client, friends[1]), token, "approve")
-    assert forwarded.status_code == 403  # type: ignore[attr-defined]
-    assert text("en", "appr.not_yours") in forwarded.text  # type: ignore[attr-defined]
+    assert forwarded.status_code == 403
+    assert text("en", "appr.not_yours") in forwarded.text
     mine = _browser(client, friends[0])
     assert _decide(mine, token, "refuse").status_code == 303
     assert "state-refused" in mine.get(f"/security/approvals/{token}").text
