@@ -48,8 +48,9 @@ def _decide(browser: TestClient, token: str, decision: str) -> httpx.Response:
     here = f"/security/approvals/{token}"
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', browser.get(here).text)
     assert found, here
-    return browser.post(here, data={"csrf": found.group(1), "decision": decision},
-                        follow_redirects=False)
+    answer: httpx.Response = browser.post(
+        here, data={"csrf": found.group(1), "decision": decision}, follow_redirects=False)
+    return answer
 
 
 def test_opening_the_link_shows_the_request_and_spends_nothing(
