@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -20,6 +21,7 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from walletguard.identity import service as identity
 from walletguard.incidents import service as incidents
+from walletguard.recovery import appeals
 from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
 from walletguard.web import kit
@@ -33,9 +35,10 @@ Form = Annotated[dict[str, str], Depends(kit.form_of)]
 CONSOLE = (Role.AGENT, Role.TELLER, Role.INSTITUTION)
 FINDS_USERS = (Role.AGENT, Role.TELLER)
 ISSUES_CODES = (Role.INSTITUTION,)
-# Staff pages, in the order of the navigation, with the roles that see each. The appeal
-# queue and disputes add theirs here when their services exist.
+WORKS_APPEALS = (Role.AGENT,)
+# Staff pages, in the order of the navigation, with the roles that see each.
 NAV = [("/staff", "nav.staff_search", FINDS_USERS),
+       ("/staff/appeals", "nav.staff_appeals", WORKS_APPEALS),
        ("/staff/emergency-codes", "nav.staff_codes", ISSUES_CODES)]
 
 
@@ -303,3 +306,39 @@ def issue_code(p: PageDep, form: Form) -> Response:
                            error=Refusal.of(p, error), values=kept, issued=None)
     return _staff_page(p, "staff/emergency_code.html", lambda db, s: _codes_view(db, p, s),
                        error=None, values={}, issued=issued)
+
+
+# ---- the appeal queue (agents, seed 002 §5) ---------------------------------------------------
+
+
+def _appeals_view(db: Session, p: Page, staff: Principal) -> dict[str, Any]:
+    return {"items": appeals.queue(db, actor=staff, now=p.platform.clock.now()),
+            "decisions": appeals.DECISIONS}
+
+
+@router.get("/staff/appeals")
+def appeal_queue(p: PageDep, done: str | None = None) -> Response:
+    """Soonest due first; an appeal past its SLA is marked overdue (the service's flag)."""
+    return _staff_page(p, "staff/appeals.html", lambda db, s: _appeals_view(db, p, s),
+                       error=None, error_for=None, values={},
+                       done=done if done in appeals.DECISIONS else None)
+
+
+@router.post("/staff/appeals/{appeal_id}/decision")
+def decide_appeal(appeal_id: str, p: PageDep, form: Form) -> Response:
+    """One agent's step: recommend, approve or reject; the service holds maker-checker
+    (the recommending agent cannot approve), and the page shows its refusal in place."""
+    platform = p.platform
+    return _staff_act(p, lambda db, staff: appeals.decide(
+        db, policy=platform.policy, actor=staff, appeal_id=appeal_id,
+        decision=form.get("decision", "")[:20], note=form.get("note", "").strip()[:500],
+        now=platform.clock.now()),
+        f"/staff/appeals?done={quote(form.get('decision', '')[:20])}#appeal-{appeal_id}",
+        lambda refusal: _staff_page(p, "staff/appeals.html",
+                                    lambda db, s: _appeals_view(db, p, s),
+                                    status=_status_of(refusal), error=refusal,
+                                    error_for=appeal_id, values=form, done=None))
+
+
+def _status_of(refusal: Refusal) -> int:
+    return {"forbidden": 403, "conflict": 409, "not_found": 404}.get(refusal.code, 422)
