@@ -16,9 +16,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from walletguard.audit import service as audit
-from walletguard.disputes import service as disputes
 from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal, Role
+from walletguard.disputes import service as disputes
 from walletguard.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from walletguard.identity import service as identity
 from walletguard.incidents import service as incidents
