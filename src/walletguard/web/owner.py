@@ -23,6 +23,7 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.devices import challenges
 from walletguard.devices import service as devices
 from walletguard.disputes import evidence, pdf
+from walletguard.disputes import service as disputes
 from walletguard.errors import DomainError, NotFound, StepUpRequired, Unauthenticated
 from walletguard.http.deps import PASSWORD_SLOT
 from walletguard.identity import service as identity
@@ -314,17 +315,103 @@ def freeze(p: PageDep, form: Form) -> Response:
                                     error=refusal))
 
 
-@router.get("/security/incidents/{incident_id}")
-def incident(incident_id: str, p: PageDep) -> Response:
-    def build(db: Session, owner: Principal) -> dict[str, Any]:
-        view = incidents.incident_view(db, actor=owner, incident_id=incident_id,
-                                       now=p.platform.clock.now())
-        return {"incident": view}
+def _incident_view(db: Session, p: Page, owner: Principal, incident_id: str) -> dict[str, Any]:
+    """The incident with its checklist; for a confirmed browser also its money side
+    (seed 000 §4): the window's transactions to dispute, the disputes, the police report
+    and the insurance claims. An unconfirmed one reads none of it (the services' rule:
+    amounts of transactions are for trusted sessions)."""
+    platform, now = p.platform, p.platform.clock.now()
+    view = incidents.incident_view(db, actor=owner, incident_id=incident_id, now=now)
+    if not owner.trusted:
+        return {"incident": view, "money": None}
+    pack = evidence.evidence_pack(db, actor=owner, vault=platform.keys.vault,
+                                  policy=platform.policy, incident_id=incident_id, now=now)
+    row = incidents.visible_incident(db, actor=owner, incident_id=incident_id)
+    return {"incident": view, "money": {
+        "transactions": [t for t in pack["transactions"] if t["disputable"]],
+        "disputes": [disputes.dispute_view(d) for d in disputes.disputes_of(
+            db, actor=owner, incident_id=incident_id)],
+        "claims": [disputes.claim_view(db, c, policy=platform.policy) for c in
+                   disputes.claims_of(db, actor=owner, incident_id=incident_id)],
+        "police": disputes.police_report_view(disputes.police_report_of(db, row)),
+        "insurers": disputes.INSURER_TYPES, "documents": disputes.DOCUMENTS}}
 
+
+def _incident_page(p: Page, incident_id: str, status: int = 200,
+                   error: Refusal | None = None, done: str | None = None) -> Response:
     try:
-        return _owner_page(p, "security/incident.html", build)
+        return _owner_page(p, "security/incident.html",
+                           lambda db, o: _incident_view(db, p, o, incident_id),
+                           status=status, error=error, done=done)
     except NotFound:
         return p.render("error.html", status=404, message=p.t("error.title"))
+
+
+INCIDENT_DONE = ("disputed", "police", "claimed", "documents")
+
+
+@router.get("/security/incidents/{incident_id}")
+def incident(incident_id: str, p: PageDep, done: str | None = None) -> Response:
+    return _incident_page(p, incident_id, done=done if done in INCIDENT_DONE else None)
+
+
+def _incident_act(p: Page, incident_id: str, use_case: Callable[[Session, Principal], object],
+                  done: str, anchor: str) -> Response:
+    """An incident form's use case; a refusal is shown on the incident page."""
+    here = f"/security/incidents/{incident_id}"
+    try:
+        error = _act(p, use_case)
+    except Unauthenticated:
+        return p.redirect("/security/login?next=" + quote(here, safe=""))
+    except StepUpRequired:
+        return p.redirect(_step_up_at(here))
+    if error is None:
+        return p.redirect(f"{here}?done={done}#{anchor}")
+    return _incident_page(p, incident_id, status=error.status, error=Refusal.of(p, error))
+
+
+def _owner_documents(form: dict[str, str]) -> dict[str, str]:
+    """The references the owner typed (``doc-<key>``), for the documents only they give."""
+    return {key: form[f"doc-{key}"].strip()[:100] for key, doc in disputes.DOCUMENTS.items()
+            if doc.source == "owner" and form.get(f"doc-{key}", "").strip()}
+
+
+@router.post("/security/incidents/{incident_id}/disputes")
+def dispute_payments(incident_id: str, p: PageDep, form: Form) -> Response:
+    """The ticked payments and transfers (``transfer-<id>``), one dispute each."""
+    chosen = [key.removeprefix("transfer-") for key, value in form.items()
+              if key.startswith("transfer-") and value == "1"][:disputes.MAX_DISPUTES_AT_ONCE]
+    return _incident_act(p, incident_id, lambda db, owner: disputes.open_disputes(
+        db, actor=owner, policy=p.platform.policy, incident_id=incident_id,
+        transfer_ids=chosen, note=form.get("note", "").strip()[:500] or None,
+        now=p.platform.clock.now()), "disputed", "disputes")
+
+
+@router.post("/security/incidents/{incident_id}/police-report")
+def police_report(incident_id: str, p: PageDep, form: Form) -> Response:
+    return _incident_act(p, incident_id, lambda db, owner: disputes.record_police_report(
+        db, actor=owner, incident_id=incident_id,
+        report_number=form.get("report_number", "")[:60],
+        station=form.get("station", "").strip()[:100] or None, reported_on=None,
+        now=p.platform.clock.now()), "police", "police")
+
+
+@router.post("/security/incidents/{incident_id}/claims")
+def open_claim(incident_id: str, p: PageDep, form: Form) -> Response:
+    amount = _amount(form.get("amount")) or 0
+    return _incident_act(p, incident_id, lambda db, owner: disputes.open_claim(
+        db, actor=owner, policy=p.platform.policy, incident_id=incident_id,
+        insurer_type=form.get("insurer_type", "")[:40], amount=amount,
+        documents=_owner_documents(form), note=form.get("note", "").strip()[:500] or None,
+        now=p.platform.clock.now()), "claimed", "claims")
+
+
+@router.post("/security/incidents/{incident_id}/claims/{claim_id}/documents")
+def claim_documents(incident_id: str, claim_id: str, p: PageDep, form: Form) -> Response:
+    return _incident_act(p, incident_id, lambda db, owner: disputes.provide_documents(
+        db, actor=owner, incident_id=incident_id, claim_id=claim_id,
+        documents=_owner_documents(form), now=p.platform.clock.now()),
+        "documents", f"claim-{claim_id}")
 
 
 @router.get("/security/incidents/{incident_id}/evidence.pdf")
