@@ -20,7 +20,7 @@ from walletguard.clock import ManualClock
 from walletguard.notifications import worker
 from walletguard.runtime import Platform
 
-_LINK = re.compile(r"/v1/recovery-approvals/(rc_[0-9a-f]{32}\.[A-Za-z0-9_-]+)")
+_LINK = re.compile(r"/security/approvals/(rc_[0-9a-f]{32}\.[A-Za-z0-9_-]+)")
 
 
 def befriended(platform: Platform, owner: Owner, n: int = 3) -> list[Owner]:

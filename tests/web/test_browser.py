@@ -179,7 +179,8 @@ PAGES = {"/security": "landing.title", "/security/report": "report.title",
          "/security/devices": "dev.title", "/security/settings": "set.title",
          "/security/contacts": "con.title", "/security/checkup": "chk.title",
          "/security/recover": "rec.title", "/security/recovery": "rcases.title",
-         "/staff/login": "staff.login", "/staff": "staff.search"}
+         "/staff/login": "staff.login", "/staff": "staff.search",
+         "/staff/appeals": "appeals.title", "/staff/disputes": "disp.title"}
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])

@@ -28,6 +28,7 @@ thief talked the contacts into.
 
 from __future__ import annotations
 
+import io
 import math
 import secrets
 from dataclasses import dataclass
@@ -76,13 +77,24 @@ def _digest(keys: Keyring, case_id: str, nonce: str) -> str:
 
 
 def link_for(base: str, token: str) -> str:
-    return f"{base.rstrip('/')}/v1/recovery-approvals/{token}"
+    """The link a contact is sent: the web page that shows and decides it (a person opens
+    it in a browser; the JSON API route ``/v1/recovery-approvals/{token}`` takes the same
+    token for the app)."""
+    return f"{base.rstrip('/')}/security/approvals/{token}"
 
 
 def qr_svg(link: str) -> str:
     """The link as a QR code (an SVG data URI), for a contact who reads the request on a
     computer and decides on their phone."""
     return str(segno.make(link, error="m").svg_data_uri(scale=4))
+
+
+def qr_svg_document(link: str) -> str:
+    """The same QR code as an SVG document, for a page whose CSP refuses ``data:``
+    images (it serves the code from a route of its own)."""
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="svg", scale=4, xmldecl=False)
+    return out.getvalue().decode()
 
 
 def matured(db: Session, *, policy: Policy, user_id: str, now: datetime) -> list[str]:

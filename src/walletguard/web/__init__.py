@@ -6,7 +6,7 @@ OpenAPI contract (``ROUTE_ERRORS``, the authorisation matrix) does not list them
 
 Extension points: a new page module defines its ``router`` and adds its entry to
 ``owner.NAV`` or ``staff.NAV``; ``install`` includes the router (``recovery``: the
-public recovery pages; trusted-contact approval links go next to them).
+public recovery pages; ``approvals``: a trusted contact's approval link).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from walletguard.web import kit, owner, recovery, staff
+from walletguard.web import approvals, kit, owner, recovery, staff
 
-ROUTERS = (owner.router, recovery.router, staff.router)
+ROUTERS = (owner.router, recovery.router, approvals.router, staff.router)
 
 
 def install(app: FastAPI) -> None:

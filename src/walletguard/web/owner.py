@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -22,6 +23,7 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.devices import challenges
 from walletguard.devices import service as devices
 from walletguard.disputes import evidence, pdf
+from walletguard.disputes import service as disputes
 from walletguard.errors import DomainError, NotFound, StepUpRequired, Unauthenticated
 from walletguard.http.deps import PASSWORD_SLOT
 from walletguard.identity import service as identity
@@ -44,7 +46,9 @@ NAV = [("/security/home", "nav.home"), ("/security/devices", "nav.devices"),
        ("/security/checkup", "nav.checkup"), ("/security/recovery", "nav.recovery")]
 
 
-def _owner(db: Session, p: Page) -> Principal:
+def signed_in(db: Session, p: Page) -> Principal:
+    """The owner this browser is logged in as (any session, confirmed or not); the use
+    case it calls decides whether an unconfirmed one may act."""
     token = p.request.cookies.get(kit.OWNER_COOKIE)
     if not token:
         raise Unauthenticated("log in")
@@ -70,14 +74,14 @@ def _owner_page(p: Page, template: str, build: Callable[[Session, Principal], di
 
 def _with_owner(db: Session, p: Page,
                 build: Callable[[Session, Principal], dict[str, Any]]) -> dict[str, Any]:
-    owner = _owner(db, p)
+    owner = signed_in(db, p)
     return {"owner": owner, **build(db, owner)}
 
 
 def _act(p: Page, use_case: Callable[[Session, Principal], object]) -> DomainError | None:
     """Run an owner's action; a refusal is returned for the page to show."""
     try:
-        kit.run(p.platform, lambda db: use_case(db, _owner(db, p)))
+        kit.run(p.platform, lambda db: use_case(db, signed_in(db, p)))
     except (Unauthenticated, StepUpRequired):
         raise
     except DomainError as error:
@@ -151,9 +155,20 @@ async def report_lost_phone(p: PageDep, form: Form) -> Response:
     return p.render("security/reported.html", reference=answer.incident_id)
 
 
+def _next(target: str | None) -> str:
+    """Where the browser goes once logged in and confirmed (a page that sent it to log
+    in, such as a trusted contact's approval link); only a path on this site."""
+    return kit.safe_next(target, "/security/home")
+
+
+def _step_up_at(target: str) -> str:
+    return "/security/step-up" + ("" if target == "/security/home"
+                                  else "?next=" + quote(target, safe=""))
+
+
 @router.get("/security/login")
-def login_form(p: PageDep) -> Response:
-    return p.render("security/login.html", error=None, phone="")
+def login_form(p: PageDep, next: str | None = None) -> Response:
+    return p.render("security/login.html", error=None, phone="", next=_next(next))
 
 
 # The API's password-hashing slot bounds page logins too: a flood of form posts cannot
@@ -170,6 +185,7 @@ def log_in(p: PageDep, form: Form) -> Response:
     agent = p.request.headers.get("user-agent", "")[:200]
     ip = p.request.client.host if p.request.client else None
     phone = form.get("phone", "")[:32]
+    target = _next(form.get("next"))
 
     def start(db: Session) -> devices.StartedSession:
         return devices.start_session(
@@ -183,10 +199,10 @@ def log_in(p: PageDep, form: Form) -> Response:
         started = kit.run(platform, start)
     except DomainError as error:
         return p.render("security/login.html", status=error.status, phone=phone,
-                        error=Refusal.of(p, error))
+                        error=Refusal.of(p, error), next=target)
     p.cookie(kit.DEVICE_COOKIE, device_id, max_age=kit.DEVICE_COOKIE_DAYS * 86400)
     p.cookie(kit.OWNER_COOKIE, started.token)
-    return p.redirect("/security/home" if started.trusted else "/security/step-up")
+    return p.redirect(target if started.trusted else _step_up_at(target))
 
 
 def _browser_name(agent: str) -> str:
@@ -229,42 +245,42 @@ def _step_up_view(db: Session, p: Page, owner: Principal) -> dict[str, Any]:
 
 
 @router.get("/security/step-up")
-def step_up(p: PageDep) -> Response:
+def step_up(p: PageDep, next: str | None = None) -> Response:
     return _owner_page(p, "security/step_up.html", lambda db, o: _step_up_view(db, p, o),
-                       error=None)
+                       error=None, next=_next(next))
 
 
-def _step_up_failed(p: PageDep) -> Callable[[Refusal], Response]:
+def _step_up_failed(p: PageDep, target: str) -> Callable[[Refusal], Response]:
     return lambda refusal: _owner_page(p, "security/step_up.html",
                                        lambda db, o: _step_up_view(db, p, o),
-                                       status=422, error=refusal)
+                                       status=422, error=refusal, next=target)
 
 
 @router.post("/security/step-up/again")
 def step_up_again(p: PageDep, form: Form) -> Response:
-    platform = p.platform
+    platform, target = p.platform, _next(form.get("next"))
     return _acting(p, lambda db, owner: challenges.new_challenge(
         db, policy=platform.policy, keys=platform.keys, owner=owner,
-        now=platform.clock.now()), "/security/step-up", _step_up_failed(p))
+        now=platform.clock.now()), _step_up_at(target), _step_up_failed(p, target))
 
 
 @router.post("/security/step-up/code")
 def step_up_send_code(p: PageDep, form: Form) -> Response:
-    platform = p.platform
+    platform, target = p.platform, _next(form.get("next"))
     return _acting(p, lambda db, owner: challenges.send_code(
         db, keys=platform.keys, policy=platform.policy, sms=platform.sms,
         carrier=platform.carrier, owner=owner, challenge_id=str(owner.challenge_id),
-        now=platform.clock.now()), "/security/step-up", _step_up_failed(p))
+        now=platform.clock.now()), _step_up_at(target), _step_up_failed(p, target))
 
 
 @router.post("/security/step-up/verify")
 def step_up_verify(p: PageDep, form: Form) -> Response:
-    platform = p.platform
+    platform, target = p.platform, _next(form.get("next"))
     return _acting(p, lambda db, owner: challenges.verify_code(
         db, keys=platform.keys, policy=platform.policy, sms=platform.sms,
         carrier=platform.carrier, owner=owner, challenge_id=str(owner.challenge_id),
         code=form.get("code", "")[:12], pin=form.get("pin", "")[:12],
-        now=platform.clock.now(), engine=platform.risk), "/security/home", _step_up_failed(p))
+        now=platform.clock.now(), engine=platform.risk), target, _step_up_failed(p, target))
 
 
 # ---- home: state, restrictions, freeze, incidents ------------------------------------------
@@ -299,17 +315,103 @@ def freeze(p: PageDep, form: Form) -> Response:
                                     error=refusal))
 
 
-@router.get("/security/incidents/{incident_id}")
-def incident(incident_id: str, p: PageDep) -> Response:
-    def build(db: Session, owner: Principal) -> dict[str, Any]:
-        view = incidents.incident_view(db, actor=owner, incident_id=incident_id,
-                                       now=p.platform.clock.now())
-        return {"incident": view}
+def _incident_view(db: Session, p: Page, owner: Principal, incident_id: str) -> dict[str, Any]:
+    """The incident with its checklist; for a confirmed browser also its money side
+    (seed 000 §4): the window's transactions to dispute, the disputes, the police report
+    and the insurance claims. An unconfirmed one reads none of it (the services' rule:
+    amounts of transactions are for trusted sessions)."""
+    platform, now = p.platform, p.platform.clock.now()
+    view = incidents.incident_view(db, actor=owner, incident_id=incident_id, now=now)
+    if not owner.trusted:
+        return {"incident": view, "money": None}
+    pack = evidence.evidence_pack(db, actor=owner, vault=platform.keys.vault,
+                                  policy=platform.policy, incident_id=incident_id, now=now)
+    row = incidents.visible_incident(db, actor=owner, incident_id=incident_id)
+    return {"incident": view, "money": {
+        "transactions": [t for t in pack["transactions"] if t["disputable"]],
+        "disputes": [disputes.dispute_view(d) for d in disputes.disputes_of(
+            db, actor=owner, incident_id=incident_id)],
+        "claims": [disputes.claim_view(db, c, policy=platform.policy) for c in
+                   disputes.claims_of(db, actor=owner, incident_id=incident_id)],
+        "police": disputes.police_report_view(disputes.police_report_of(db, row)),
+        "insurers": disputes.INSURER_TYPES, "documents": disputes.DOCUMENTS}}
 
+
+def _incident_page(p: Page, incident_id: str, status: int = 200,
+                   error: Refusal | None = None, done: str | None = None) -> Response:
     try:
-        return _owner_page(p, "security/incident.html", build)
+        return _owner_page(p, "security/incident.html",
+                           lambda db, o: _incident_view(db, p, o, incident_id),
+                           status=status, error=error, done=done)
     except NotFound:
         return p.render("error.html", status=404, message=p.t("error.title"))
+
+
+INCIDENT_DONE = ("disputed", "police", "claimed", "documents")
+
+
+@router.get("/security/incidents/{incident_id}")
+def incident(incident_id: str, p: PageDep, done: str | None = None) -> Response:
+    return _incident_page(p, incident_id, done=done if done in INCIDENT_DONE else None)
+
+
+def _incident_act(p: Page, incident_id: str, use_case: Callable[[Session, Principal], object],
+                  done: str, anchor: str) -> Response:
+    """An incident form's use case; a refusal is shown on the incident page."""
+    here = f"/security/incidents/{incident_id}"
+    try:
+        error = _act(p, use_case)
+    except Unauthenticated:
+        return p.redirect("/security/login?next=" + quote(here, safe=""))
+    except StepUpRequired:
+        return p.redirect(_step_up_at(here))
+    if error is None:
+        return p.redirect(f"{here}?done={done}#{anchor}")
+    return _incident_page(p, incident_id, status=error.status, error=Refusal.of(p, error))
+
+
+def _owner_documents(form: dict[str, str]) -> dict[str, str]:
+    """The references the owner typed (``doc-<key>``), for the documents only they give."""
+    return {key: form[f"doc-{key}"].strip()[:100] for key, doc in disputes.DOCUMENTS.items()
+            if doc.source == "owner" and form.get(f"doc-{key}", "").strip()}
+
+
+@router.post("/security/incidents/{incident_id}/disputes")
+def dispute_payments(incident_id: str, p: PageDep, form: Form) -> Response:
+    """The ticked payments and transfers (``transfer-<id>``), one dispute each."""
+    chosen = [key.removeprefix("transfer-") for key, value in form.items()
+              if key.startswith("transfer-") and value == "1"][:disputes.MAX_DISPUTES_AT_ONCE]
+    return _incident_act(p, incident_id, lambda db, owner: disputes.open_disputes(
+        db, actor=owner, policy=p.platform.policy, incident_id=incident_id,
+        transfer_ids=chosen, note=form.get("note", "").strip()[:500] or None,
+        now=p.platform.clock.now()), "disputed", "disputes")
+
+
+@router.post("/security/incidents/{incident_id}/police-report")
+def police_report(incident_id: str, p: PageDep, form: Form) -> Response:
+    return _incident_act(p, incident_id, lambda db, owner: disputes.record_police_report(
+        db, actor=owner, incident_id=incident_id,
+        report_number=form.get("report_number", "")[:60],
+        station=form.get("station", "").strip()[:100] or None, reported_on=None,
+        now=p.platform.clock.now()), "police", "police")
+
+
+@router.post("/security/incidents/{incident_id}/claims")
+def open_claim(incident_id: str, p: PageDep, form: Form) -> Response:
+    amount = _amount(form.get("amount")) or 0
+    return _incident_act(p, incident_id, lambda db, owner: disputes.open_claim(
+        db, actor=owner, policy=p.platform.policy, incident_id=incident_id,
+        insurer_type=form.get("insurer_type", "")[:40], amount=amount,
+        documents=_owner_documents(form), note=form.get("note", "").strip()[:500] or None,
+        now=p.platform.clock.now()), "claimed", "claims")
+
+
+@router.post("/security/incidents/{incident_id}/claims/{claim_id}/documents")
+def claim_documents(incident_id: str, claim_id: str, p: PageDep, form: Form) -> Response:
+    return _incident_act(p, incident_id, lambda db, owner: disputes.provide_documents(
+        db, actor=owner, incident_id=incident_id, claim_id=claim_id,
+        documents=_owner_documents(form), now=p.platform.clock.now()),
+        "documents", f"claim-{claim_id}")
 
 
 @router.get("/security/incidents/{incident_id}/evidence.pdf")
@@ -320,7 +422,7 @@ def evidence_pack(incident_id: str, p: PageDep) -> Response:
     platform = p.platform
     try:
         pack = kit.run(platform, lambda db: evidence.evidence_pack(
-            db, actor=_owner(db, p), vault=platform.keys.vault, policy=platform.policy,
+            db, actor=signed_in(db, p), vault=platform.keys.vault, policy=platform.policy,
             incident_id=incident_id, now=platform.clock.now()))
     except Unauthenticated:
         p.clear_cookies.append(kit.OWNER_COOKIE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -17,9 +18,11 @@ from sqlalchemy.orm import Session
 from walletguard.audit import service as audit
 from walletguard.auth import service as auth
 from walletguard.auth.principal import Principal, Role
+from walletguard.disputes import service as disputes
 from walletguard.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from walletguard.identity import service as identity
 from walletguard.incidents import service as incidents
+from walletguard.recovery import appeals
 from walletguard.recovery import service as recovery
 from walletguard.restrictions import service as restrictions
 from walletguard.web import kit
@@ -33,9 +36,11 @@ Form = Annotated[dict[str, str], Depends(kit.form_of)]
 CONSOLE = (Role.AGENT, Role.TELLER, Role.INSTITUTION)
 FINDS_USERS = (Role.AGENT, Role.TELLER)
 ISSUES_CODES = (Role.INSTITUTION,)
-# Staff pages, in the order of the navigation, with the roles that see each. The appeal
-# queue and disputes add theirs here when their services exist.
+WORKS_APPEALS = (Role.AGENT,)
+# Staff pages, in the order of the navigation, with the roles that see each.
 NAV = [("/staff", "nav.staff_search", FINDS_USERS),
+       ("/staff/appeals", "nav.staff_appeals", WORKS_APPEALS),
+       ("/staff/disputes", "nav.staff_disputes", WORKS_APPEALS),
        ("/staff/emergency-codes", "nav.staff_codes", ISSUES_CODES)]
 
 
@@ -303,3 +308,86 @@ def issue_code(p: PageDep, form: Form) -> Response:
                            error=Refusal.of(p, error), values=kept, issued=None)
     return _staff_page(p, "staff/emergency_code.html", lambda db, s: _codes_view(db, p, s),
                        error=None, values={}, issued=issued)
+
+
+# ---- the appeal queue (agents, seed 002 §5) ---------------------------------------------------
+
+
+def _appeals_view(db: Session, p: Page, staff: Principal) -> dict[str, Any]:
+    return {"items": appeals.queue(db, actor=staff, now=p.platform.clock.now()),
+            "decisions": appeals.DECISIONS}
+
+
+@router.get("/staff/appeals")
+def appeal_queue(p: PageDep, done: str | None = None) -> Response:
+    """Soonest due first; an appeal past its SLA is marked overdue (the service's flag)."""
+    return _staff_page(p, "staff/appeals.html", lambda db, s: _appeals_view(db, p, s),
+                       error=None, error_for=None, values={},
+                       done=done if done in appeals.DECISIONS else None)
+
+
+@router.post("/staff/appeals/{appeal_id}/decision")
+def decide_appeal(appeal_id: str, p: PageDep, form: Form) -> Response:
+    """One agent's step: recommend, approve or reject; the service holds maker-checker
+    (the recommending agent cannot approve), and the page shows its refusal in place."""
+    platform = p.platform
+    return _staff_act(p, lambda db, staff: appeals.decide(
+        db, policy=platform.policy, actor=staff, appeal_id=appeal_id,
+        decision=form.get("decision", "")[:20], note=form.get("note", "").strip()[:500],
+        now=platform.clock.now()),
+        f"/staff/appeals?done={quote(form.get('decision', '')[:20])}#appeal-{appeal_id}",
+        lambda refusal: _staff_page(p, "staff/appeals.html",
+                                    lambda db, s: _appeals_view(db, p, s),
+                                    status=_status_of(refusal), error=refusal,
+                                    error_for=appeal_id, values=form, done=None))
+
+
+def _status_of(refusal: Refusal) -> int:
+    return {"forbidden": 403, "conflict": 409, "not_found": 404, "illegal_transition": 409,
+            "documents_missing": 409}.get(refusal.code, 422)
+
+
+# ---- disputes and claims (agents, seed 000 §4) ------------------------------------------------
+
+
+def _disputes_view(db: Session, p: Page, staff: Principal) -> dict[str, Any]:
+    """What still needs an agent's step (a final dispute or claim has no next step)."""
+    policy = p.platform.policy
+    listed = [disputes.dispute_view(d) for d in disputes.dispute_queue(db, actor=staff,
+                                                                        status=None)]
+    claims = [disputes.claim_view(db, c, policy=policy)
+              for c in disputes.claim_queue(db, actor=staff, status=None)]
+    return {"disputes": [d for d in listed if d["next"]],
+            "claims": [c for c in claims if c["next"]]}
+
+
+def _disputes_page(p: Page, status: int = 200, error: Refusal | None = None,
+                   error_for: str | None = None, done: str | None = None) -> Response:
+    return _staff_page(p, "staff/disputes.html", lambda db, s: _disputes_view(db, p, s),
+                       status=status, error=error, error_for=error_for, done=done)
+
+
+@router.get("/staff/disputes")
+def dispute_queues(p: PageDep, done: str | None = None) -> Response:
+    return _disputes_page(p, done=done if done in ("dispute", "claim") else None)
+
+
+@router.post("/staff/disputes/{dispute_id}/move")
+def move_dispute(dispute_id: str, p: PageDep, form: Form) -> Response:
+    return _staff_act(p, lambda db, staff: disputes.move_dispute(
+        db, actor=staff, dispute_id=dispute_id, to=form.get("to", "")[:20],
+        note=form.get("note", "").strip()[:500] or None, now=p.platform.clock.now()),
+        "/staff/disputes?done=dispute",
+        lambda refusal: _disputes_page(p, status=_status_of(refusal), error=refusal,
+                                       error_for=dispute_id))
+
+
+@router.post("/staff/claims/{claim_id}/move")
+def move_claim(claim_id: str, p: PageDep, form: Form) -> Response:
+    """Sending a claim to the insurer needs every document: the refusal names them."""
+    return _staff_act(p, lambda db, staff: disputes.move_claim(
+        db, actor=staff, claim_id=claim_id, to=form.get("to", "")[:20],
+        note=form.get("note", "").strip()[:500] or None, now=p.platform.clock.now()),
+        "/staff/disputes?done=claim",
+        lambda refusal: _disputes_page(p, status=_status_of(refusal), error=refusal,
+                                       error_for=claim_id))
