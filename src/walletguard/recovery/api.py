@@ -103,15 +103,12 @@ class EmergencyCodeIn(Strict):
 
 
 def case_body(view: recovery.CaseView) -> dict[str, Any]:
-    body: dict[str, Any] = {
+    return {
         "id": view.id, "purpose": view.purpose, "status": view.status,
         "channels": view.channels, "assurance": view.assurance,
         "required_assurance": view.required_assurance,
         "expires_at": view.expires_at.isoformat(),
         "delay_until": view.delay_until.isoformat() if view.delay_until else None}
-    if view.next_step:
-        body["next_step"] = view.next_step
-    return body
 
 
 @router.post("/v1/recovery-cases", status_code=201, tags=["public"])

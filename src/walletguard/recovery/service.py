@@ -116,7 +116,6 @@ class CaseView:
     required_assurance: int
     expires_at: datetime
     delay_until: datetime | None = None
-    next_step: str | None = None
 
 
 @dataclass(frozen=True)
@@ -272,14 +271,13 @@ def assurance(db: Session, case: RecoveryCase, rules: RecoveryPolicy) -> tuple[i
     return sum(strong) + min(low, rules.low_assurance_cap), bool(strong)
 
 
-def _view(db: Session, case: RecoveryCase, policy: Policy, ports: Ports, now: datetime,
-          next_step: str | None = None) -> CaseView:
+def _view(db: Session, case: RecoveryCase, policy: Policy, ports: Ports,
+          now: datetime) -> CaseView:
     total, _ = assurance(db, case, policy.recovery)
     return CaseView(id=case.id, purpose=case.purpose, status=_status(case, now),
                     channels=available_channels(ports), assurance=total,
                     required_assurance=required(case, policy.recovery),
-                    expires_at=case.expires_at, delay_until=case.delay_until,
-                    next_step=next_step)
+                    expires_at=case.expires_at, delay_until=case.delay_until)
 
 
 # ---- verifying -------------------------------------------------------------------------
@@ -594,21 +592,19 @@ def _send_bank_otp(
     phone gets a code there. Counted per owner per day by the bank's tier (seed 002 §1),
     before the bank is asked; every miss answers like a sent code, and a phantom case's
     step answers the same (``_phantom_bank_otp``)."""
-    rules = policy.recovery
-    digits = card
     facts = _bank_attempt(db, policy=policy, ports=ports, key=f"recovery:bank:{case.user_id}",
-                          card=digits, now=now)
+                          card=card, now=now)
     phone = identity.phone_of(db, vault=keys.vault, user_id=case.user_id)
     state = _channel_state(db, case, "bank_card")
     if facts is not None and hmac.compare_digest(facts.reserved_phone, phone):
         ticket = ports.bank.send_reserved_phone_otp(
-            digits, valid=timedelta(minutes=rules.bank_otp_minutes), now=now)
+            card, valid=timedelta(minutes=policy.recovery.bank_otp_minutes), now=now)
         state.pending = {"ticket": ticket.id}
     else:
         state.pending = {"ticket": None}
     audit.append(db, actor="public:recovery", action="recovery.bank_otp_requested",
                  subject=case.user_id, at=now, chain=wallet.user_id,
-                 data={"case_id": case.id, "card_last4": digits[-4:]})
+                 data={"case_id": case.id, "card_last4": card[-4:]})
     return Prompt(case_id=case.id, channel="bank_card", next_step="otp_sent", detail={})
 
 

@@ -177,7 +177,7 @@ def verify(case_id: str, channel: str, p: PageDep, form: Form) -> Response:
         # A channel's first step (approval links sent, …): the case itself is unchanged.
         _keep(p, replace(snapshot, pending=channel))
         return p.redirect(f"/security/recover/{case_id}#channel-{channel}")
-    _keep(p, Snapshot.of(view, pending=channel if view.next_step else None))
+    _keep(p, Snapshot.of(view))
     return p.redirect(f"/security/recover/{case_id}#channel-{channel}")
 
 
