@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -116,14 +117,16 @@ def timed(samples: list[float], fn: F) -> F:
 
 
 def loop(platform: Platform, owners: list[Principal], merchant: str, count: int,
-         label: str) -> list[float]:
+         label: str, paths: list[payments.MoneyPath] | None = None) -> list[float]:
+    """``count`` payments, one at a time; with several ``paths``, taking turns."""
+    paths = paths or [platform.money]
     samples = []
     for n in range(count):
         owner = owners[n % len(owners)]
         start = time.perf_counter()
         with platform.db.transaction() as db:
             payments.authorize_payment(
-                db, path=platform.money, owner=owner, idempotency_key=f"{label}-{n}",
+                db, path=paths[n % len(paths)], owner=owner, idempotency_key=f"{label}-{n}",
                 now=platform.clock.now(),
                 request=payments.PaymentRequest(
                     merchant_id=merchant, amount=100 + n % 300,
@@ -132,7 +135,8 @@ def loop(platform: Platform, owners: list[Principal], merchant: str, count: int,
     return samples
 
 
-def run(url: str | None, *, payments_count: int, owners: int, profile: bool) -> dict[str, Any]:
+def run(url: str | None, *, payments_count: int, owners: int, profile: bool,
+        show_statements: bool = False) -> dict[str, Any]:
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="wg-inproc-") as tmp:
         platform = build(url, Path(tmp))
@@ -165,6 +169,11 @@ def run(url: str | None, *, payments_count: int, owners: int, profile: bool) -> 
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
             payments.risk.evaluate, payments.risk.enforce = evaluate, enforce  # type: ignore[assignment]
             risk_service.signals.decide, risk_service.signals.learn = decide, learn  # type: ignore[assignment]
+            # The engine's whole cost, its statements and the wallet UPDATE's extra column
+            # included: payments with and without it, taking turns in one loop.
+            turns = loop(platform, principals, merchant, payments_count, "turns",
+                         paths=[platform.money, replace(platform.money, risk=None)])
+            with_engine, without_engine = turns[::2], turns[1::2]
         finally:
             platform.db.dispose()
     # evaluate and enforce are two samples per payment: add them pairwise
@@ -178,7 +187,15 @@ def run(url: str | None, *, payments_count: int, owners: int, profile: bool) -> 
         "statements_per_payment": len(statements),
         "risk_per_payment": percentiles(per_payment),
         "risk_rules_per_payment": percentiles(rules),
+        "with_and_without_engine": {
+            "with": percentiles(with_engine), "without": percentiles(without_engine),
+            "added_p50_ms": round(
+                percentiles(with_engine)["p50_ms"] - percentiles(without_engine)["p50_ms"], 3),
+            "added_p99_ms": round(
+                percentiles(with_engine)["p99_ms"] - percentiles(without_engine)["p99_ms"], 3)},
     }
+    if show_statements:
+        report["statements"] = [" ".join(s.split())[:160] for s in statements]
     if profiler:
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats(40)
@@ -192,10 +209,12 @@ def main() -> int:
     parser.add_argument("--payments", type=int, default=2000)
     parser.add_argument("--owners", type=int, default=20)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the loop")
+    parser.add_argument("--statements", action="store_true",
+                        help="also list one payment's statements (shortened)")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     args = parser.parse_args()
     report = run(args.postgres, payments_count=args.payments, owners=args.owners,
-                 profile=args.profile)
+                 profile=args.profile, show_statements=args.statements)
     print(json.dumps(report, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -3,9 +3,10 @@ learn, state encode) on a seasoned owner: 500 payments of history, 200 payees ke
 
     PYTHONPATH=src python bench/risk_latency.py
 
-The two statements it adds to a payment (read and write ``risk_profiles``; a third, the
-decision row, only when a rule fires) are counted in tests/payments/test_statement_count.py;
-their latency is the database's round trip, measured by bench/payments.py.
+The state lives on the wallet row (ADR 0009): the payment's lock reads it and its wallet
+UPDATE writes it, so the engine adds no statement to a payment but the decision row when a
+rule fires (tests/payments/test_statement_count.py). Its whole cost on a payment, that row
+included, is measured by bench/inprocess.py (``with_and_without_engine``).
 """
 
 from __future__ import annotations

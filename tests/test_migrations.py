@@ -52,6 +52,7 @@ LANDED = {
     "0007": "847f459d6fd48b22baf2b1ef673f19cf9d3a94408ea128d8e47b544fd73f52b6",
     "0008": "b0d41675bb14e13f838311a1dcbc941293ba7925a085571bc848d3738a50c3d3",
     "0009": "5d07f180d1b8d3e07a72c40d8486e8901c9b0f901f2718debeb204371a70c834",
+    "0011": "d2a89f46c7f477c4838360d367501182cc888f433abbc947499bbe162679560b",
 }
 
 # Per revision: "table.column" whose old values the revision rewrites on purpose, and
@@ -59,6 +60,8 @@ LANDED = {
 REWRITTEN: dict[str, set[str]] = {
     # An owner column that was NULL (about no owner) becomes ``system``.
     "0007": {"ledger_transfers.user_id", "outbox.user_id"},
+    # The risk state moves onto the wallet row (ADR 0009).
+    "0012": {"risk_profiles"},
 }
 
 # Per revision: tables it adds rows to on purpose (every old row must still be there).
@@ -107,9 +110,22 @@ def _0007_keys_every_row_by_its_owner(_conn: Connection, before: Rows, after: Ro
         assert row["user_id"] == events[row["incident_id"]], row
 
 
+def _0012_moves_each_risk_state_onto_its_wallet(_conn: Connection, before: Rows,
+                                                after: Rows) -> None:
+    """Each owner's risk state and clean count now sit on their wallet, unchanged; a
+    wallet whose owner had no profile has none (NULL, 0)."""
+    profiles = {p["user_id"]: p for p in before["risk_profiles"]}
+    assert profiles, "the sample data holds risk profiles"
+    for w in after["wallets"]:
+        profile = profiles.get(w["user_id"])
+        assert w["risk_state"] == (profile["state"] if profile else None), w
+        assert w["risk_clean_allows"] == (profile["clean_allows"] if profile else 0), w
+
+
 AFTER_UPGRADE: dict[str, Callable[[Connection, Rows, Rows], None]] = {
     "0002": _0002_trusts_each_owners_first_active_device,
     "0007": _0007_keys_every_row_by_its_owner,
+    "0012": _0012_moves_each_risk_state_onto_its_wallet,
 }
 
 

@@ -35,7 +35,6 @@ from walletguard.risk.models import (
     RiskBrakeCount,
     RiskDecision,
     RiskPolicyChange,
-    RiskProfile,
     RiskStepUp,
 )
 
@@ -76,7 +75,6 @@ __all__ = [
     "RiskBrakeCount",
     "RiskDecision",
     "RiskPolicyChange",
-    "RiskProfile",
     "RiskStepUp",
     "ThrottleBucket",
     "TrustedContact",

@@ -15,12 +15,13 @@ from tests.factories import ManualPlatform
 from walletguard.adapters.geo import IpRanges
 from walletguard.devices import service as devices
 from walletguard.devices.models import Device
+from walletguard.ledger import service as ledger
 from walletguard.notifications.models import OutboxMessage
 from walletguard.policy import Policy, RiskPolicy
 from walletguard.restrictions.models import Restriction
 from walletguard.risk import replay, signals
 from walletguard.risk import service as risk
-from walletguard.risk.models import RiskDecision, RiskProfile
+from walletguard.risk.models import RiskDecision
 from walletguard.risk.signals import Event
 from walletguard.runtime import RISK_SAMPLES
 
@@ -52,7 +53,7 @@ def test_a_risky_payment_is_refused_with_reasons_and_its_trace_is_kept(
     assert body["challenge_id"] and "sms_code_and_pin" in body["methods"]
     # The refusal rolled the state update back; its decision and trace stay.
     with platform.db.transaction() as db:
-        assert db.get(RiskProfile, owner.user_id) is None
+        assert risk.state_of(db, user_id=owner.user_id).events == 0
     trace = client.get(f"/v1/admin/users/{owner.user_id}/risk-decisions", headers=agent)
     assert trace.status_code == 200, trace.text
     [decision] = trace.json()["items"]
@@ -97,8 +98,7 @@ def test_a_payment_step_up_is_met_through_the_device_trust_flow(
         rows = db.execute(select(RiskDecision).where(RiskDecision.user_id == owner.user_id)
                           .order_by(RiskDecision.at, RiskDecision.outcome)).scalars().all()
         assert {(r.outcome, tuple(r.overrides)) for r in rows} >= {("allow", ("step_up_met",))}
-        profile = db.get(RiskProfile, owner.user_id)
-        assert profile is not None and f"merchant:{merchant_id}" in profile.state["payees"]
+        assert f"merchant:{merchant_id}" in risk.state_of(db, user_id=owner.user_id).payees
     # Another session's approval would not do: the challenge is this session's.
     other = client.post("/v1/payments", headers=phone.headers,
                         json=pay_body(merchant_id, 30_000, challenge_id=challenge_id))
@@ -185,8 +185,9 @@ def test_the_brake_falls_back_to_step_up_and_tells_the_operator(platform: Manual
         event = Event(at=platform.clock.now(), type="login", device_id="x",
                       ip="192.0.2.66", lost_report_standing=True)
         with platform.db.transaction() as db:
-            evaluation = risk.evaluate(db, engine=engine, user_id=owner.user_id, event=event,
-                                       now=platform.clock.now())
+            evaluation = risk.evaluate(db, engine=engine,
+                                       wallet=ledger.lock_wallet(db, owner.user_id),
+                                       event=event, now=platform.clock.now())
             risk.keep_all(evaluation)(db)
         outcomes.append((evaluation.decision.outcome, evaluation.decision.braked))
     assert outcomes == [("lock", False), ("lock", False), ("step_up", True),
@@ -195,7 +196,7 @@ def test_the_brake_falls_back_to_step_up_and_tells_the_operator(platform: Manual
     # Past the window, the brake lets the policy decide again.
     platform.clock.advance(minutes=rules.brake_window_minutes + 1)
     with platform.db.transaction() as db:
-        later = risk.evaluate(db, engine=engine, user_id=owners[0].user_id,
+        later = risk.evaluate(db, engine=engine, wallet=ledger.lock_wallet(db, owners[0].user_id),
                               event=Event(at=platform.clock.now(), type="login", device_id="y",
                                           ip="192.0.2.66", lost_report_standing=True),
                               now=platform.clock.now())

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from tests import factories, races
-from walletguard.risk.models import RiskProfile
+from walletguard.risk import service as risk
 from walletguard.runtime import Platform
 
 PHONES = 10
@@ -43,9 +43,8 @@ def test_parallel_logins_lose_no_risk_state_update(risk_server: str,
                                  headers=owner.headers, json={"pin": factories.PIN})
             assert approved.status_code == 200, approved.text
     with platform.db.transaction() as db:
-        profile = db.get(RiskProfile, owner.user_id)
-        assert profile is not None
-        before = int(profile.state["events"])
+        before = risk.state_of(db, user_id=owner.user_id).events
+        assert before > 0
     barrier = threading.Barrier(PHONES)
 
     def log_in(n: int, http: httpx.Client) -> httpx.Response:
@@ -62,6 +61,4 @@ def test_parallel_logins_lose_no_risk_state_update(risk_server: str,
     assert {r.json()["trust"] for r in responses} == {"trusted"}
 
     with platform.db.transaction() as db:
-        profile = db.get(RiskProfile, owner.user_id)
-        assert profile is not None
-        assert profile.state["events"] == before + PHONES
+        assert risk.state_of(db, user_id=owner.user_id).events == before + PHONES

@@ -100,9 +100,9 @@ def _set_pin(
                   now=now)
         if risk is not None and risk.policy.risk.enabled:
             event = Event(at=now, type="pin_change", device_id=owner.device_id,
-                          lost_report_standing=any(r.source == "lost_phone" for r in active))
+                          lost_report_standing=restrictions.lost_report_standing(active))
             risk_service.enforce(db, risk_service.evaluate(
-                db, engine=risk, user_id=user_id, event=event, now=now,
+                db, engine=risk, wallet=wallet, event=event, now=now,
                 exclude_device=owner.device_id), wallet=wallet, user_id=user_id, now=now)
     pin_rules.check_new_pin(pin, length=policy.pin.length, birth=birth)
     salt = pin_rules.new_salt()

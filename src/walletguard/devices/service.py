@@ -195,14 +195,19 @@ def _judge_login_risk(
     """The risk engine on a login, after the password and under the wallet lock: deny
     and lock refuse (with reasons); a step-up returns its reasons and the session opens
     untrusted. The device is named by its wallet id, as the session's later payments
-    name it."""
+    name it.
+
+    A standing lost-phone report is not weighed here (it is on every other event): the
+    reported phone cannot log in at all (``devices``' own rule), and a login on another
+    device is how the owner starts a recovery from a replacement phone; that session is
+    untrusted anyway (a new device), and the report's freeze stops its payments."""
     if engine is None or wallet is None or not engine.policy.risk.enabled:
         return []
     user_id = wallet.user_id
     event = Event(at=now, type="login", device_id=device_id,
                   fingerprint=fingerprint_digest(keys, device.fingerprint), ip=context.ip,
                   lat=context.lat, lon=context.lon)
-    evaluation = risk_service.evaluate(db, engine=engine, user_id=user_id, event=event,
+    evaluation = risk_service.evaluate(db, engine=engine, wallet=wallet, event=event,
                                        now=now, exclude_device=device_id)
     if evaluation.decision.outcome == "step_up":
         risk_service.keep_all(evaluation)(db)

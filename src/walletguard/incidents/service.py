@@ -293,7 +293,8 @@ def _open_or_join(
                                            now=now, except_session=keep_session)
     freeze = restrictions.place_freeze(
         db, actor=actor, wallet=wallet, scope=restrictions.Scope.PAYMENTS,
-        reason="phone reported lost", source="lost_phone", now=now, incident_id=incident.id)
+        reason="phone reported lost", source=restrictions.LOST_PHONE_SOURCE, now=now,
+        incident_id=incident.id)
     _event(db, incident, now, "wallet.frozen", {"restriction_id": freeze.id,
                                                 "scope": "payments"})
     _event(db, incident, now, "sessions.revoked", {
@@ -318,7 +319,7 @@ def _open_or_join(
 def _standing_incident(db: Session, *, user_id: str, now: datetime) -> Incident | None:
     """The open lost-phone incident whose freeze is still in force, if any."""
     frozen_by = {r.incident_id for r in restrictions.active(db, user_id=user_id, now=now)
-                 if r.source == "lost_phone" and r.incident_id is not None}
+                 if r.source == restrictions.LOST_PHONE_SOURCE and r.incident_id is not None}
     if not frozen_by:
         return None
     return db.execute(

@@ -69,6 +69,13 @@ class Wallet(Base):
     # Set by every restriction placed on this owner (under this row's lock), cleared by
     # the money path when none is in force: lets a payment skip the restrictions read.
     may_be_restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The risk engine's state of this owner (``risk.signals.State`` as JSON; None before
+    # the first judged event) and how many judged events no rule fired on. Kept on this
+    # row because every judged event holds its lock, so a payment reads and writes the
+    # state with the row it locks and updates anyway: no statement of its own (ADR 0009).
+    # Only ``risk.service`` reads or writes them.
+    risk_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    risk_clean_allows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

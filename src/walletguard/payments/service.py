@@ -415,12 +415,12 @@ def _judge_risk(
     event = Event(at=now, type=kind, device_id=owner.device_id, ip=context.ip,
                   lat=context.lat, lon=context.lon, amount=amount, payee=payee,
                   frozen=any(r.kind == restrictions.Kind.FREEZE for r in active),
-                  lost_report_standing=any(r.source == "lost_phone" for r in active))
+                  lost_report_standing=restrictions.lost_report_standing(active))
     met = context.challenge_id is not None and risk.met_step_up(
         db, user_id=wallet.user_id, session_id=owner.session_id,
         challenge_id=context.challenge_id, kind=kind, amount=amount, payee=payee,
         policy=path.policy, now=now)
-    evaluation = risk.evaluate(db, engine=engine, user_id=wallet.user_id, event=event,
+    evaluation = risk.evaluate(db, engine=engine, wallet=wallet, event=event,
                                now=now, exclude_device=owner.device_id, step_up_met=met)
 
     def step_up() -> StepUpRequired:

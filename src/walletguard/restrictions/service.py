@@ -75,6 +75,8 @@ class Action(StrEnum):
 
 
 PIN_LOCK_SOURCE = "pin"
+# The freeze a lost-phone report places (``incidents.report_lost_phone``).
+LOST_PHONE_SOURCE = "lost_phone"
 # The observation a completed recovery starts; placed_at is the completion time.
 RECOVERY_SOURCE = "recovery"
 OWNER_SOURCE = "owner"
@@ -164,6 +166,11 @@ def _place(db: Session, wallet: LockedWallet, restriction: Restriction) -> None:
     the money path knows to read the restrictions table (see ``active_for_payment``)."""
     db.add(restriction)
     wallet.may_be_restricted = True
+
+
+def lost_report_standing(active: list[Restriction]) -> bool:
+    """Whether a lost-phone report's freeze is among ``active`` (a risk signal)."""
+    return any(r.source == LOST_PHONE_SOURCE for r in active)
 
 
 def active_for_payment(db: Session, *, wallet: LockedWallet, now: datetime) -> list[Restriction]:
@@ -381,7 +388,7 @@ def lift_locked(
                  "cancellable_until": restriction.cancellable_until.isoformat(),
                  "how_to_cancel": f"DELETE /v1/restrictions/{restriction.id}/lift"},
     )
-    if restriction.source == "lost_phone":
+    if restriction.source == LOST_PHONE_SOURCE:
         start_observation(db, wallet=wallet, policy=policy, now=now, actor=actor,
                           reason="wallet returned after a lost-phone report")
     return restriction

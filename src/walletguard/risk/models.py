@@ -9,20 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from walletguard.db import Base, UTCDateTime
 
 
-class RiskProfile(Base):
-    """One owner's risk state (``risk.signals.State`` as JSON), folded forward by every
-    event that commits; read and written once per evaluated event, never rebuilt from
-    history. ``clean_allows`` counts events no rule fired on (they store no decision
-    row: their trace is "every rule passed")."""
-
-    __tablename__ = "risk_profiles"
-
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    state: Mapped[dict[str, Any]] = mapped_column(JSON)
-    clean_allows: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class RiskDecision(Base):
     """A decision some rule had a say in: every rule's outcome and reason (``rules``), what
     the owner was told (``reasons``), and what the shadow candidate would have decided on

@@ -1,9 +1,10 @@
-"""The risk engine where it acts: an event is judged against the owner's state (one
-read), the state folds the event in (one write), and the decision is enforced inside the
-caller's judged part, after the restrictions guard and under the lock the use case holds:
+"""The risk engine where it acts: an event is judged against the owner's state, the state
+folds the event in, and the decision is enforced inside the caller's judged part, after
+the restrictions guard and under the wallet lock the use case holds. The state is on that
+wallet row (ADR 0009), read with the lock and written with the wallet's own UPDATE:
 
     allow    → the use case goes on (a decision some rule fired on is stored; a clean one
-               is counted on the profile: its trace is "every rule passed")
+               is counted on the wallet row: its trace is "every rule passed")
     step_up  → ``step_up_required`` with the reasons (payments: with a challenge)
     deny     → ``risk_denied`` with the reasons
     lock     → a risk lock through ``restrictions.place_lock``, then ``risk_denied``
@@ -38,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from walletguard.adapters.geo import GeoLocator, IpRanges, NoGeo
 from walletguard.audit import service as audit
+from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
 from walletguard.crypto import Keyring
 from walletguard.db import Database, judged, new_id
@@ -53,6 +55,7 @@ from walletguard.errors import (
 )
 from walletguard.identity import service as identity
 from walletguard.ledger import service as ledger
+from walletguard.ledger.models import Wallet
 from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy, RiskPolicy
@@ -62,7 +65,6 @@ from walletguard.risk.models import (
     RiskBrakeCount,
     RiskDecision,
     RiskPolicyChange,
-    RiskProfile,
     RiskStepUp,
 )
 from walletguard.risk.signals import Decision, Event, State
@@ -244,29 +246,30 @@ class Evaluation:
 
 
 def evaluate(
-    db: Session, *, engine: RiskEngine, user_id: str, event: Event, now: datetime,
+    db: Session, *, engine: RiskEngine, wallet: LockedWallet, event: Event, now: datetime,
     exclude_device: str | None = None, step_up_met: bool = False,
 ) -> Evaluation:
-    """Judge ``event`` for ``user_id`` and fold it into the state (in this transaction).
-    The caller holds the owner's wallet lock, or the event changes nothing a race could
-    double (a login): the profile row is read once and written once. ``step_up_met``: the
-    caller saw the step-up this event would ask for met (``met_step_up``)."""
+    """Judge ``event`` for the owner of ``wallet`` and fold it into the state (in this
+    transaction). The state lives on the wallet row the caller has locked (ADR 0009):
+    it was read with the lock and is written with the row's own UPDATE, so judging costs
+    no statement of its own. ``step_up_met``: the caller saw the step-up this event would
+    ask for met (``met_step_up``)."""
+    user_id = wallet.user_id
     live, candidate = engine.rules(db)
     env = engine.env
     event = engine.enrich(event)
-    profile = db.get(RiskProfile, user_id)
-    state = State.from_json(profile.state if profile is not None else None)
+    state = State.from_json(wallet.risk_state)
     decision = signals.decide(state, event, live, env)
-    braking, just_tripped = engine.brake.observe(
+    braked, just_tripped = engine.brake.observe(
         now.timestamp(), decision.outcome in ("deny", "lock"), live)
-    if braking:
+    if braked:
         decision = signals.braked(decision)
     if step_up_met and decision.outcome == "step_up":
         decision = replace(decision, outcome="allow", overrides=("step_up_met",))
     shadow = signals.decide(state, event, candidate[1], env) if candidate else None
     if signals.learned(decision, event.type):
-        _save(db, profile, user_id, signals.learn(state, event, live, env, decision),
-              clean=not decision.fired and not decision.overrides, now=now)
+        _save(wallet, signals.learn(state, event, live, env, decision),
+              clean=not decision.fired and not decision.overrides)
     record = None
     keeps: list[Keep] = []
     if decision.fired or decision.overrides or (shadow is not None and shadow.fired):
@@ -276,24 +279,31 @@ def evaluate(
     if alert is not None:
         keeps.append(alert)
     if just_tripped:
-        keeps.append(lambda db: notifications.enqueue(
-            db, topic="risk.brake_tripped", user_id=None, now=now,
-            recipients=[("operator", "risk")],
-            payload={"ceiling": live.brake_deny_ceiling,
-                     "window_minutes": live.brake_window_minutes}))
+        keeps.append(lambda db: _alert_brake_tripped(db, live, now))
     return Evaluation(decision=decision, shadow=shadow, record=record, keeps=keeps)
 
 
-def _save(db: Session, profile: RiskProfile | None, user_id: str, state: State, *,
-          clean: bool, now: datetime) -> None:
-    if profile is None:
-        db.add(RiskProfile(user_id=user_id, state=state.to_json(), clean_allows=int(clean),
-                           updated_at=now))
+BRAKE_ALERT_KEY = "risk:brake-tripped"
+
+
+def _alert_brake_tripped(db: Session, live: RiskPolicy, now: datetime) -> None:
+    """Tell the operator the brake tripped: once per brake window for every worker
+    together. Each worker trips on its own view of the shared rate, so the first to trip
+    in a window claims the alert (a lookup-table counter) and the others see it taken."""
+    window = timedelta(minutes=live.brake_window_minutes)
+    if throttle.hit(db, key=BRAKE_ALERT_KEY, window=window, now=now) > 1:
         return
-    profile.state = state.to_json()
-    profile.updated_at = now
+    notifications.enqueue(
+        db, topic="risk.brake_tripped", user_id=None, now=now,
+        recipients=[("operator", "risk")],
+        payload={"ceiling": live.brake_deny_ceiling,
+                 "window_minutes": live.brake_window_minutes})
+
+
+def _save(wallet: LockedWallet, state: State, *, clean: bool) -> None:
+    wallet.risk_state = state.to_json()
     if clean:
-        profile.clean_allows += 1
+        wallet.risk_clean_allows += 1
 
 
 def _record(user_id: str, event: Event, decision: Decision, shadow: Decision | None,
@@ -427,8 +437,8 @@ def judge_device_bind(
         return
     active = restrictions.active(db, user_id=wallet.user_id, now=now)
     event = Event(at=now, type="device_bind", device_id=device_id, fingerprint=fingerprint,
-                  ip=ip, lost_report_standing=any(r.source == "lost_phone" for r in active))
-    evaluation = evaluate(db, engine=engine, user_id=wallet.user_id, event=event, now=now,
+                  ip=ip, lost_report_standing=restrictions.lost_report_standing(active))
+    evaluation = evaluate(db, engine=engine, wallet=wallet, event=event, now=now,
                           exclude_device=device_id, step_up_met=approved_by_device)
     enforce(db, evaluation, wallet=wallet, user_id=wallet.user_id, now=now, step_up=step_up)
 
@@ -467,7 +477,7 @@ def judge_recovery_step(
                   fingerprint=device.fingerprint_digest if device else None,
                   ip=device.last_ip if device else None)
     with judged(db):
-        evaluation = evaluate(db, engine=engine, user_id=wallet.user_id, event=event,
+        evaluation = evaluate(db, engine=engine, wallet=wallet, event=event,
                               now=now, exclude_device=device.id if device else None)
         if evaluation.decision.outcome != "step_up":
             enforce(db, evaluation, wallet=wallet, user_id=wallet.user_id, now=now)
@@ -478,20 +488,25 @@ def judge_recovery_step(
 
 def state_of(db: Session, *, user_id: str) -> State:
     """The owner's risk state as stored (an empty one before the first event)."""
-    profile = db.get(RiskProfile, user_id)
-    return State.from_json(profile.state if profile is not None else None)
+    return State.from_json(_stored_state(db, user_id))
+
+
+def _stored_state(db: Session, user_id: str) -> dict[str, Any] | None:
+    """The state on the owner's wallet row, read without its lock (a view)."""
+    return db.execute(select(Wallet.risk_state).where(Wallet.user_id == user_id)
+                      ).scalar_one_or_none()
 
 
 def sms_void_reason(db: Session, *, policy: Policy, user_id: str,
                     now: datetime) -> str | None:
     """Why the risk state voids an SMS step-up code now (see ``signals.sms_void_reason``):
     a SIM change the carrier reported, impossible travel, a lost-phone report."""
-    profile = db.get(RiskProfile, user_id)
-    if profile is None:
+    stored = _stored_state(db, user_id)
+    if stored is None:
         return None
     env = signals.Settings(zone=ZoneInfo(policy.timezone),
                            sim_swap_hours=policy.device_trust.sim_change_quiet_hours)
-    return signals.sms_void_reason(State.from_json(profile.state), now=now,
+    return signals.sms_void_reason(State.from_json(stored), now=now,
                                    policy=policy.risk, env=env)
 
 
@@ -514,14 +529,13 @@ def record_carrier_signal(
     if user is None:
         return None
     wallet = ledger.lock_wallet(db, user.id)
-    profile = db.get(RiskProfile, wallet.user_id)
-    state = State.from_json(profile.state if profile is not None else None)
+    state = State.from_json(wallet.risk_state)
     if event == "sim_swap":
         state = signals.learn(state, Event(at=at, type="sim_swap"), engine.policy.risk,
                               engine.env)
     else:
         state.carrier_unknown = event == "unknown"
-    _save(db, profile, user.id, state, clean=False, now=now)
+    _save(wallet, state, clean=False)
     audit.append(db, actor=actor.ref, action=f"risk.carrier_{event}", subject=user.id, at=now,
                  chain=user.id, data={"at": at.isoformat()})
     return user.id
@@ -537,9 +551,8 @@ def confirm_trip(db: Session, *, engine: RiskEngine, owner: Principal, days: int
                            field="days")
     wallet = ledger.lock_wallet(db, str(owner.user_id))
     until = now + timedelta(days=days)
-    profile = db.get(RiskProfile, wallet.user_id)
-    state = signals.mute_travel(State.from_json(profile.state if profile else None), until=until)
-    _save(db, profile, wallet.user_id, state, clean=False, now=now)
+    state = signals.mute_travel(State.from_json(wallet.risk_state), until=until)
+    _save(wallet, state, clean=False)
     audit.append(db, actor=owner.ref, action="risk.trip_confirmed", subject=wallet.user_id,
                  at=now, chain=wallet.user_id, data={"until": until.isoformat()})
     return until
