@@ -124,6 +124,26 @@ def test_a_completion_the_engine_asks_a_step_up_of_needs_more_evidence(
     assert first.status_code == 200 and first.json()["status"] == "delayed", first.text
 
 
+def test_a_recovery_after_the_replacement_sim_asks_for_more_evidence_not_a_refusal(
+    platform: ManualPlatform, client: TestClient,
+) -> None:
+    owner, case = recovering_owner(platform, client)
+    # The owner had the number moved to a new SIM; the carrier says so. On the phone never
+    # seen, that is 50 + 25 = 75: a deny by score, but for a recovery step more evidence.
+    told = client.post("/v1/carrier-signals", headers=factories.staff_headers(
+        platform, "operator"), json={"phone": owner.phone, "event": "sim_swap",
+                                     "at": platform.clock.now().isoformat()})
+    assert told.status_code == 202, told.text
+    view = verify_id_document(platform, owner, case["id"], platform.risk)
+    assert view.assurance == 50
+    assert view.required_assurance >= case["required_assurance"] + (
+        platform.policy.recovery.risk_surcharge)
+    [decision] = recovery_decisions(platform, owner.user_id)
+    assert (decision.outcome, decision.overrides, decision.score) == (
+        "step_up", ["more_evidence"], 75)
+    assert set(decision.reasons) == {"sim_swap_recent", "new_device"}
+
+
 def test_a_recovery_step_the_engine_denies_is_refused_and_adds_no_evidence(
     platform: ManualPlatform, client: TestClient,
 ) -> None:

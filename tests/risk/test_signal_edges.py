@@ -140,6 +140,30 @@ def test_a_sim_swap_is_recent_for_exactly_the_quiet_period() -> None:
                                                          device="d9"))
 
 
+def test_a_recovery_after_a_sim_change_asks_for_more_evidence_instead_of_a_refusal() -> None:
+    """The owner's own recovery after a lost phone: the carrier's replacement SIM and a
+    phone never seen (50 + 25 = 75, a deny by score) ask for more evidence; the same
+    with anything else in the sum, or the same signals on another event, still refuse."""
+    swapped = learnt(login(), Event(at=T0, type="sim_swap"))
+    later = T0 + timedelta(hours=2)
+
+    def decided(kind: str, **kw: object) -> signals.Decision:
+        event = Event(at=later, type=kind, device_id="d9", fingerprint="f9", **kw)  # type: ignore[arg-type]
+        return signals.decide(swapped, event, RULES, ENV)
+
+    recovery = decided("recovery_step")
+    assert (recovery.outcome, recovery.overrides) == ("step_up", ("more_evidence",))
+    assert set(recovery.fired) == {"sim_swap_recent", "new_device"} and recovery.score == 75
+    assert decided("recovery_step", ip_kind="tor").outcome == "deny"
+    assert decided("device_bind").outcome == "deny"
+    assert decided("login").outcome == "deny"
+    # A phone never seen alone, weighed to a deny, is the score's: no SIM change in it.
+    heavy = RULES.model_copy(update={"weights": {**RULES.weights, "new_device": 75.0}})
+    unseen = signals.decide(learnt(login()), Event(at=later, type="recovery_step",
+                                                   device_id="d9"), heavy, ENV)
+    assert (unseen.outcome, unseen.overrides) == ("deny", ())
+
+
 def test_the_sms_code_is_void_for_exactly_its_periods() -> None:
     swapped = State(sim_swap_at=T0.timestamp())
     quiet = timedelta(hours=ENV.sim_swap_hours)

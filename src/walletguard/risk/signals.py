@@ -343,10 +343,22 @@ def owner_reasons(fired: list[str]) -> list[dict[str, str]]:
             if r in OWNER_WORDS]
 
 
+# DOMAIN.md: a recovery that follows a SIM change needs more evidence, not less — and not
+# a refusal: a SIM change and a phone never seen are also what the owner's own recovery
+# after a lost phone looks like (the carrier's replacement SIM, the replacement phone).
+# A recovery step that the score would refuse on those signals alone, a SIM change among
+# them, asks for more evidence instead (a step-up: the recovery rules raise the case's
+# bar, and count an SMS code for nothing after the change); any other signal in the sum
+# still refuses.
+SIM_CHANGE_RULES = frozenset({"sim_swap_recent", "carrier_unknown"})
+RECOVERY_EVIDENCE_RULES = SIM_CHANGE_RULES | {"new_device"}
+
+
 def decide(state: State, event: Event, policy: RiskPolicy, env: Settings, *,
            sensitivity: str | None = None) -> Decision:
     """Every rule's outcome, the score, and the decision (lock > deny > step_up > allow).
-    A standing freeze denies whatever the score."""
+    A standing freeze denies whatever the score; a recovery step after a SIM change asks
+    for more evidence where the score alone would refuse it (``RECOVERY_EVIDENCE_RULES``)."""
     outcomes = []
     score = 0.0
     for name, rule in RULES.items():
@@ -365,6 +377,10 @@ def decide(state: State, event: Event, policy: RiskPolicy, env: Settings, *,
     elif score >= limits.step_up:
         outcome = "step_up"
     overrides: tuple[str, ...] = ()
+    fired = {o.rule for o in outcomes if o.fired}
+    if (event.type == "recovery_step" and PRECEDENCE[outcome] > PRECEDENCE["step_up"]
+            and fired & SIM_CHANGE_RULES and fired <= RECOVERY_EVIDENCE_RULES):
+        outcome, overrides = "step_up", ("more_evidence",)
     if event.frozen and PRECEDENCE[outcome] < PRECEDENCE["deny"]:
         outcome, overrides = "deny", ("frozen",)
     return Decision(outcome=outcome, score=score, rules=tuple(outcomes), overrides=overrides)
