@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     CursorResult,
@@ -41,8 +41,11 @@ from sqlalchemy import (
     MetaData,
     Result,
     Table,
+    TextClause,
+    bindparam,
     create_engine,
     event,
+    insert,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -102,6 +105,66 @@ def table_of(model: type[Base]) -> Table:
 def rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE matched (its result is always a cursor result)."""
     return int(cast("CursorResult[Any]", result).rowcount)
+
+
+class Inserts:
+    """Rows for several tables, written together by ``write``: on PostgreSQL as one
+    statement — every table's INSERT but the last a data-modifying CTE of the last one
+    (``WITH w0 AS (INSERT …), w1 AS (INSERT …) INSERT …``; PostgreSQL runs each exactly
+    once, whether or not the outer statement reads it) — so a use case's closing writes
+    cost one round trip; elsewhere one INSERT per table, in the order added.
+
+    For rows nothing in the use case reads back before they are written (the money
+    path's transfer, entries and alert). Ids come from the tables' own defaults.
+
+    SQLAlchemy does not cache the compiled form of an INSERT used as a CTE (it would be
+    compiled anew on every payment: measured ≈ 3 ms of CPU per payment under cProfile),
+    so the statement is written here once per shape — the tables, their columns, their
+    row counts — as a typed text clause, which is cached like any other statement."""
+
+    _shapes: ClassVar[dict[tuple[tuple[str, tuple[str, ...], int], ...], TextClause]] = {}
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Table, list[dict[str, Any]]]] = []
+
+    def add(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._pending.append((table, rows))
+
+    def write(self, db: Session) -> None:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        if db.get_bind().dialect.name != "postgresql" or len(pending) == 1:
+            for table, rows in pending:
+                db.execute(insert(table), rows)
+            return
+        shape = tuple((table.name, tuple(rows[0]), len(rows)) for table, rows in pending)
+        statement = self._shapes.get(shape)
+        if statement is None:
+            statement = self._shapes[shape] = _combined_insert(pending)
+        db.execute(statement, {f"w{t}_{r}_{column}": value
+                               for t, (_table, rows) in enumerate(pending)
+                               for r, row in enumerate(rows)
+                               for column, value in row.items()})
+
+
+def _combined_insert(pending: list[tuple[Table, list[dict[str, Any]]]]) -> TextClause:
+    """``WITH w0 AS (INSERT …), … INSERT …`` for ``Inserts``' shape, its parameters
+    typed by their columns (JSON, timestamps) as the tables' own INSERTs would be."""
+    parts, params = [], []
+    for t, (table, rows) in enumerate(pending):
+        columns = list(rows[0])
+        values = ", ".join(
+            "(" + ", ".join(f":w{t}_{r}_{c}" for c in columns) + ")" for r in range(len(rows)))
+        # Table and column names come from the models, never from input.
+        parts.append(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {values}")  # noqa: S608
+        params += [bindparam(f"w{t}_{r}_{c}", type_=table.c[c].type)
+                   for r in range(len(rows)) for c in columns]
+    *ctes, last = parts
+    sql = ("WITH " + ", ".join(f"w{n} AS ({cte})" for n, cte in enumerate(ctes)) + " "
+           + last)
+    return text(sql).bindparams(*params)
 
 
 class next_serial(FunctionElement[int]):  # noqa: N801 - reads as a SQL function

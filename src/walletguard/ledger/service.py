@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NewType
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from walletguard.db import new_id, table_of
+from walletguard.db import Inserts, new_id, table_of
 from walletguard.errors import InsufficientFunds, InvalidInput, NotFound
 from walletguard.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer, Wallet
 from walletguard.policy import Policy
@@ -101,12 +101,15 @@ def post(
     user_id: str, counterparty_id: str | None = None,
     auth_method: str | None = None, category: str | None = None,
     refund_of: str | None = None, transfer_id: str | None = None,
+    into: Inserts | None = None,
 ) -> LedgerTransfer:
     """Write one transfer and its entries. Legs must sum to zero; wallet balances are
     the caller's to update under the wallet lock it already holds.
 
     Rows are written with Core inserts (two statements, no unit-of-work): this is on
-    every payment's path. A leg on another owner's shard (``Leg.user_id``) gets that
+    every payment's path. With ``into`` they join the caller's other closing writes
+    instead, written when the caller writes ``into`` (one statement on PostgreSQL).
+    A leg on another owner's shard (``Leg.user_id``) gets that
     owner's copy of the header, naming the transfer's owner as its counterparty. The
     returned transfer is a detached record of what was written.
     """
@@ -121,14 +124,17 @@ def post(
     }
     others = sorted({leg.user_id for leg in legs
                      if leg.user_id is not None and leg.user_id != user_id})
-    db.execute(insert(table_of(LedgerTransfer)), [
+    writes = into or Inserts()
+    writes.add(table_of(LedgerTransfer), [
         row, *({**row, "user_id": other, "counterparty_id": user_id, "refund_of": None}
                for other in others)])
-    db.execute(insert(table_of(LedgerEntry)), [
+    writes.add(table_of(LedgerEntry), [
         {"user_id": leg.user_id or user_id, "transfer_id": row["id"],
          "account_id": leg.account_id, "amount": leg.amount, "created_at": now}
         for leg in legs
     ])
+    if into is None:
+        writes.write(db)
     return LedgerTransfer(**row)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from walletguard.audit import service as audit
 from walletguard.auth.principal import Principal, Role
 from walletguard.crypto import PiiVault
-from walletguard.db import table_of
+from walletguard.db import Inserts, table_of
 from walletguard.devices.models import Device
 from walletguard.errors import Conflict, InvalidInput, NotFound
 from walletguard.identity.models import TrustedContact
@@ -45,8 +45,10 @@ PARTNER_CATEGORIES = ("carrier", "bank", "wallet", "e-commerce", "payment")
 def enqueue(
     db: Session, *, topic: str, user_id: str | None, recipients: Iterable[tuple[str, str]],
     payload: dict[str, Any], now: datetime, dedupe_key: str | None = None,
+    into: Inserts | None = None,
 ) -> int:
-    """One outbox row per (channel, recipient). Returns how many were written.
+    """One outbox row per (channel, recipient). Returns how many were written. With
+    ``into`` the rows join the caller's other closing writes (see ``db.Inserts``).
 
     With ``dedupe_key`` (periodic jobs: one reminder per checklist item) a row whose key
     exists is skipped by the database, so two workers running the same job at once
@@ -60,6 +62,11 @@ def enqueue(
     ]
     if not rows:
         return 0
+    if into is not None:
+        if dedupe_key is not None:
+            raise ValueError("a deduplicated notice is written on its own")
+        into.add(table_of(OutboxMessage), rows)
+        return len(rows)
     if dedupe_key is None:
         db.execute(insert(table_of(OutboxMessage)), rows)
         return len(rows)

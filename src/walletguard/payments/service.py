@@ -38,7 +38,7 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import service as credentials
 from walletguard.credentials.service import RelyingParty
 from walletguard.crypto import Keyring, derive, keyed_digest
-from walletguard.db import judged, new_id
+from walletguard.db import Inserts, judged, new_id
 from walletguard.devices import service as devices
 from walletguard.devices.models import Device, DeviceSession
 from walletguard.errors import (
@@ -179,10 +179,12 @@ def authorize_payment(
                        merchant_id=request.merchant_id, payment_id=answer["id"],
                        context=request.context, payee=f"merchant:{request.merchant_id}",
                        counterparty_id=request.merchant_id)
+            closing = Inserts()
             _move_money(db, wallet=wallet, kind="payment", amount=request.amount,
                         to_account=to_account, counterparty_id=request.merchant_id,
                         auth=request.auth, category=request.category,
-                        transfer_id=answer["id"], now=now)
+                        transfer_id=answer["id"], now=now, closing=closing)
+            closing.write(db)
     except DomainError as refusal:
         _remember_refusal(db, path, wallet, claim, refusal, owner, now)
         raise
@@ -230,16 +232,18 @@ def transfer_to_owner(
                        counterparty_id=payee.id if payee is not None else None)
             assert payee is not None
             payee_wallet = wallets[payee.id]
+            closing = Inserts()
             transfer = _move_money(
                 db, wallet=wallet, kind="transfer", amount=request.amount,
                 to_account=payee_wallet.account_id, counterparty_id=payee.id,
                 auth=request.auth, category=request.note, transfer_id=answer["id"], now=now,
-                to_owner=payee.id)
+                to_owner=payee.id, closing=closing)
             ledger.credit_wallet(payee_wallet, request.amount, now)
             notifications.enqueue(
                 db, topic="transaction.received", user_id=payee.id, now=now,
                 recipients=[("alert", payee.id)],
-                payload={"transfer_id": transfer.id, "amount": request.amount})
+                payload={"transfer_id": transfer.id, "amount": request.amount}, into=closing)
+            closing.write(db)
     except DomainError as refusal:
         _remember_refusal(db, path, wallet, claim, refusal, owner, now)
         raise
@@ -454,10 +458,12 @@ def _open_risk_challenge(db: Session, path: MoneyPath, owner: Principal, challen
 def _move_money(
     db: Session, *, wallet: LockedWallet, kind: str, amount: int, to_account: str,
     counterparty_id: str, auth: PaymentAuth, category: str | None, transfer_id: str,
-    now: datetime, to_owner: str | None = None,
+    now: datetime, closing: Inserts, to_owner: str | None = None,
 ) -> LedgerTransfer:
     """Debit the locked wallet and post the balanced transfer, together; count the day;
-    tell the payer."""
+    tell the payer. The transfer, its entries and the alert join ``closing``, which the
+    caller writes last: one statement on PostgreSQL (``db.Inserts``), after the wallet's
+    UPDATE."""
     ledger.debit_wallet(wallet, amount, now)
     wallet.spent_today += amount
     if auth.method == "password_free":
@@ -472,11 +478,11 @@ def _move_money(
         # A payee owner's leg lives on the payee's shard (``to_owner``); a merchant's on
         # the payer's (ADR 0008).
         legs=[ledger.Leg(wallet.account_id, -amount),
-              ledger.Leg(to_account, amount, user_id=to_owner)])
+              ledger.Leg(to_account, amount, user_id=to_owner)], into=closing)
     notifications.enqueue(db, topic="transaction.alert", user_id=wallet.user_id, now=now,
                           recipients=[("alert", wallet.user_id)],
                           payload={"transfer_id": transfer.id, "kind": transfer.kind,
-                                   "amount": transfer.amount})
+                                   "amount": transfer.amount}, into=closing)
     return transfer
 
 
