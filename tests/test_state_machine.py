@@ -43,6 +43,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -279,6 +280,16 @@ def test_random_steps_over_the_services_keep_every_invariant(platform: ManualPla
 
             self.keyed(factories.OPERATOR.ref, key, call)
 
+        @initialize(who=st.integers(0, 2), by_agent=st.booleans(),
+                    scope=st.sampled_from([restrictions.Scope.PAYMENTS,
+                                           restrictions.Scope.ACCOUNT]))
+        def start_with_a_freeze(self, who: int, by_agent: bool,
+                                scope: restrictions.Scope) -> None:
+            # Every example starts with one owner frozen (a lift rule may end it): a seed
+            # whose steps draw no freeze would otherwise never reach the paths a freeze
+            # opens.
+            self.freeze(who, by_agent, scope)
+
         @rule(who=st.integers(0, 2), by_agent=st.booleans(),
               scope=st.sampled_from([restrictions.Scope.PAYMENTS, restrictions.Scope.ACCOUNT]))
         def freeze(self, who: int, by_agent: bool, scope: restrictions.Scope) -> None:
@@ -299,6 +310,20 @@ def test_random_steps_over_the_services_keep_every_invariant(platform: ManualPla
             outcome = self.attempt(call)
             assert outcome.code is None, outcome
             assert covered(platform, owner.user_id)
+
+            # The committed freeze stops the owner's very next payment (and so every run
+            # reaches the refusal the invariants are about, whatever the seed).
+            def pay() -> dict[str, Any]:
+                with platform.db.transaction() as db:
+                    return payments.authorize_payment(
+                        db, path=platform.money, owner=owner.principal, idempotency_key=None,
+                        now=platform.clock.now(),
+                        request=payments.PaymentRequest(
+                            merchant_id=self.merchant, amount=100,
+                            auth=payments.PaymentAuth(method="pin", pin=factories.PIN)))
+
+            refused = self.attempt(pay, pays_for=owner.user_id)
+            assert refused.code in ("account_frozen", "account_locked", "pin_locked"), refused
 
         @precondition(lambda self: self.in_force())
         @rule(data=st.data())

@@ -107,6 +107,13 @@ def rowcount(result: Result[Any]) -> int:
     return int(cast("CursorResult[Any]", result).rowcount)
 
 
+def hold(db: Session, row: object) -> None:
+    """Keep ``row`` in the session's identity map for the session's life, so that a later
+    ``db.get`` of it reads nothing: the map holds objects weakly, and a row read ahead of
+    its use (with a lock, in another use's statement) would otherwise be dropped."""
+    db.info.setdefault("walletguard.held", []).append(row)
+
+
 class Inserts:
     """Rows for several tables, written together by ``write``: on PostgreSQL as one
     statement — every table's INSERT but the last a data-modifying CTE of the last one

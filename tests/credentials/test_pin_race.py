@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from tests import factories, races
 from walletguard.audit.models import AuditEvent
+from walletguard.credentials import service as credentials
 from walletguard.credentials.models import PaymentPin
+from walletguard.errors import DomainError
 from walletguard.ledger import service as ledger
 from walletguard.restrictions.models import Restriction
 from walletguard.runtime import Platform
@@ -71,3 +75,50 @@ def test_thirty_concurrent_wrong_pins_are_judged_at_most_five_times(
                        json={"merchant_id": merchant, "amount": 100,
                              "auth": {"method": "pin", "pin": factories.PIN}})
     factories.assert_problem(right, 403, "pin_locked")
+
+
+NEW_PIN = "739158"
+
+
+def test_a_pin_changed_while_a_payment_waits_for_the_lock_is_read_as_changed(
+    platform: factories.ManualPlatform,
+) -> None:
+    """The payment reads the PIN with its wallet lock in one statement
+    (``lock_wallet_with_pin``). PostgreSQL re-reads, after a wait, only the rows a
+    ``FOR UPDATE`` locks: were the PIN row only joined, a payment that waited behind a PIN
+    change would judge the old PIN. (Tried once with the lock on the wallet row alone:
+    the old PIN paid.)"""
+    if platform.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: a payment cannot wait inside a statement there")
+    owner = factories.register_owner(platform, balance=10_000)
+    merchant = factories.merchant(platform)
+    outcome: dict[str, object] = {}
+
+    def pay_with_the_old_pin() -> None:
+        try:
+            outcome["paid"] = factories.pay(platform, owner, merchant, 100, pin=factories.PIN)
+        except DomainError as refusal:
+            outcome["refused"] = refusal.code
+
+    with platform.db.transaction() as change:
+        credentials.set_pin(change, keys=platform.keys, policy=platform.policy,
+                            owner=owner.principal, pin=NEW_PIN, current_pin=factories.PIN,
+                            now=platform.clock.now())
+        change.flush()
+        me = int(change.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        payment = threading.Thread(target=pay_with_the_old_pin)
+        payment.start()
+        deadline = time.monotonic() + 30
+        while not waiting_on(platform, me):
+            assert payment.is_alive() and time.monotonic() < deadline, outcome
+            time.sleep(0.01)
+    payment.join(30)
+    assert outcome == {"refused": "invalid_pin"}
+
+
+def waiting_on(platform: factories.ManualPlatform, holder_pid: int) -> bool:
+    with platform.db.engine.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND :pid = ANY(pg_blocking_pids(pid))"),
+            {"pid": holder_pid}).scalar_one())

@@ -42,15 +42,15 @@ def test_a_payment_is_a_constant_number_of_statements(platform: ManualPlatform) 
     with counted_statements(platform) as later:
         factories.pay(platform, owner, merchant, 100, key="after-200")
     assert later == first
-    # lock (which reads the risk state too), claim+answer, SAVEPOINT, PIN, wallet (which
-    # writes the risk state too), then the transfer, its entries and the alert — one
-    # statement on PostgreSQL (``db.Inserts``: a WITH of INSERTs), three on SQLite —
-    # and RELEASE: the judged part's savepoint costs two round trips (docs/decisions/0004);
-    # the risk engine none of its own (ADR 0009), one when a rule fires (its decision
-    # row). SQLite adds its BEGIN.
+    # lock (which reads the PIN and the risk state too: ``lock_wallet_with_pin``, ADR
+    # 0009), claim+answer, SAVEPOINT, wallet (which writes the risk state too), then the
+    # transfer, its entries and the alert — one statement on PostgreSQL (``db.Inserts``:
+    # a WITH of INSERTs), three on SQLite — and RELEASE: the judged part's savepoint
+    # costs two round trips (docs/decisions/0004); the risk engine none of its own, one
+    # when a rule fires (its decision row). SQLite adds its BEGIN.
     if platform.db.engine.dialect.name == "postgresql":
-        expected = ["SELECT", "INSERT", "SAVEPOINT", "SELECT", "UPDATE", "WITH", "RELEASE"]
+        expected = ["SELECT", "INSERT", "SAVEPOINT", "UPDATE", "WITH", "RELEASE"]
     else:
-        expected = ["BEGIN", "SELECT", "INSERT", "SAVEPOINT", "SELECT", "UPDATE", "INSERT",
-                    "INSERT", "INSERT", "RELEASE"]
+        expected = ["BEGIN", "SELECT", "INSERT", "SAVEPOINT", "UPDATE", "INSERT", "INSERT",
+                    "INSERT", "RELEASE"]
     assert first == expected, first

@@ -33,7 +33,7 @@ from walletguard.auth.principal import Principal, Role
 from walletguard.credentials import pin as pin_rules
 from walletguard.credentials.models import BiometricBinding, PaymentPin, WebAuthnChallenge
 from walletguard.crypto import Keyring
-from walletguard.db import judged, new_id, rowcount
+from walletguard.db import hold, judged, new_id, rowcount
 from walletguard.devices.models import Device
 from walletguard.errors import (
     Forbidden,
@@ -47,6 +47,7 @@ from walletguard.errors import (
 from walletguard.identity import validation
 from walletguard.identity.models import User
 from walletguard.ledger import service as ledger
+from walletguard.ledger.models import Wallet
 from walletguard.ledger.service import LockedWallet
 from walletguard.notifications import service as notifications
 from walletguard.policy import Policy
@@ -137,6 +138,25 @@ def reset_pin(
     audit.append(db, actor=actor.ref, action="pin.reset", subject=user_id, at=now,
                  chain=user_id)
     notifications.notify_owner(db, topic="pin.changed", user_id=user_id, now=now, payload={})
+
+
+def lock_wallet_with_pin(db: Session, user_id: str) -> LockedWallet:
+    """``ledger.lock_wallet`` for a payment by PIN: the wallet row and the owner's PIN row
+    locked and read in one statement, the PIN kept in the session for ``judge_pin`` (which
+    then reads nothing). Both rows are locked, not only the wallet's: a ``FOR UPDATE``
+    that waited for a lock re-reads only the rows it locks, so a PIN changed (under the
+    wallet lock) while this one waited is read as changed. The lock order holds: the
+    wallet row, then a row of its owner's. An owner without a PIN: the wallet alone."""
+    found = db.execute(
+        select(Wallet, PaymentPin).join(PaymentPin, PaymentPin.user_id == Wallet.user_id)
+        .where(Wallet.user_id == user_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        return ledger.lock_wallet(db, user_id)
+    wallet, pin = found
+    hold(db, pin)
+    return LockedWallet(wallet)
 
 
 def judge_pin(

@@ -164,7 +164,10 @@ def authorize_payment(
     ``insufficient_funds``, ``idempotency_conflict``."""
     owner.require(Role.OWNER)
     check_amount(request.amount)
-    wallet = ledger.lock_wallet(db, str(owner.user_id))
+    # A PIN payment reads the PIN with the lock: one statement (``lock_wallet_with_pin``).
+    lock = credentials.lock_wallet_with_pin if request.auth.method == "pin" else (
+        ledger.lock_wallet)
+    wallet = lock(db, str(owner.user_id))
     answer = _answer(new_id("txn"), request.amount, wallet, now)
     claim = idempotency.claim(db, scope=f"owner:{wallet.user_id}", key=idempotency_key,
                               payload=_fingerprint(path, {"op": "payment", **_request_of(request)}),
