@@ -418,12 +418,19 @@ def table(report: dict[str, Any]) -> list[tuple[str, str, str]]:
                          f"CPU each, {got['statements_per_payment']} statements per payment",
                          ""))
             risk, rules = got["risk_per_payment"], got["risk_rules_per_payment"]
+            turns = got.get("with_and_without_engine")
+            both = (f"; payments with and without the engine taking turns: p50 "
+                    f"{turns['with']['p50_ms']} vs {turns['without']['p50_ms']}, p99 "
+                    f"{turns['with']['p99_ms']} vs {turns['without']['p99_ms']} ms"
+                    if turns else "")
+            # The engine's whole work on the payment (evaluate + enforce) reads and writes
+            # nothing of its own (ADR 0009): its state rides on the wallet's statements.
             rows.append((f"risk evaluation per payment ({name}, in process)",
-                         f"rules p50 {rules['p50_ms']} / p99 {rules['p99_ms']} ms; with their "
-                         f"statements (evaluate + enforce) p50 {risk['p50_ms']} / p99 "
-                         f"{risk['p99_ms']} ms",
-                         f"p99 ≤ {TARGETS['risk_p99_ms']:.0f} ms (rules): "
-                         f"{verdict(rules['p99_ms'] <= TARGETS['risk_p99_ms'])}"))
+                         f"rules p50 {rules['p50_ms']} / p99 {rules['p99_ms']} ms; the whole "
+                         f"evaluation (evaluate + enforce) p50 {risk['p50_ms']} / p99 "
+                         f"{risk['p99_ms']} ms{both}",
+                         f"p99 ≤ {TARGETS['risk_p99_ms']:.0f} ms (evaluation): "
+                         f"{verdict(risk['p99_ms'] <= TARGETS['risk_p99_ms'])}"))
     balances = report["balances"]
     rows.append(("balances checked afterwards",
                  f"{balances['checked']} owners, {len(balances['mismatches'])} mismatches", ""))
