@@ -79,8 +79,12 @@ def create_app(
     app.state.platform = platform
     problems.install(app)
     install_contract(app)
-    for router in (identity_router, devices_router, credentials_router, payments_router,
-                   restrictions_router, incidents_router, audit_router, recovery_router,
+    # Routes are tried in the order included, each costing CPU on every request that
+    # passes it (≈ 0.15 ms for the 22 routes that stood before the payment's, measured:
+    # docs/benchmarks.md), so the money lane comes first and the priority lane next. No
+    # path of one router matches a route of another, so the order decides nothing else.
+    for router in (payments_router, restrictions_router, incidents_router, identity_router,
+                   devices_router, credentials_router, audit_router, recovery_router,
                    risk_router, notifications_router, disputes_router):
         app.include_router(router)
     install_web(app)
