@@ -72,7 +72,10 @@ def build(url: str | None, data_dir: Path) -> Platform:
     return Platform.build(settings)
 
 
-def seed(platform: Platform, owners: int) -> tuple[list[Principal], str]:
+def seed(platform: Platform, owners: int,
+         tokens: list[str] | None = None) -> tuple[list[Principal], str]:
+    """``owners`` owners with a PIN and a balance, and a merchant; each owner's session
+    token is appended to ``tokens`` when given (``http_inprocess.py`` pays with them)."""
     now = platform.clock.now()
     with platform.db.transaction() as db:
         merchant = operations.create_merchant(db, actor=OPERATOR, policy=platform.policy,
@@ -96,6 +99,8 @@ def seed(platform: Platform, owners: int) -> tuple[list[Principal], str]:
             owner = Principal(role=Role.OWNER, id=user_id, user_id=user_id,
                               device_id=started.device.id, session_id=started.session.id,
                               trusted=started.trusted)
+            if tokens is not None:
+                tokens.append(started.token)
         with platform.db.transaction() as db:
             credentials.set_pin(db, keys=platform.keys, policy=platform.policy, owner=owner,
                                 pin=PIN, current_pin=None, now=now)

@@ -5,7 +5,10 @@ returns and **before** the response is sent, so a client that saw "frozen" knows
 freeze is committed.
 
 Dependencies that do no I/O are ``async``: FastAPI runs them on the event loop instead
-of handing each to the thread pool (a measurable cost on every request).
+of handing each to the thread pool (a measurable cost on every request). The ones every
+request solves read the platform from the app (``_platform``) rather than depending on
+``PlatformDep``: FastAPI solves a sub-dependency again at every place it is named, cached
+or not, and each solve costs CPU (bench/http_inprocess.py, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -27,26 +30,30 @@ from walletguard.http import admission
 from walletguard.runtime import Platform
 
 
-async def get_platform(request: Request) -> Platform:
+def _platform(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
+
+
+async def get_platform(request: Request) -> Platform:
+    return _platform(request)
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-def transaction(platform: PlatformDep, request: Request) -> Iterator[Session]:
+def transaction(request: Request) -> Iterator[Session]:
     # Freezes, lost-phone reports and lock placements take a connection from a pool
     # payments cannot exhaust (``http.admission``).
-    with platform.db.transaction(priority=admission.is_priority(request)) as session:
+    with _platform(request).db.transaction(priority=admission.is_priority(request)) as session:
         yield session
 
 
 Tx = Annotated[Session, Depends(transaction, scope="function")]
 
 
-async def now(platform: PlatformDep) -> datetime:
-    return platform.clock.now()
+async def now(request: Request) -> datetime:
+    return _platform(request).clock.now()
 
 
 Now = Annotated[datetime, Depends(now)]
@@ -116,8 +123,9 @@ async def bearer_token(
 
 
 def principal(
-    platform: PlatformDep, db: Tx, at: Now, token: Annotated[str, Depends(bearer_token)]
+    request: Request, db: Tx, at: Now, token: Annotated[str, Depends(bearer_token)]
 ) -> Principal:
+    platform = _platform(request)
     return auth.authenticate(db, keys=platform.keys, policy=platform.policy, token=token,
                              now=at)
 
