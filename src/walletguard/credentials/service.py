@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from webauthn import (
     generate_authentication_options,
@@ -140,6 +140,13 @@ def reset_pin(
     notifications.notify_owner(db, topic="pin.changed", user_id=user_id, now=now, payload={})
 
 
+# Built once, its owner bound (see ``ledger.service._LOCK_WALLET``).
+_LOCK_WALLET_WITH_PIN = (
+    select(Wallet, PaymentPin).join(PaymentPin, PaymentPin.user_id == Wallet.user_id)
+    .where(Wallet.user_id == bindparam("user_id")).with_for_update()
+    .execution_options(populate_existing=True))
+
+
 def lock_wallet_with_pin(db: Session, user_id: str) -> LockedWallet:
     """``ledger.lock_wallet`` for a payment by PIN: the wallet row and the owner's PIN row
     locked and read in one statement, the PIN kept in the session for ``judge_pin`` (which
@@ -147,11 +154,7 @@ def lock_wallet_with_pin(db: Session, user_id: str) -> LockedWallet:
     that waited for a lock re-reads only the rows it locks, so a PIN changed (under the
     wallet lock) while this one waited is read as changed. The lock order holds: the
     wallet row, then a row of its owner's. An owner without a PIN: the wallet alone."""
-    found = db.execute(
-        select(Wallet, PaymentPin).join(PaymentPin, PaymentPin.user_id == Wallet.user_id)
-        .where(Wallet.user_id == user_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    found = db.execute(_LOCK_WALLET_WITH_PIN, {"user_id": user_id}).first()
     if found is None:
         return ledger.lock_wallet(db, user_id)
     wallet, pin = found

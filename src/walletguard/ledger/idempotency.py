@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, literal, select, update
+from sqlalchemy import Text, bindparam, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from walletguard.db import is_citus, judged, note_transaction_id
+from walletguard.db import is_citus, judged, note_transaction_id, table_of
 from walletguard.errors import DomainError, IdempotencyConflict, ReplayedRefusal
 from walletguard.ledger.models import IdempotencyRecord
 
@@ -62,6 +62,34 @@ def owner_of(scope: str) -> str:
     return scope.removeprefix("owner:") if scope.startswith("owner:") else scope
 
 
+def _claim_statement(dialect: str, citus: bool) -> Any:
+    """The claim's INSERT for a dialect, built once (``_CLAIMS``) with its values bound:
+    building an INSERT and its cache key on every payment cost as much CPU as running it.
+    On PostgreSQL it also reads the transaction's id (no extra round trip): if the
+    COMMIT's reply is lost, the edge asks whether it took effect (``walletguard.db``).
+    Citus allows no volatile function in a distributed INSERT's RETURNING: there it is one
+    more statement."""
+    postgres = dialect == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    xid = (cast(func.pg_current_xact_id(), Text) if postgres and not citus
+           else literal(None, Text))
+    # The Core table, not the model: an ORM INSERT given parameters runs as a bulk insert,
+    # which SQLite cannot combine with RETURNING.
+    table = table_of(IdempotencyRecord)
+    return (insert(table)
+            .values(user_id=bindparam("owner"), scope=bindparam("scope"),
+                    key=bindparam("key"), request_digest=bindparam("digest"),
+                    status_code=bindparam("status"),
+                    response=bindparam("body", type_=table.c.response.type),
+                    created_at=bindparam("now", type_=table.c.created_at.type))
+            .on_conflict_do_nothing(index_elements=["user_id", "scope", "key"])
+            .returning(table.c.id, xid))
+
+
+_CLAIMS = {(dialect, citus): _claim_statement(dialect, citus)
+           for dialect in ("postgresql", "sqlite") for citus in (False, True)}
+
+
 def claim(
     db: Session, *, scope: str, key: str | None, payload: Any, now: datetime,
     expected: tuple[int, dict[str, Any]] | None = None,
@@ -76,22 +104,11 @@ def claim(
     owner = owner_of(scope)
     status, body = expected or (PENDING, {})
     digest = request_digest(payload)
-    postgres = db.get_bind().dialect.name == "postgresql"
-    insert = pg_insert if postgres else sqlite_insert
-    # On PostgreSQL the claim also reads the transaction's id (no extra round trip): if the
-    # COMMIT's reply is lost, the edge asks whether it took effect (``walletguard.db``).
-    # Citus allows no volatile function in a distributed INSERT's RETURNING: there it is
-    # one more statement.
-    citus = postgres and is_citus(db)
-    xid = (cast(func.pg_current_xact_id(), Text) if postgres and not citus
-           else literal(None, Text))
-    claimed = db.execute(
-        insert(IdempotencyRecord)
-        .values(user_id=owner, scope=scope, key=key, request_digest=digest,
-                status_code=status, response=body, created_at=now)
-        .on_conflict_do_nothing(index_elements=["user_id", "scope", "key"])
-        .returning(IdempotencyRecord.id, xid)
-    ).one_or_none()
+    dialect = db.get_bind().dialect.name
+    citus = dialect == "postgresql" and is_citus(db)
+    claimed = db.execute(_CLAIMS[dialect, citus], {
+        "owner": owner, "scope": scope, "key": key, "digest": digest, "status": status,
+        "body": body, "now": now}).one_or_none()
     if claimed is not None:
         if citus:
             note_transaction_id(db, db.execute(select(cast(func.pg_current_xact_id(), Text))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NewType
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from walletguard.db import Inserts, new_id, table_of
@@ -54,14 +54,17 @@ def open_account(db: Session, *, kind: str, owner_id: str, currency: str,
     return account
 
 
+# Built once, its owner bound: built per call, a select and its cache key cost as much CPU
+# as running it (bench/http_inprocess.py).
+_LOCK_WALLET = (select(Wallet).where(Wallet.user_id == bindparam("user_id")).with_for_update()
+                .execution_options(populate_existing=True))
+
+
 def lock_wallet(db: Session, user_id: str) -> LockedWallet:
     """Lock the owner's wallet row: the first lock of every money movement and every
     restriction change (see the lock order in ``walletguard.db``). A use case takes it
     once and hands the ``LockedWallet`` on."""
-    wallet = db.execute(
-        select(Wallet).where(Wallet.user_id == user_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    wallet = db.execute(_LOCK_WALLET, {"user_id": user_id}).scalar_one_or_none()
     if wallet is None:
         raise NotFound("no such wallet")
     return LockedWallet(wallet)
