@@ -8,8 +8,8 @@ A payment and its refund net to zero on every account, so balances, the conserva
 check and the bench's balance verification are unaffected; the tables and their indexes
 are as large as after that many real payments.
 
-The statements name today's columns (tables keyed by ``id``); the re-keying of issue 15
-(``user_id`` in every owner table's key) needs them updated alongside.
+Every row is written on its owner's key (revision 0007: ``user_id`` in every owner
+table's key; the merchant's entries live on the payer's shard, ADR 0008).
 
     PYTHONPATH=src python bench/history.py --postgres URL --transfers 1000000
 """
@@ -44,13 +44,14 @@ INSERT INTO ledger_transfers (id, kind, user_id, counterparty_id, amount, curren
                               auth_method, category, refund_of, refunded, created_at)
   SELECT 'href_' || g, 'refund', user_id, merchant_id, amount, 'CNY', NULL, NULL,
          'hpay_' || g, 0, at + interval '1 hour' FROM bench_pairs;
-INSERT INTO ledger_entries (transfer_id, account_id, amount, created_at)
-  SELECT 'hpay_' || g, wallet_account, -amount, at FROM bench_pairs
-  UNION ALL SELECT 'hpay_' || g, merchant_account, amount, at FROM bench_pairs
-  UNION ALL SELECT 'href_' || g, merchant_account, -amount, at FROM bench_pairs
-  UNION ALL SELECT 'href_' || g, wallet_account, amount, at FROM bench_pairs;
-INSERT INTO idempotency_records (scope, key, request_digest, status_code, response, created_at)
-  SELECT 'owner:' || user_id, 'history-' || g, repeat('0', 64), 201, '{}', at
+INSERT INTO ledger_entries (user_id, transfer_id, account_id, amount, created_at)
+  SELECT user_id, 'hpay_' || g, wallet_account, -amount, at FROM bench_pairs
+  UNION ALL SELECT user_id, 'hpay_' || g, merchant_account, amount, at FROM bench_pairs
+  UNION ALL SELECT user_id, 'href_' || g, merchant_account, -amount, at FROM bench_pairs
+  UNION ALL SELECT user_id, 'href_' || g, wallet_account, amount, at FROM bench_pairs;
+INSERT INTO idempotency_records (user_id, scope, key, request_digest, status_code, response,
+                                 created_at)
+  SELECT user_id, 'owner:' || user_id, 'history-' || g, repeat('0', 64), 201, '{}', at
     FROM bench_pairs;
 COMMIT;
 """

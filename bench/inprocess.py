@@ -30,6 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from common import BENCH_POLICY
 from sqlalchemy import event
 
 from walletguard import schema
@@ -63,11 +64,20 @@ def resident_id(index: int) -> str:
     return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
 
 
-def build(url: str | None, data_dir: Path) -> Platform:
+def build(url: str | None, data_dir: Path, *, default_policy: bool = False) -> Platform:
+    """The platform on ``url``, with the money-path benchmark's policy (``BENCH_POLICY``:
+    its velocity rule tolerates the loop's owners paying many times a second, so — as in
+    ``bench/run.py``'s load — no rule fires on a payment, every rule still runs), or with
+    the default policy, under which the velocity rule fires on every payment of the loop
+    and each stores its decision row."""
     secret = base64.b64encode(b"b" * 32).decode()
+    policy_file = None
+    if not default_policy:
+        policy_file = data_dir / "policy.toml"
+        policy_file.write_text(BENCH_POLICY, encoding="utf-8")
     settings = Settings(database_url=url, data_dir=data_dir, mode="test",
                         password_hash_memory_kib=1024, pii_key=secret, pin_pepper=secret,
-                        token_key=secret)  # type: ignore[arg-type]
+                        token_key=secret, policy_file=policy_file)  # type: ignore[arg-type]
     schema.upgrade(settings.resolved_database_url)
     return Platform.build(settings)
 
@@ -141,10 +151,10 @@ def loop(platform: Platform, owners: list[Principal], merchant: str, count: int,
 
 
 def run(url: str | None, *, payments_count: int, owners: int, profile: bool,
-        show_statements: bool = False) -> dict[str, Any]:
+        show_statements: bool = False, default_policy: bool = False) -> dict[str, Any]:
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="wg-inproc-") as tmp:
-        platform = build(url, Path(tmp))
+        platform = build(url, Path(tmp), default_policy=default_policy)
         try:
             principals, merchant = seed(platform, owners)
             loop(platform, principals, merchant, min(200, payments_count), "warm")
@@ -214,12 +224,16 @@ def main() -> int:
     parser.add_argument("--payments", type=int, default=2000)
     parser.add_argument("--owners", type=int, default=20)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the loop")
+    parser.add_argument("--default-policy", action="store_true",
+                        help="the default policy (its velocity rule fires on every payment "
+                        "of the loop) instead of the money-path benchmark's")
     parser.add_argument("--statements", action="store_true",
                         help="also list one payment's statements (shortened)")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     args = parser.parse_args()
     report = run(args.postgres, payments_count=args.payments, owners=args.owners,
-                 profile=args.profile, show_statements=args.statements)
+                 profile=args.profile, show_statements=args.statements,
+                 default_policy=args.default_policy)
     print(json.dumps(report, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")

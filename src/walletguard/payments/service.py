@@ -177,12 +177,12 @@ def authorize_payment(
     try:
         with judged(db):
             to_account = path.merchant_account(db, request.merchant_id)
+            closing = Inserts()
             _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
                        auth=request.auth, now=now, kind="payment",
                        merchant_id=request.merchant_id, payment_id=answer["id"],
                        context=request.context, payee=f"merchant:{request.merchant_id}",
-                       counterparty_id=request.merchant_id)
-            closing = Inserts()
+                       counterparty_id=request.merchant_id, closing=closing)
             _move_money(db, wallet=wallet, kind="payment", amount=request.amount,
                         to_account=to_account, counterparty_id=request.merchant_id,
                         auth=request.auth, category=request.category,
@@ -228,14 +228,15 @@ def transfer_to_owner(
 
     try:
         with judged(db):
+            closing = Inserts()
             _authorize(db, path=path, owner=owner, wallet=wallet, amount=request.amount,
                        auth=request.auth, now=now, kind="transfer", authenticated=payee_exists,
                        context=request.context,
                        payee=f"owner:{payee.id}" if payee is not None else None,
-                       counterparty_id=payee.id if payee is not None else None)
+                       counterparty_id=payee.id if payee is not None else None,
+                       closing=closing)
             assert payee is not None
             payee_wallet = wallets[payee.id]
-            closing = Inserts()
             transfer = _move_money(
                 db, wallet=wallet, kind="transfer", amount=request.amount,
                 to_account=payee_wallet.account_id, counterparty_id=payee.id,
@@ -341,6 +342,7 @@ def _authorize(
     authenticated: Callable[[], None] | None = None, merchant_id: str | None = None,
     payment_id: str | None = None, context: RiskContext | None = None,
     payee: str | None = None, counterparty_id: str | None = None,
+    closing: Inserts | None = None,
 ) -> None:
     """Everything that must hold before money moves; the wallet row is locked.
     ``authenticated`` runs once the payer has authenticated, before the risk engine and
@@ -402,7 +404,7 @@ def _authorize(
                     kind=kind, amount=amount, payee=payee, context=context or RiskContext(),
                     # The freeze an emergency code was issued for (after an in-person
                     # check) is no risk signal against it.
-                    active=covering, now=now)
+                    active=covering, now=now, closing=closing)
     cap = limits.daily_cap(policy, wallet, observed=observed)
     if wallet.spent_today + amount > cap:
         raise LimitExceeded("the daily outgoing limit would be exceeded",
@@ -412,7 +414,7 @@ def _authorize(
 def _judge_risk(
     db: Session, *, path: MoneyPath, engine: risk.RiskEngine, owner: Principal,
     wallet: LockedWallet, kind: str, amount: int, payee: str | None, context: RiskContext,
-    active: list[Restriction], now: datetime,
+    active: list[Restriction], now: datetime, closing: Inserts | None = None,
 ) -> None:
     """The risk engine on the money path: the state is read and written once under the
     wallet lock; a step-up answers with a challenge the device-trust flow can meet (the
@@ -443,8 +445,9 @@ def _judge_risk(
                                          challenge_id=challenge_id, kind=kind, amount=amount,
                                          payee=payee, now=now))
 
+    # An allowed payment's decision row joins its closing writes (``closing``).
     risk.enforce(db, evaluation, wallet=wallet, user_id=wallet.user_id, now=now,
-                 step_up=step_up)
+                 step_up=step_up, into=closing)
 
 
 def _open_risk_challenge(db: Session, path: MoneyPath, owner: Principal, challenge_id: str,

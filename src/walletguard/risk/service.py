@@ -42,7 +42,7 @@ from walletguard.audit import service as audit
 from walletguard.auth import throttle
 from walletguard.auth.principal import Principal, Role
 from walletguard.crypto import Keyring
-from walletguard.db import Database, judged, new_id
+from walletguard.db import Database, Inserts, judged, new_id, table_of
 from walletguard.devices.models import Device, DeviceChallenge
 from walletguard.errors import (
     Conflict,
@@ -274,7 +274,6 @@ def evaluate(
     keeps: list[Keep] = []
     if decision.fired or decision.overrides or (shadow is not None and shadow.fired):
         record = _record(user_id, event, decision, shadow, live, now)
-        keeps.append(lambda db: db.add(record))
     alert = _alert(user_id, event, decision, record, now, exclude_device)
     if alert is not None:
         keeps.append(alert)
@@ -335,8 +334,18 @@ def _alert(user_id: str, event: Event, decision: Decision, record: RiskDecision 
         exclude_device=exclude_device)
 
 
-def keep_all(evaluation: Evaluation) -> Keep:
+def keep_all(evaluation: Evaluation, into: Inserts | None = None) -> Keep:
+    """What the evaluation writes whatever the outcome: its decision row (with ``into``,
+    among the caller's closing writes: no statement of its own on PostgreSQL), its alerts,
+    the brake's notice."""
     def write(db: Session) -> None:
+        record = evaluation.record
+        if record is not None and into is not None:
+            into.add(table_of(RiskDecision), [
+                {column.key: getattr(record, column.key)
+                 for column in table_of(RiskDecision).columns}])
+        elif record is not None:
+            db.add(record)
         for keep in evaluation.keeps:
             keep(db)
     return write
@@ -345,17 +354,19 @@ def keep_all(evaluation: Evaluation) -> Keep:
 def enforce(
     db: Session, evaluation: Evaluation, *, wallet: LockedWallet | None, user_id: str,
     now: datetime, step_up: Callable[[], DomainError] | None = None,
+    into: Inserts | None = None,
 ) -> None:
     """Act on the decision inside the caller's judged part. ``step_up`` makes the
     refusal a step-up asks with (the caller knows the methods and the challenge); without
-    it a step-up decision is refused like a deny."""
+    it a step-up decision is refused like a deny. ``into``: the caller's closing writes,
+    which carry an allowed event's decision row (a refusal keeps its own)."""
     decision = evaluation.decision
     body = {"reasons": evaluation.reasons,
             "decision_id": evaluation.record.id if evaluation.record else None}
-    keeps = [keep_all(evaluation)]
     if decision.outcome == "allow":
-        keeps[0](db)
+        keep_all(evaluation, into)(db)
         return
+    keeps = [keep_all(evaluation)]
     if decision.outcome == "step_up":
         refusal = step_up() if step_up is not None else StepUpRequired(
             "this looks unusual; confirm it is you", methods=[])
