@@ -222,7 +222,9 @@ def main() -> int:
     parser.add_argument("--postgres", help="a PostgreSQL URL (its schema is migrated); "
                         "default: SQLite in a temporary directory")
     parser.add_argument("--payments", type=int, default=2000)
-    parser.add_argument("--owners", type=int, default=20)
+    parser.add_argument("--owners", type=int, default=200,
+                        help="owners paying in turn (200: each pays about once a second, "
+                        "as in bench/run.py's HTTP phases)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the loop")
     parser.add_argument("--default-policy", action="store_true",
                         help="the default policy (its velocity rule fires on every payment "
