@@ -86,8 +86,15 @@ def _race(server: str, owner: factories.Owner, merchant_id: str,
                 sent = time.monotonic()
                 response = http.post("/v1/freeze", json={"reason": "phone lost"},
                                      headers=owner.headers)
-                freeze.append(FreezeCall(sent, time.monotonic(), response.status_code))
+                returned = time.monotonic()
+                freeze.append(FreezeCall(sent, returned, response.status_code))
+            # Keep paying at least KEEP_PAYING, and (up to 10 s, on a loaded machine) until
+            # both workers have answered a payment started after the freeze returned.
             time.sleep(KEEP_PAYING)
+            until = time.monotonic() + 10
+            while time.monotonic() < until and len(
+                    {a.instance for a in list(attempts) if a.started > returned}) < 2:
+                time.sleep(0.05)
         except BaseException as exc:
             errors.append(exc)
         finally:
