@@ -2,7 +2,9 @@
 
 Rate-limit counters (``throttle_buckets``) are left out: counting attempts, refused ones
 included, is their job (sign-ups, logins and public reports are counted before they are
-judged)."""
+judged). So are the risk brake's per-worker counts (``risk_brake_counts``): each served
+worker's background thread writes them every ``brake_sync_seconds``, never a request, so
+a test server's worker may write them while another test's request runs."""
 
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from sqlalchemy import Table, func, select
 from walletguard.models import Base
 from walletguard.runtime import Platform
 
+NOT_WRITTEN_BY_THE_REQUEST = frozenset({"throttle_buckets", "risk_brake_counts"})
+
 
 def _domain_tables() -> list[Table]:
-    return [t for t in Base.metadata.sorted_tables if t.name != "throttle_buckets"]
+    return [t for t in Base.metadata.sorted_tables
+            if t.name not in NOT_WRITTEN_BY_THE_REQUEST]
 
 
 def row_counts(platform: Platform) -> dict[str, int]:
