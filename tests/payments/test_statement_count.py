@@ -46,8 +46,9 @@ def test_a_payment_is_a_constant_number_of_statements(platform: ManualPlatform) 
     # 0009), claim+answer, SAVEPOINT, wallet (which writes the risk state too), then the
     # transfer, its entries and the alert — one statement on PostgreSQL (``db.Inserts``:
     # a WITH of INSERTs), three on SQLite — and RELEASE: the judged part's savepoint
-    # costs two round trips (docs/decisions/0004); the risk engine none of its own, one
-    # when a rule fires (its decision row). SQLite adds its BEGIN.
+    # costs two round trips (docs/decisions/0004); the risk engine none of its own (a
+    # fired rule's decision row joins the closing INSERT; one more INSERT on SQLite).
+    # SQLite adds its BEGIN.
     if platform.db.engine.dialect.name == "postgresql":
         expected = ["SELECT", "INSERT", "SAVEPOINT", "UPDATE", "WITH", "RELEASE"]
     else:
