@@ -103,6 +103,10 @@ def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
         # lock, and a loaded test machine drains them slower than admission control's
         # production wait. They prove the lock; tests/http/test_admission.py sets its own.
         "WALLETGUARD_MONEY_WAIT_SECONDS": "60",
+        # And they want many payments at the database at once: more than the production
+        # bound of 2 per worker (chosen for a saturated worker's freezes, see
+        # docs/benchmarks.md), so a missing lock shows.
+        "WALLETGUARD_MONEY_IN_FLIGHT": "8",
         **{f"WALLETGUARD_{k.upper()}": v for k, v in TEST_SECRETS.items()},
     })
     return env

@@ -47,8 +47,10 @@ class Settings(BaseSettings):
         2, ge=1, description="database connections per worker kept for the priority lane: "
         "freezes, lost-phone reports and lock placements never wait for one behind payments")
     money_in_flight: int = Field(
-        8, ge=1, le=32, description="payments and transfers worked on at once per worker "
-        "(admission control); more wait in arrival order")
+        2, ge=1, le=32, description="payments and transfers worked on at once per worker "
+        "(admission control); more wait in arrival order. 2 keeps a worker's core busy "
+        "with the database on loopback; raise it when the database is far "
+        "(docs/operations.md)")
     money_wait_seconds: float = Field(
         1.0, ge=0, description="how long a payment or transfer waits for a money-path slot "
         "before it is told 503 unavailable with Retry-After (nothing done)")

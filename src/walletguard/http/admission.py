@@ -15,7 +15,12 @@ load ran, issue 20). So:
   ``metrics.FREEZE_ROUTES``): never counted, never queued, never shed here, and their
   transaction takes a connection from a small pool of its own
   (``WALLETGUARD_PRIORITY_POOL_SIZE``, ``Database.transaction(priority=True)``), so a
-  pool busy with payments cannot make a freeze wait.
+  pool busy with payments cannot make a freeze wait. While one is worked on, the money
+  lane admits no new payment (those waiting keep their place and their deadline): the
+  worker's CPU and its interpreter lock are shared with the payments already in flight
+  only, not with each newly admitted one (docs/benchmarks.md has the numbers). The
+  pause ends when the last priority request does, or after ``PAUSE_AT_MOST`` seconds, so
+  a stream of freezes cannot stop a worker's payments for longer.
 - Everything else passes as before.
 
 The bound is per worker process, like the database pool: it keeps each process below
@@ -25,7 +30,9 @@ the point where queueing starts, whatever the number of processes.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import deque
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -36,6 +43,20 @@ from walletguard.observability import metrics
 
 MONEY_ROUTES = frozenset(metrics.MONEY_ROUTES)  # exact paths: matched before routing
 PRIORITY_ROUTES = metrics.FREEZE_ROUTES  # route templates: matched after routing
+# The same routes matched before routing, on the raw path (a template's ``{name}`` is one
+# path segment).
+_PRIORITY_PATHS = {
+    method: re.compile("|".join(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(route))
+                                for m, route in sorted(PRIORITY_ROUTES) if m == method))
+    for method in {m for m, _ in PRIORITY_ROUTES}
+}
+PAUSE_AT_MOST = 0.25  # seconds a priority request holds the money lane back, at most
+
+
+def is_priority_path(method: str, path: str) -> bool:
+    """Whether a request not yet routed is on the priority lane."""
+    pattern = _PRIORITY_PATHS.get(method)
+    return pattern is not None and pattern.fullmatch(path) is not None
 
 
 def is_priority(request: Request) -> bool:
@@ -55,13 +76,14 @@ class Slots:
             raise ValueError("at least one slot")
         self.limit = limit
         self.in_use = 0
+        self.paused = 0  # pauses held (``pause``): no slot is handed out while any is
         self._waiters: deque[asyncio.Future[None]] = deque()
 
     async def acquire(self, timeout: float) -> bool:
         """Take a slot, waiting at most ``timeout`` seconds; False when none came."""
         while self._waiters and self._waiters[0].done():  # gave up waiting: gone
             self._waiters.popleft()
-        if self.in_use < self.limit and not self._waiters:
+        if self.in_use < self.limit and not self._waiters and not self.paused:
             self.in_use += 1
             return True
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -84,12 +106,35 @@ class Slots:
     def release(self) -> None:
         # Hand the slot straight to the next waiter (the count stays), so a newcomer
         # arriving between the release and the waiter's wake-up cannot take it.
+        if not self.paused and self._hand_over():
+            return
+        self.in_use -= 1
+
+    def pause(self) -> Callable[[], None]:
+        """Hand out no slot until the returned ``resume`` is called (calling it again
+        does nothing). Slots already held are kept."""
+        self.paused += 1
+        resumed = False
+
+        def resume() -> None:
+            nonlocal resumed
+            if resumed:
+                return
+            resumed = True
+            self.paused -= 1
+            while not self.paused and self.in_use < self.limit and self._hand_over():
+                self.in_use += 1
+
+        return resume
+
+    def _hand_over(self) -> bool:
+        """Wake the first waiter still waiting, with a slot; False when there is none."""
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_result(None)
-                return
-        self.in_use -= 1
+                return True
+        return False
 
 
 class Admission:
@@ -101,7 +146,19 @@ class Admission:
         self.wait_seconds = money_wait_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (scope["method"], scope["path"]) not in MONEY_ROUTES:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if is_priority_path(scope["method"], scope["path"]):
+            resume = self.money.pause()
+            timer = asyncio.get_running_loop().call_later(PAUSE_AT_MOST, resume)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                timer.cancel()
+                resume()
+            return
+        if (scope["method"], scope["path"]) not in MONEY_ROUTES:
             await self.app(scope, receive, send)
             return
         if not await self.money.acquire(self.wait_seconds):

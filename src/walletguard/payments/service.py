@@ -348,7 +348,7 @@ def _authorize(
     ``authenticated`` runs once the payer has authenticated, before the risk engine and
     any limit."""
     policy = path.policy
-    active = restrictions.active_for_payment(db, wallet=wallet, now=now)
+    active = restrictions.active_on_locked(db, wallet=wallet, now=now)
     # An emergency code is for an owner whose wallet is frozen for payments (seed 002
     # §8): only what blocks the whole account stops it.
     covering = [r for r in active if auth.method != "emergency_code"

@@ -163,7 +163,7 @@ def _new(
 
 def _place(db: Session, wallet: LockedWallet, restriction: Restriction) -> None:
     """Every restriction enters here: the wallet row (locked by the caller) is marked, so
-    the money path knows to read the restrictions table (see ``active_for_payment``)."""
+    the money path knows to read the restrictions table (see ``active_on_locked``)."""
     db.add(restriction)
     wallet.may_be_restricted = True
 
@@ -173,9 +173,10 @@ def lost_report_standing(active: list[Restriction]) -> bool:
     return any(r.source == LOST_PHONE_SOURCE for r in active)
 
 
-def active_for_payment(db: Session, *, wallet: LockedWallet, now: datetime) -> list[Restriction]:
-    """``active`` for a locked wallet, skipping the read when no restriction was ever
-    placed since the mark was last cleared. The mark is set under the same wallet lock
+def active_on_locked(db: Session, *, wallet: LockedWallet, now: datetime) -> list[Restriction]:
+    """``active`` for a locked wallet (the money path, a freeze joining one that
+    stands), skipping the read when no restriction was ever placed since the mark was
+    last cleared. The mark is set under the same wallet lock
     by every placement and cleared here only when nothing is in force, so it can be
     stale-true (one wasted read) but never stale-false."""
     if not wallet.may_be_restricted:
@@ -525,7 +526,7 @@ def owner_freeze(
     def freeze() -> dict[str, Any]:
         # Judged whether or not a freeze stands, so a repeat is no way around the check.
         text.free_text(reason, field="reason", max_length=text.TEXT_MAX)
-        standing = next((r for r in active(db, user_id=wallet.user_id, now=now)
+        standing = next((r for r in active_on_locked(db, wallet=wallet, now=now)
                          if r.kind == Kind.FREEZE and r.source == OWNER_SOURCE), None)
         if standing is not None:
             return {**view(standing, for_owner=True), "joined": True}
