@@ -19,11 +19,12 @@ import json
 import math
 import multiprocessing
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from common import PIN, BenchError, PgTarget, Server, latency_summary, run_async, running_server
@@ -81,20 +82,31 @@ def probe_freezes(
     window: tuple[float, float],
 ) -> list[Sample]:
     """In its own process: one freeze per ``interval`` inside the window, each by a new owner,
-    each followed by one payment attempt by that owner."""
+    each followed by one payment attempt by that owner. The payment is sent from a thread
+    of its own (its own connection) as soon as the freeze has answered, so a payment that
+    waits in the money lane's queue does not put the next freeze off its schedule."""
     conn = http.client.HTTPConnection(host, port, timeout=30)
-    samples: list[Sample] = []
-    due, end = window
-    for token in tokens:
-        time.sleep(max(0.0, due - time.monotonic()))
-        if time.monotonic() >= end:
-            break
-        started = time.perf_counter()
-        frozen = post(conn, "/v1/freeze", {"reason": "bench: phone lost"}, token)
-        latency_ms = (time.perf_counter() - started) * 1000
+    local = threading.local()
+
+    def pay_after(token: str) -> str:
+        if not hasattr(local, "conn"):
+            local.conn = http.client.HTTPConnection(host, port, timeout=30)
         payment = {"merchant_id": merchant, "amount": 100, "auth": {"method": "pin", "pin": PIN}}
-        samples.append((latency_ms, frozen, post(conn, "/v1/payments", payment, token)))
-        due += interval
+        return post(local.conn, "/v1/payments", payment, token)
+
+    frozen: list[tuple[float, str, Future[str]]] = []
+    due, end = window
+    with ThreadPoolExecutor(8) as payers:
+        for token in tokens:
+            time.sleep(max(0.0, due - time.monotonic()))
+            if time.monotonic() >= end:
+                break
+            started = time.perf_counter()
+            outcome = post(conn, "/v1/freeze", {"reason": "bench: phone lost"}, token)
+            latency_ms = (time.perf_counter() - started) * 1000
+            frozen.append((latency_ms, outcome, payers.submit(pay_after, token)))
+            due += interval
+        samples = [(latency_ms, outcome, after.result()) for latency_ms, outcome, after in frozen]
     conn.close()
     return samples
 

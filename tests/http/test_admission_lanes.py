@@ -75,6 +75,30 @@ def test_a_payment_waiting_through_a_pause_still_gets_its_503_at_its_deadline() 
     run(main)
 
 
+def test_overlapping_priority_requests_hold_the_lane_only_so_long_from_the_first(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(admission, "PAUSE_AT_MOST", 0.1)
+
+    async def main() -> None:
+        slots = Slots(1)
+        resume = slots.pause()
+        waiting = asyncio.ensure_future(slots.acquire(5))
+        for _ in range(6):  # a stream of reports, each overlapping the one before
+            await asyncio.sleep(0.03)
+            later = slots.pause()
+            resume()
+            resume = later
+        assert waiting.done() and await waiting, "the stream kept the money lane shut"
+        resume()
+        assert slots.paused == 0
+        slots.release()
+        next_pause = slots.pause()  # a new pause, after the stream ended, holds again
+        assert not await slots.acquire(0.02)
+        next_pause()
+
+    run(main)
+
+
 @pytest.mark.parametrize(("method", "path", "priority"), [
     ("POST", "/v1/freeze", True),
     ("POST", "/v1/lost-phone-reports", True),
@@ -82,6 +106,9 @@ def test_a_payment_waiting_through_a_pause_still_gets_its_503_at_its_deadline() 
     ("POST", "/v1/incidents", True),
     ("POST", "/v1/admin/users/usr_01J9ZX/restrictions", True),
     ("POST", "/v1/admin/users/usr_01J9ZX/incidents", True),
+    ("POST", "/security/report", True),
+    ("POST", "/security/freeze", True),
+    ("POST", "/staff/users/usr_01J9ZX/restrictions", True),
     ("GET", "/v1/admin/users/usr_01J9ZX/restrictions", False),
     ("POST", "/v1/admin/users/a/b/restrictions", False),
     ("POST", "/v1/freeze/extra", False),

@@ -4,6 +4,7 @@ CSP, and no page in the API contract."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -34,6 +35,30 @@ def test_a_form_without_this_browsers_token_does_nothing(client: TestClient,
     with platform.db.transaction() as db:
         assert [r.kind for r in restrictions.active(db, user_id=owner.user_id,
                                                     now=platform.clock.now())] == ["freeze"]
+
+
+def test_the_report_from_a_friends_browser_is_on_the_priority_lane(
+        client: TestClient, platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like the API's report: its transaction takes the priority lane's own connections
+    (``Database.transaction(priority=True)``), so a pool busy with payments cannot make
+    it wait; a page that only reads does not."""
+    owner = factories.register_owner(platform)
+    lanes: list[bool] = []
+    transaction = platform.db.transaction
+
+    def spy(*, priority: bool = False) -> Any:
+        lanes.append(priority)
+        return transaction(priority=priority)
+
+    token = _csrf(client, "/security/report")
+    monkeypatch.setattr(platform.db, "transaction", spy)
+    client.get("/security/login")
+    assert lanes == [] or not any(lanes)
+    answer = client.post("/security/report", data={
+        "phone": owner.phone, "real_name": owner.real_name,
+        "id_number_last4": owner.id_number[-4:], "csrf": token})
+    assert answer.status_code == 200
+    assert lanes[-1] is True
 
 
 def test_pages_send_a_strict_csp_and_http_only_strict_cookies(client: TestClient) -> None:

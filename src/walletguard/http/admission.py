@@ -19,8 +19,9 @@ load ran, issue 20). So:
   lane admits no new payment (those waiting keep their place and their deadline): the
   worker's CPU and its interpreter lock are shared with the payments already in flight
   only, not with each newly admitted one (docs/benchmarks.md has the numbers). The
-  pause ends when the last priority request does, or after ``PAUSE_AT_MOST`` seconds, so
-  a stream of freezes cannot stop a worker's payments for longer.
+  pause ends when the last priority request does, or ``PAUSE_AT_MOST`` seconds after it
+  began however many priority requests overlap, so a stream of them (a lost-phone report
+  needs no session) cannot stop a worker's payments for longer.
 - Everything else passes as before.
 
 The bound is per worker process, like the database pool: it keeps each process below
@@ -50,7 +51,7 @@ _PRIORITY_PATHS = {
                                 for m, route in sorted(PRIORITY_ROUTES) if m == method))
     for method in {m for m, _ in PRIORITY_ROUTES}
 }
-PAUSE_AT_MOST = 0.25  # seconds a priority request holds the money lane back, at most
+PAUSE_AT_MOST = 0.25  # seconds the priority lane holds the money lane back, at most
 
 
 def is_priority_path(method: str, path: str) -> bool:
@@ -76,14 +77,16 @@ class Slots:
             raise ValueError("at least one slot")
         self.limit = limit
         self.in_use = 0
-        self.paused = 0  # pauses held (``pause``): no slot is handed out while any is
+        self.paused = 0  # pauses held (``pause``): no slot is handed out while any is,
+        self._pause_expired = False  # unless they began PAUSE_AT_MOST ago
+        self._pause_timer: asyncio.TimerHandle | None = None
         self._waiters: deque[asyncio.Future[None]] = deque()
 
     async def acquire(self, timeout: float) -> bool:
         """Take a slot, waiting at most ``timeout`` seconds; False when none came."""
         while self._waiters and self._waiters[0].done():  # gave up waiting: gone
             self._waiters.popleft()
-        if self.in_use < self.limit and not self._waiters and not self.paused:
+        if self.in_use < self.limit and not self._waiters and not self._holding():
             self.in_use += 1
             return True
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -106,14 +109,18 @@ class Slots:
     def release(self) -> None:
         # Hand the slot straight to the next waiter (the count stays), so a newcomer
         # arriving between the release and the waiter's wake-up cannot take it.
-        if not self.paused and self._hand_over():
+        if not self._holding() and self._hand_over():
             return
         self.in_use -= 1
 
     def pause(self) -> Callable[[], None]:
         """Hand out no slot until the returned ``resume`` is called (calling it again
-        does nothing). Slots already held are kept."""
+        does nothing), or until ``PAUSE_AT_MOST`` seconds after the first of the pauses
+        that overlap began. Slots already held are kept."""
         self.paused += 1
+        if self.paused == 1:
+            self._pause_timer = asyncio.get_running_loop().call_later(
+                PAUSE_AT_MOST, self._expire_pause)
         resumed = False
 
         def resume() -> None:
@@ -122,10 +129,24 @@ class Slots:
                 return
             resumed = True
             self.paused -= 1
-            while not self.paused and self.in_use < self.limit and self._hand_over():
-                self.in_use += 1
+            if not self.paused:
+                if self._pause_timer is not None:
+                    self._pause_timer.cancel()
+                self._pause_expired = False
+                self._fill()
 
         return resume
+
+    def _holding(self) -> bool:
+        return bool(self.paused) and not self._pause_expired
+
+    def _expire_pause(self) -> None:
+        self._pause_expired = True
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.in_use < self.limit and self._hand_over():
+            self.in_use += 1
 
     def _hand_over(self) -> bool:
         """Wake the first waiter still waiting, with a slot; False when there is none."""
@@ -151,11 +172,9 @@ class Admission:
             return
         if is_priority_path(scope["method"], scope["path"]):
             resume = self.money.pause()
-            timer = asyncio.get_running_loop().call_later(PAUSE_AT_MOST, resume)
             try:
                 await self.app(scope, receive, send)
             finally:
-                timer.cancel()
                 resume()
             return
         if (scope["method"], scope["path"]) not in MONEY_ROUTES:

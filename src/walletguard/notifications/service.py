@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -102,6 +102,9 @@ def opened(vault: PiiVault, payload: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
+_CHANNEL_ORDER = {"email": 0, "push": 1, "contact_sms": 2}
+
+
 def owner_channels(
     db: Session, *, user_id: str, exclude_device: str | None = None, contacts: bool = False
 ) -> list[tuple[str, str]]:
@@ -109,20 +112,23 @@ def owner_channels(
     e-mail when the owner gave an address, push to each active trusted device (except
     ``exclude_device``; an untrusted device may be anyone's), and, when asked, the
     trusted contacts."""
-    channels: list[tuple[str, str]] = [("sms", user_id), ("inbox", user_id)]
-    chosen = db.get(NotificationSettings, user_id)
-    if chosen is not None and chosen.email_sealed is not None:
-        channels.append(("email", user_id))
-    devices = db.execute(
-        select(Device.id).where(Device.user_id == user_id, Device.status == "active",
-                                Device.trust == "trusted")
-    ).scalars()
-    channels += [("push", d) for d in devices if d != exclude_device]
+    # One statement for the three kinds of reachable place: a freeze and a lost-phone
+    # report notify on the priority lane, where every round trip counts.
+    reachable = [
+        select(literal("email"), NotificationSettings.user_id).where(
+            NotificationSettings.user_id == user_id,
+            NotificationSettings.email_sealed.is_not(None)),
+        select(literal("push"), Device.id).where(
+            Device.user_id == user_id, Device.status == "active", Device.trust == "trusted"),
+    ]
     if contacts:
-        trusted = db.execute(
-            select(TrustedContact.contact_user_id).where(TrustedContact.user_id == user_id)
-        ).scalars()
-        channels += [("contact_sms", c) for c in trusted]
+        reachable.append(select(literal("contact_sms"), TrustedContact.contact_user_id)
+                         .where(TrustedContact.user_id == user_id))
+    found = [(str(kind), str(place)) for kind, place in db.execute(union_all(*reachable))]
+    found.sort(key=lambda row: _CHANNEL_ORDER[row[0]])  # stable: each kind keeps its order
+    channels: list[tuple[str, str]] = [("sms", user_id), ("inbox", user_id)]
+    channels += [(kind, place) for kind, place in found
+                 if not (kind == "push" and place == exclude_device)]
     return channels
 
 

@@ -64,6 +64,10 @@ FREEZE_ROUTES = frozenset({
     ("POST", "/v1/freeze"), ("POST", "/v1/admin/users/{user_id}/restrictions"),
     ("POST", "/v1/lost-phone-reports"), ("POST", "/v1/trusted-contacts/lost-phone-reports"),
     ("POST", "/v1/incidents"), ("POST", "/v1/admin/users/{user_id}/incidents"),
+    # the same, from the web pages: the friend's browser's report, the owner's and an
+    # agent's freeze
+    ("POST", "/security/report"), ("POST", "/security/freeze"),
+    ("POST", "/staff/users/{user_id}/restrictions"),
 })
 _WORD = re.compile(r"[a-z][a-z0-9_.]{0,47}")
 

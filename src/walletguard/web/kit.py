@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from walletguard.crypto import derive
 from walletguard.errors import DomainError
+from walletguard.http import admission
 from walletguard.runtime import Platform
 from walletguard.web import i18n
 
@@ -70,6 +71,11 @@ class Page:
     csrf_seed: str
     set_cookies: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     clear_cookies: list[str] = field(default_factory=list)
+
+    @property
+    def on_priority_lane(self) -> bool:
+        """A freeze, lost-phone report or lock placement (``http.admission``)."""
+        return admission.is_priority(self.request)
 
     @property
     def platform(self) -> Platform:
@@ -169,10 +175,12 @@ async def form_of(request: Request) -> dict[str, str]:
     return values
 
 
-def run(platform: Platform, use_case: Callable[[Session], T]) -> T:
+def run(platform: Platform, use_case: Callable[[Session], T], *, priority: bool = False) -> T:
     """One use case in one transaction, committed or rolled back exactly as the API edge
-    does (``Database.transaction``); a refusal comes out as the ``DomainError``."""
-    with platform.db.transaction() as db:
+    does (``Database.transaction``); a refusal comes out as the ``DomainError``.
+    ``priority``: the page is on the priority lane (``Page.on_priority_lane``), so its
+    connection comes from the lane's own pool, as the API's freeze does."""
+    with platform.db.transaction(priority=priority) as db:
         return use_case(db)
 
 

@@ -81,7 +81,8 @@ def _with_owner(db: Session, p: Page,
 def _act(p: Page, use_case: Callable[[Session, Principal], object]) -> DomainError | None:
     """Run an owner's action; a refusal is returned for the page to show."""
     try:
-        kit.run(p.platform, lambda db: use_case(db, signed_in(db, p)))
+        kit.run(p.platform, lambda db: use_case(db, signed_in(db, p)),
+                priority=p.on_priority_lane)
     except (Unauthenticated, StepUpRequired):
         raise
     except DomainError as error:
@@ -140,7 +141,7 @@ async def report_lost_phone(p: PageDep, form: Form) -> Response:
     def run() -> incidents.ReportAnswer:
         return kit.run(platform, lambda db: incidents.report_lost_phone(
             db, keys=platform.keys, policy=platform.policy, reporter_ip=ip,
-            now=platform.clock.now(), report=report))
+            now=platform.clock.now(), report=report), priority=p.on_priority_lane)
 
     try:
         answer = await run_in_threadpool(run)

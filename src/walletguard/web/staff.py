@@ -189,7 +189,8 @@ def _failed(p: Page, user_id: str, form: dict[str, str]) -> Callable[[Refusal], 
 def _staff_act(p: Page, use_case: Callable[[Session, Principal], object], done: str,
                failed: Callable[[Refusal], Response]) -> Response:
     try:
-        kit.run(p.platform, lambda db: use_case(db, _staff(db, p)))
+        kit.run(p.platform, lambda db: use_case(db, _staff(db, p)),
+                priority=p.on_priority_lane)
     except Unauthenticated:
         return p.redirect("/staff/login")
     except DomainError as error:
