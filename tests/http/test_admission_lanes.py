@@ -99,6 +99,33 @@ def test_overlapping_priority_requests_hold_the_lane_only_so_long_from_the_first
     run(main)
 
 
+def test_a_payment_the_queue_could_not_serve_in_time_is_told_at_once() -> None:
+    async def main() -> None:
+        slots = Slots(1)
+        assert await slots.acquire(0)
+        first = asyncio.ensure_future(slots.acquire(5))
+        await asyncio.sleep(0.01)
+        assert slots.queued == 1
+        # No pace known yet: a newcomer waits (and here gives up at its deadline).
+        assert not await slots.acquire(0.01)
+        assert slots.queued == 1
+        slots.observe(0.4)  # recent payments held their slot 0.4 s
+        started = asyncio.get_running_loop().time()
+        # One ahead and one in service at 0.4 s each: 0.8 s > 0.5 s, so no waiting.
+        assert not await slots.acquire(0.5)
+        assert asyncio.get_running_loop().time() - started < 0.05
+        # Within reach of its deadline, it queues as before.
+        second = asyncio.ensure_future(slots.acquire(5))
+        await asyncio.sleep(0.01)
+        assert slots.queued == 2
+        slots.release()
+        assert await first and slots.queued == 1
+        slots.release()
+        assert await second and slots.queued == 0
+
+    run(main)
+
+
 @pytest.mark.parametrize(("method", "path", "priority"), [
     ("POST", "/v1/freeze", True),
     ("POST", "/v1/lost-phone-reports", True),

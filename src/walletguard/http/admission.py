@@ -9,7 +9,9 @@ load ran, issue 20). So:
   ``WALLETGUARD_MONEY_IN_FLIGHT`` are worked on at once per worker; the rest wait in
   arrival order, before their body is read and before they hold a thread or a
   connection, for at most ``WALLETGUARD_MONEY_WAIT_SECONDS``, then are answered 503
-  ``unavailable`` with ``Retry-After``. Such a payment did nothing (no use case ran),
+  ``unavailable`` with ``Retry-After`` — at once, without waiting, when the payments
+  ahead of them could not all be worked on within that wait at the pace the recent ones
+  took. Such a payment did nothing (no use case ran),
   so a retry with the same ``Idempotency-Key`` is a first attempt.
 - **Priority lane** (the routes that freeze, report a phone lost or place a lock:
   ``metrics.FREEZE_ROUTES``): never counted, never queued, never shed here, and their
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -81,30 +84,47 @@ class Slots:
         self._pause_expired = False  # unless they began PAUSE_AT_MOST ago
         self._pause_timer: asyncio.TimerHandle | None = None
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self.queued = 0  # waiters still waiting (the deque may hold ones that gave up)
+        self.service_seconds: float | None = None  # a holder's time, smoothed (``observe``)
 
     async def acquire(self, timeout: float) -> bool:
-        """Take a slot, waiting at most ``timeout`` seconds; False when none came."""
+        """Take a slot, waiting at most ``timeout`` seconds; False when none came — at
+        once when the holders' recent pace says the queue ahead could not be served
+        within ``timeout`` (it would only wait to be told the same)."""
         while self._waiters and self._waiters[0].done():  # gave up waiting: gone
             self._waiters.popleft()
         if self.in_use < self.limit and not self._waiters and not self._holding():
             self.in_use += 1
             return True
+        if (self.service_seconds is not None
+                and (self.queued + 1) * self.service_seconds / self.limit > timeout):
+            return False
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
+        self.queued += 1
         try:
             await asyncio.wait_for(asyncio.shield(waiter), timeout)
         except TimeoutError:
             if waiter.done() and not waiter.cancelled():
                 return True  # the slot was handed over just as the wait ran out
-            waiter.cancel()
+            self._give_up(waiter)
             return False
         except BaseException:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # handed a slot while being cancelled: pass it on
             else:
-                waiter.cancel()
+                self._give_up(waiter)
             raise
         return True
+
+    def observe(self, seconds: float) -> None:
+        """How long a holder kept its slot: the pace ``acquire`` judges the queue by."""
+        previous = self.service_seconds
+        self.service_seconds = seconds if previous is None else 0.8 * previous + 0.2 * seconds
+
+    def _give_up(self, waiter: asyncio.Future[None]) -> None:
+        waiter.cancel()
+        self.queued -= 1
 
     def release(self) -> None:
         # Hand the slot straight to the next waiter (the count stays), so a newcomer
@@ -154,6 +174,7 @@ class Slots:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_result(None)
+                self.queued -= 1
                 return True
         return False
 
@@ -186,7 +207,9 @@ class Admission:
                 "too many payments are being worked on at once; nothing was done, retry "
                 "shortly", retry_after=1))
             return
+        started = time.monotonic()
         try:
             await self.app(scope, receive, send)
         finally:
+            self.money.observe(time.monotonic() - started)
             self.money.release()
