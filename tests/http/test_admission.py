@@ -125,9 +125,10 @@ def _assert_books_match(platform: Platform, flood: Flood) -> None:
 
 @pytest.fixture
 def queueing_server(database_url: str, data_dir: Path) -> Iterator[str]:
-    """One payment at a time per worker, and a long wait: the rest queue, none is shed."""
+    """One payment at a time per worker, and a long wait: the rest queue, none is shed
+    (not even at once by the pace: twelve waiting per worker would need 10 s each)."""
     with running_server(database_url, data_dir, env={
-            "WALLETGUARD_MONEY_IN_FLIGHT": "1", "WALLETGUARD_MONEY_WAIT_SECONDS": "30"}) as base:
+            "WALLETGUARD_MONEY_IN_FLIGHT": "1", "WALLETGUARD_MONEY_WAIT_SECONDS": "120"}) as base:
         yield base
 
 
