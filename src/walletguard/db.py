@@ -137,8 +137,7 @@ class Inserts:
     so the statement is written here once per shape — the tables, their columns, their
     row counts — as a typed text clause, which is cached like any other statement."""
 
-    _shapes: ClassVar[dict[tuple[tuple[str, tuple[str, ...], int], ...], TextClause]] = {}
-    _update_shapes: ClassVar[dict[tuple[object, ...], TextClause]] = {}
+    _shapes: ClassVar[dict[tuple[object, ...], TextClause]] = {}
 
     def __init__(self) -> None:
         self._pending: list[tuple[Table, list[dict[str, Any]]]] = []
@@ -149,35 +148,22 @@ class Inserts:
 
     def write(self, db: Session, *, updating: Sequence[object] = ()) -> None:
         pending, self._pending = self._pending, []
-        postgres = db.get_bind().dialect.name == "postgresql"
-        if postgres and updating and pending:
-            updates = [change for row in updating if (change := _take_changes(db, row))]
-            if updates:
-                self._write_with_updates(db, updates, pending)
-                return
         if not pending:
             return
-        if not postgres or len(pending) == 1:
+        if db.get_bind().dialect.name != "postgresql":
             for table, rows in pending:
                 db.execute(insert(table), rows)
             return
-        shape = tuple((table.name, tuple(rows[0]), len(rows)) for table, rows in pending)
-        statement = self._shapes.get(shape)
-        if statement is None:
-            statement = self._shapes[shape] = _combined_insert(pending)
-        db.execute(statement, {f"w{t}_{r}_{column}": value
-                               for t, (_table, rows) in enumerate(pending)
-                               for r, row in enumerate(rows)
-                               for column, value in row.items()})
-
-
-    def _write_with_updates(self, db: Session, updates: list[_Change],
-                            pending: list[tuple[Table, list[dict[str, Any]]]]) -> None:
+        updates = [change for row in updating if (change := _take_changes(db, row))]
+        if not updates and len(pending) == 1:
+            [(table, rows)] = pending
+            db.execute(insert(table), rows)
+            return
         shape = (tuple((c.table.name, tuple(c.key), tuple(c.values)) for c in updates),
                  tuple((table.name, tuple(rows[0]), len(rows)) for table, rows in pending))
-        statement = self._update_shapes.get(shape)
+        statement = self._shapes.get(shape)
         if statement is None:
-            statement = self._update_shapes[shape] = _combined_insert(pending, updates)
+            statement = self._shapes[shape] = _combined_insert(pending, updates)
         params = {f"u{n}_{column}": value for n, change in enumerate(updates)
                   for column, value in (*change.key.items(), *change.values.items())}
         params |= {f"w{t}_{r}_{column}": value
