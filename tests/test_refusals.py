@@ -10,9 +10,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tests import factories
+from tests.payments.test_statement_count import counted_statements
 from walletguard.credentials import service as credentials
 from walletguard.credentials.models import PaymentPin
-from walletguard.db import judged
+from walletguard.db import Inserts, judged
 from walletguard.errors import DomainError, InvalidInput
 from walletguard.ledger import service as ledger
 from walletguard.ledger.models import IdempotencyRecord, Wallet
@@ -120,3 +121,58 @@ def test_judging_a_pin_outside_a_judged_part_is_a_bug(platform: Platform) -> Non
         credentials.judge_pin(db, keys=platform.keys, policy=platform.policy,
                               wallet=ledger.lock_wallet(db, owner.user_id), pin="000000",
                               now=platform.clock.now())
+
+
+def test_a_refusal_after_the_judged_part_s_last_write_is_a_bug_and_commits_nothing(
+    platform: Platform,
+) -> None:
+    """``Inserts.finish`` writes outside the savepoint when none is open yet (ADR 0012): a
+    refusal after it could not be undone, so it is refused loudly and nothing commits."""
+    owner = factories.register_owner(platform)
+    with pytest.raises(RuntimeError, match="after the judged part's last write"), \
+            platform.db.transaction() as db:
+        wallet = ledger.lock_wallet(db, owner.user_id)
+        with judged(db):
+            wallet.balance = 999_999
+            Inserts().finish(db, updating=[wallet])
+            raise InvalidInput("refused")
+
+    assert _wallet(platform, owner.user_id).balance == 0
+
+
+@pytest.mark.parametrize("read_first", [False, True], ids=["nothing before", "a read before"])
+def test_the_judged_part_s_last_write_commits_with_or_without_an_open_savepoint(
+    platform: Platform, read_first: bool,
+) -> None:
+    """With nothing run before it, the last write opens no savepoint at all; after a
+    statement (which opened one), it runs inside that savepoint. Both commit."""
+    owner = factories.register_owner(platform)
+    with counted_statements(platform) as seen, platform.db.transaction() as db:
+        wallet = ledger.lock_wallet(db, owner.user_id)
+        with judged(db):
+            if read_first:
+                db.execute(select(IdempotencyRecord.id).limit(1)).all()
+            wallet.balance = 777
+            Inserts().finish(db, updating=[wallet])
+
+    assert _wallet(platform, owner.user_id).balance == 777
+    assert ("SAVEPOINT" in seen, "RELEASE" in seen) == (read_first, read_first), seen
+    assert seen.count("UPDATE") == 1, seen
+
+
+def test_the_judged_part_s_last_write_ends_with_it(platform: Platform) -> None:
+    """The mark of a finished judged part does not outlive it: a later judged part of the
+    same transaction may refuse as usual."""
+    owner = factories.register_owner(platform)
+    with pytest.raises(InvalidInput), platform.db.transaction() as db:
+        wallet = ledger.lock_wallet(db, owner.user_id)
+        with judged(db):
+            wallet.balance = 10
+            Inserts().finish(db, updating=[wallet])
+        with judged(db):
+            wallet.daily_limit = 1
+            raise InvalidInput("refused")
+
+    after = _wallet(platform, owner.user_id)
+    assert after.balance == 10
+    assert after.daily_limit != 1

@@ -135,7 +135,11 @@ class Inserts:
     SQLAlchemy does not cache the compiled form of an INSERT used as a CTE (it would be
     compiled anew on every payment: measured ≈ 3 ms of CPU per payment under cProfile),
     so the statement is written here once per shape — the tables, their columns, their
-    row counts — as a typed text clause, which is cached like any other statement."""
+    row counts — as a typed text clause, which is cached like any other statement.
+
+    ``finish(db, updating=[wallet])``: the same writes as the last statement(s) of a
+    judged part, on the transaction's own connection, so they open no savepoint (ADR
+    0012); nothing after them may refuse."""
 
     _shapes: ClassVar[dict[tuple[object, ...], TextClause]] = {}
 
@@ -147,30 +151,63 @@ class Inserts:
             self._pending.append((table, rows))
 
     def write(self, db: Session, *, updating: Sequence[object] = ()) -> None:
-        pending, self._pending = self._pending, []
-        if not pending:
-            return
-        if db.get_bind().dialect.name != "postgresql":
-            for table, rows in pending:
-                db.execute(insert(table), rows)
-            return
+        if db.get_bind().dialect.name == "postgresql":
+            self._send(db, db.execute, updating, combined=True)
+        else:  # the unit of work flushes ``updating`` as usual
+            self._send(db, db.execute, (), combined=False)
+
+    def finish(self, db: Session, *, updating: Sequence[object] = ()) -> None:
+        """``write``, as the last step of the judged part around it: no refusal may follow.
+
+        A savepoint costs two round trips (SAVEPOINT, RELEASE), and SQLAlchemy emits its
+        SAVEPOINT only when a statement first runs inside it. These writes run on the
+        outer transaction's connection, not through the savepoint: when nothing ran
+        before them in the judged part (a PIN payment that passes), no savepoint is ever
+        opened; when something did, they run inside the savepoint already open on that
+        same connection. Either way no refusal may come after them: ``judged`` turns one
+        into a ``RuntimeError`` (ADR 0012). A database error here rolls the whole
+        transaction back, as it always did. On SQLite the rows' changes are written by
+        an UPDATE of their own, not by the unit of work (which would open the savepoint)."""
+        outer = db.get_transaction()
+        if outer is None:
+            raise RuntimeError("Inserts.finish outside a transaction")
+        conn = outer.connection(None)
+        db.info[_FINISHED] = True
+        self._send(db, conn.execute, updating, combined=conn.dialect.name == "postgresql")
+
+    def _send(self, db: Session, execute: Callable[..., object], updating: Sequence[object],
+              *, combined: bool) -> None:
         updates = [change for row in updating if (change := _take_changes(db, row))]
-        if not updates and len(pending) == 1:
-            [(table, rows)] = pending
-            db.execute(insert(table), rows)
+        pending, self._pending = self._pending, []
+        if combined and len(updates) + len(pending) > 1:
+            execute(self._statement(updates, pending), _parameters(updates, pending))
             return
+        for change in updates:
+            execute(self._statement([change], []), _parameters([change], []))
+        for table, rows in pending:
+            execute(insert(table), rows)
+
+    @classmethod
+    def _statement(cls, updates: Sequence[_Change],
+                   pending: list[tuple[Table, list[dict[str, Any]]]]) -> TextClause:
         shape = (tuple((c.table.name, tuple(c.key), tuple(c.values)) for c in updates),
                  tuple((table.name, tuple(rows[0]), len(rows)) for table, rows in pending))
-        statement = self._shapes.get(shape)
+        statement = cls._shapes.get(shape)
         if statement is None:
-            statement = self._shapes[shape] = _combined_insert(pending, updates)
-        params = {f"u{n}_{column}": value for n, change in enumerate(updates)
-                  for column, value in (*change.key.items(), *change.values.items())}
-        params |= {f"w{t}_{r}_{column}": value
-                   for t, (_table, rows) in enumerate(pending)
-                   for r, row in enumerate(rows)
-                   for column, value in row.items()}
-        db.execute(statement, params)
+            statement = cls._shapes[shape] = _combined_insert(pending, updates)
+        return statement
+
+
+def _parameters(updates: Sequence[_Change],
+                pending: list[tuple[Table, list[dict[str, Any]]]]) -> dict[str, Any]:
+    """The values of ``_combined_insert``'s parameters, named as it names them."""
+    params = {f"u{n}_{column}": value for n, change in enumerate(updates)
+              for column, value in (*change.key.items(), *change.values.items())}
+    params |= {f"w{t}_{r}_{column}": value
+               for t, (_table, rows) in enumerate(pending)
+               for r, row in enumerate(rows)
+               for column, value in row.items()}
+    return params
 
 
 @dataclass(frozen=True)
@@ -321,6 +358,7 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 _DEFERRED = "walletguard.deferred"
+_FINISHED = "walletguard.judged-finished"
 _XID = "walletguard.xid"
 
 
@@ -348,6 +386,11 @@ def judged(session: Session) -> Iterator[None]:
     try:
         yield
     except DomainError as refusal:
+        if session.info.get(_FINISHED):
+            # ``Inserts.finish`` wrote outside the savepoint: rolling it back would not
+            # undo those writes, and committing them would pay on a refusal.
+            raise RuntimeError(f"refusal {refusal.code!r} raised after the judged part's "
+                               "last write (Inserts.finish)") from refusal
         savepoint.rollback()
         # Nested judged parts each undo their own work and re-apply the keeps, so the
         # outermost rollback cannot erase them.
@@ -355,7 +398,11 @@ def judged(session: Session) -> Iterator[None]:
             write(session)
         refusal.judged = True
         raise
-    savepoint.commit()
+    else:
+        savepoint.commit()
+    finally:
+        if not session.in_nested_transaction():  # the outermost judged part is over
+            session.info.pop(_FINISHED, None)
 
 
 class Database:

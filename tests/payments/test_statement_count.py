@@ -48,15 +48,15 @@ def test_a_payment_is_a_constant_number_of_statements(platform: ManualPlatform) 
         factories.pay(platform, owner, merchant, 100, key="after-200")
     assert later == first
     # lock (which reads the PIN and the risk state too: ``lock_wallet_with_pin``, ADR
-    # 0009), claim+answer, SAVEPOINT, then the wallet's UPDATE (which writes the risk
-    # state too), the transfer, its entries and the alert — one statement on PostgreSQL
-    # (``db.Inserts``: a WITH of the UPDATE and the INSERTs), four on SQLite — and
-    # RELEASE: the judged part's savepoint costs two round trips (docs/decisions/0004);
-    # the risk engine none of its own (a fired rule's decision row joins the closing
-    # INSERT; one more INSERT on SQLite). SQLite adds its BEGIN.
+    # 0009), claim+answer, then the wallet's UPDATE (which writes the risk state too), the
+    # transfer, its entries and the alert — one statement on PostgreSQL (``db.Inserts``: a
+    # WITH of the UPDATE and the INSERTs), four on SQLite. The judged part's savepoint
+    # costs nothing: no statement ran inside it before its last write, which runs on the
+    # transaction's own connection (``Inserts.finish``, ADR 0012). The risk engine has no
+    # statement of its own (a fired rule's decision row joins the closing INSERT; one more
+    # INSERT on SQLite). SQLite adds its BEGIN.
     if platform.db.engine.dialect.name == "postgresql":
-        expected = ["SELECT", "INSERT", "SAVEPOINT", "WITH", "RELEASE"]
+        expected = ["SELECT", "INSERT", "WITH"]
     else:
-        expected = ["BEGIN", "SELECT", "INSERT", "SAVEPOINT", "UPDATE", "INSERT", "INSERT",
-                    "INSERT", "RELEASE"]
+        expected = ["BEGIN", "SELECT", "INSERT", "UPDATE", "INSERT", "INSERT", "INSERT"]
     assert first == expected, first

@@ -187,7 +187,7 @@ def authorize_payment(
                         to_account=to_account, counterparty_id=request.merchant_id,
                         auth=request.auth, category=request.category,
                         transfer_id=answer["id"], now=now, closing=closing)
-            closing.write(db, updating=[wallet])
+            closing.finish(db, updating=[wallet])
     except DomainError as refusal:
         _remember_refusal(db, path, wallet, claim, refusal, owner, now)
         raise
@@ -247,7 +247,7 @@ def transfer_to_owner(
                 db, topic="transaction.received", user_id=payee.id, now=now,
                 recipients=[("alert", payee.id)],
                 payload={"transfer_id": transfer.id, "amount": request.amount}, into=closing)
-            closing.write(db, updating=[wallet, payee_wallet])
+            closing.finish(db, updating=[wallet, payee_wallet])
     except DomainError as refusal:
         _remember_refusal(db, path, wallet, claim, refusal, owner, now)
         raise
