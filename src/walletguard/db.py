@@ -17,7 +17,9 @@ throttles: what must stand whatever the judgement). A refusal rolls the savepoin
 nothing the judged work wrote survives, writes what it keeps (``DomainError.keeping``),
 and the edge commits. Row locks taken before the savepoint are held throughout; locks
 taken inside it are released by the rollback on PostgreSQL, which is why the one lock
-comes first.
+comes first. The savepoint costs nothing until a statement runs inside it (SQLAlchemy
+emits SAVEPOINT then), and the judged part's closing write (``Inserts.finish``) runs
+outside it when none is open: a refusal may not follow it (ADR 0012).
 
 PostgreSQL takes row locks with ``SELECT … FOR UPDATE``. SQLite has no row locks: every
 writing transaction starts with ``BEGIN IMMEDIATE``, which takes the database write lock
