@@ -13,9 +13,11 @@ Against one ``walletguard serve --workers 2`` on PostgreSQL (database recreated)
    (WebAuthn through a software authenticator) — payments/s and p50/p99 each; server CPU
    per payment and RSS per worker during the PIN phase;
 3. open loop (a fixed arrival rate; latency from each payment's *scheduled* send time,
-   so a stalled server is not hidden by a stalled client): PIN payments at 70 % of the
-   PIN closed loop's rate;
-4. overload: PIN payments arriving at 120 % of that rate while, from a separate process,
+   so a stalled server is not hidden by a stalled client), on the closed loop's number of
+   connections kept open (as wrk2, or a proxy in front of the workers): PIN payments at
+   70 % of the PIN closed loop's rate;
+4. overload: PIN payments arriving at 120 % of that rate, each on an idle connection or a
+   new one (a crowd of clients: admission control must shed), while, from a separate process,
    an owner freezes every 200 ms — freeze p50/p99, and the payment each freeze must stop;
 5. history up to 1,000,000 transfers (``--quick``: 100,000), the PIN closed loop again;
 6. balances of a sample of owners against the acknowledged payments;
@@ -195,26 +197,36 @@ async def closed_loop(server: Server, ledgers: list[OwnerLedger], fixture: Fixtu
 
 
 async def open_loop(server: Server, ledgers: list[OwnerLedger], fixture: Fixture,
-                    rate: float, seconds: float, name: str) -> Phase:
+                    rate: float, seconds: float, name: str,
+                    pool: int | None = None) -> Phase:
     """PIN payments at a fixed arrival rate for ``seconds``: the i-th is due at
     start + i / rate and its latency runs from then, whether or not the client could
-    send it on time (no coordinated omission). A connection is taken from the idle ones
-    or opened, so the arrivals never wait for an answer."""
+    send it on time (no coordinated omission).
+
+    ``pool``: at most that many connections, kept open, as wrk2 does and as a proxy in
+    front of the workers does (an arrival finding every connection busy waits for one, its
+    clock running). ``None``: a connection is taken from the idle ones or opened, so an
+    arrival never waits for an answer — a crowd of clients, each with its own connection,
+    which the overload phase uses to drive admission control."""
     phase, run_id = Phase(name, seconds), uuid.uuid4().hex[:10]
-    idle: list[Connection] = []
+    idle: asyncio.Queue[Connection] = asyncio.Queue()
     opened: list[Connection] = []
     rng = random.Random(7)
     start = time.monotonic() + 0.2
     count = int(rate * seconds)
     phase.offered = count
 
+    async def take() -> Connection:
+        if idle.empty() and (pool is None or len(opened) < pool):
+            opened.append(connect(server, "raw", LOAD_TIMEOUT))
+            return opened[-1]
+        return await idle.get()
+
     async def one(i: int, due: float) -> None:
-        conn = idle.pop() if idle else connect(server, "raw", LOAD_TIMEOUT)
-        if conn not in opened:
-            opened.append(conn)
+        conn = await take()
         ledger = ledgers[i % len(ledgers)]
         done = await pay_once(conn, ledger, fixture, "pin", rng, run_id)
-        idle.append(conn)
+        idle.put_nowait(conn)
         if done is not None:
             phase.record(done[0], done[1], (time.monotonic() - due) * 1000)
 
@@ -286,7 +298,8 @@ async def http_phases(server: Server, args: argparse.Namespace,
     ceiling = max(phases["pin"].outcomes["201"] / args.phase, 1.0)
     print(f"open loop at 70 % of {ceiling:.0f}/s", file=sys.stderr)
     phases["open_70"] = await open_loop(server, ledgers, fixture, 0.7 * ceiling, args.phase,
-                                        "open_70")
+                                        "open_70", pool=args.connections)
+    report["open_pool"] = args.connections
     print("overload at 120 % with freezes", file=sys.stderr)
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -385,7 +398,7 @@ def table(report: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"{cpu.get('server_cores', 0) / max(rate('pin'), 1) * 1000:.2f} ms "
          f"(server {cpu.get('server_cores')} cores, postgres {cpu.get('postgres_cores')}, "
          f"client {cpu.get('client_cores')}, other {cpu.get('other_cores')})", ""),
-        ("open loop at 70 % of the PIN rate",
+        (f"open loop at 70 % of the PIN rate ({report['open_pool']} connections kept open)",
          f"{phases['open_70']['offered'] / phases['open_70']['seconds']:.0f}/s offered, "
          f"{rate('open_70')}/s done, {lat('open_70')} ({errors('open_70')})",
          f"p99 ≤ {TARGETS['open_p99_ms']:.0f} ms: "
