@@ -128,7 +128,6 @@ class Server:
     process: subprocess.Popen[bytes]
     env: Mapping[str, str]
     data_dir: str
-    priority_port: int | None = None  # the priority lane's own server (--priority-port)
 
     @property
     def log_path(self) -> str:
@@ -187,14 +186,12 @@ def wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float
 
 @contextmanager
 def running_server(
-    db_url: str, workers: int, extra_env: Mapping[str, str] | None = None,
-    priority_lane: bool = False,
+    db_url: str, workers: int, extra_env: Mapping[str, str] | None = None
 ) -> Iterator[Server]:
     """Migrate the database, start ``walletguard serve`` (with BENCH_POLICY, and
     ``extra_env`` added to its environment) on a free loopback port, wait for /healthz;
     on exit stop the whole process group. The data directory (with server.log) is kept
-    when the body raised, removed otherwise. ``priority_lane``: with ``--priority-port``
-    on a second free port."""
+    when the body raised, removed otherwise."""
     data_dir = tempfile.mkdtemp(prefix="wg-bench-")
     policy_file = os.path.join(data_dir, "policy.toml")
     with open(policy_file, "w", encoding="utf-8") as policy:
@@ -214,7 +211,6 @@ def running_server(
         shutil.rmtree(data_dir, ignore_errors=True)
         raise
     port = free_port()
-    priority_port = free_port() if priority_lane else None
     with open(os.path.join(data_dir, "server.log"), "wb") as log:
         process = subprocess.Popen(
             [
@@ -226,19 +222,15 @@ def running_server(
                 str(port),
                 "--workers",
                 str(workers),
-                *(["--priority-port", str(priority_port)] if priority_port else []),
             ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(f"http://127.0.0.1:{port}", "127.0.0.1", port, process, env, data_dir,
-                    priority_port)
+    server = Server(f"http://127.0.0.1:{port}", "127.0.0.1", port, process, env, data_dir)
     try:
         wait_healthy(server.base_url, process)
-        if priority_port is not None:
-            wait_healthy(f"http://127.0.0.1:{priority_port}", process)
         yield server
     except BaseException:
         print(

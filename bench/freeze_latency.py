@@ -80,15 +80,12 @@ def probe_freezes(
     merchant: str,
     interval: float,
     window: tuple[float, float],
-    freeze_port: int | None = None,
 ) -> list[Sample]:
     """In its own process: one freeze per ``interval`` inside the window, each by a new owner,
     each followed by one payment attempt by that owner. The payment is sent from a thread
     of its own (its own connection) as soon as the freeze has answered, so a payment that
-    waits in the money lane's queue does not put the next freeze off its schedule.
-    ``freeze_port``: the freezes go there (the priority lane's own server), the payments
-    to ``port``."""
-    conn = http.client.HTTPConnection(host, freeze_port or port, timeout=30)
+    waits in the money lane's queue does not put the next freeze off its schedule."""
+    conn = http.client.HTTPConnection(host, port, timeout=30)
     local = threading.local()
 
     def pay_after(token: str) -> str:

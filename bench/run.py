@@ -242,30 +242,6 @@ async def open_loop(server: Server, ledgers: list[OwnerLedger], fixture: Fixture
     return phase
 
 
-async def overload(server: Server, ledgers: list[OwnerLedger], fixture: Fixture, rate: float,
-                   seconds: float, name: str, freezers: list[Any],
-                   freeze_port: int | None) -> tuple[Phase, dict[str, Any]]:
-    """Payments arriving at ``rate`` (a connection each when none is idle) while, from a
-    separate process, an owner freezes every FREEZE_INTERVAL — on ``freeze_port`` when
-    given (the priority lane's own server), else on the workers' port — and pays right
-    after: freeze p50/p99, and whether the payment each freeze must stop was stopped."""
-    loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        # The probe waits 0.5 s so the queue is built when the first freeze goes in.
-        window = (time.monotonic() + 0.7, time.monotonic() + 0.2 + seconds)
-        probe = loop.run_in_executor(pool, probe_freezes, server.host, server.port,
-                                     [o.token for o in freezers],
-                                     fixture.plan.merchants[0], FREEZE_INTERVAL, window,
-                                     freeze_port)
-        phase = await open_loop(server, ledgers, fixture, rate, seconds, name)
-        samples = await probe
-    return phase, {
-        "latency": latency_summary([ms for ms, outcome, _ in samples if outcome == "201"]),
-        "outcomes": dict(Counter(outcome for _, outcome, _ in samples)),
-        "payment_after": dict(Counter(after for _, _, after in samples)),
-    }
-
-
 def worker_rss_mib(server: Server) -> list[float]:
     """Resident memory of each uvicorn worker (the processes of the server's session
     started by multiprocessing's spawn; not the supervisor or its resource tracker)."""
@@ -291,7 +267,7 @@ def worker_rss_mib(server: Server) -> list[float]:
 
 async def http_phases(server: Server, args: argparse.Namespace,
                       target: PgTarget) -> dict[str, Any]:
-    probes = 2 * (math.ceil(args.phase / FREEZE_INTERVAL) + 2)  # two overload phases
+    probes = math.ceil(args.phase / FREEZE_INTERVAL) + 2
     setup = argparse.Namespace(client="raw", merchants=5, owners=args.owners,
                                workers=args.workers, topup=400_000)
     fixture = await prepare(server, setup, spare_owners=probes)
@@ -324,13 +300,22 @@ async def http_phases(server: Server, args: argparse.Namespace,
     phases["open_70"] = await open_loop(server, ledgers, fixture, 0.7 * ceiling, args.phase,
                                         "open_70", pool=args.connections)
     report["open_pool"] = args.connections
-    for lane, freeze_port in (("", None), ("_own", server.priority_port)):
-        where = "its own server" if freeze_port else "the workers' priority lane"
-        print(f"overload at 120 % with freezes on {where}", file=sys.stderr)
-        phases[f"overload_120{lane}"], report[f"freeze{lane}"] = await overload(
-            server, ledgers, fixture, 1.2 * ceiling, args.phase, f"overload_120{lane}",
-            fixture.spare_owners[len(fixture.spare_owners) // 2:] if lane
-            else fixture.spare_owners[:len(fixture.spare_owners) // 2], freeze_port)
+    print("overload at 120 % with freezes", file=sys.stderr)
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # The probe waits 0.5 s so the queue is built when the first freeze goes in.
+        window = (time.monotonic() + 0.7, time.monotonic() + 0.2 + args.phase)
+        probe = loop.run_in_executor(pool, probe_freezes, server.host, server.port,
+                                     [o.token for o in fixture.spare_owners],
+                                     fixture.plan.merchants[0], FREEZE_INTERVAL, window)
+        phases["overload_120"] = await open_loop(server, ledgers, fixture, 1.2 * ceiling,
+                                                 args.phase, "overload_120")
+        samples = await probe
+    report["freeze"] = {
+        "latency": latency_summary([ms for ms, outcome, _ in samples if outcome == "201"]),
+        "outcomes": dict(Counter(outcome for _, outcome, _ in samples)),
+        "payment_after": dict(Counter(after for _, _, after in samples)),
+    }
     # The comparison's two sides are measured back to back, either side of the seeding,
     # so the machine's load changes as little as possible between them.
     print("closed loop: pin before the history", file=sys.stderr)
@@ -389,30 +374,14 @@ def table(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     ratio = rate("pin") / tps if tps else None
     pf_share = phases["password_free"]["by_method"].get("password_free", {}).get("count", 0)
     total_pf = max(1, sum(v["count"] for v in phases["password_free"]["by_method"].values()))
+    freeze = report["freeze"]
     before = rate("pin_before_history")
     drift = rate("pin_history") / before - 1 if before else 0.0
     cpu = report["cpu"]
-
-    def overload_rows(lane: str, where: str) -> list[tuple[str, str, str]]:
-        name, freeze = f"overload_120{lane}", report[f"freeze{lane}"]
-        overload = phases[name]
-        shed = overload["outcomes"].get("503 unavailable", 0)
-        freeze_ok = (freeze["latency"]["p99_ms"] <= TARGETS["freeze_p99_ms"]
-                     and set(freeze["outcomes"]) == {"201"})
-        return [
-            (f"overload: payments at 120 %, freezes {where}",
-             f"{overload['offered'] / overload['seconds']:.0f}/s offered, {rate(name)}/s "
-             f"done, {shed} shed with 503 + Retry-After, admitted {lat(name)} "
-             f"({errors(name)})", ""),
-            (f"freeze while payments arrive at 120 %, {where}",
-             f"p50 {freeze['latency']['p50_ms']} / p99 {freeze['latency']['p99_ms']} ms "
-             f"({freeze['latency']['count']} freezes; outcomes "
-             f"{', '.join(f'{k}: {v}' for k, v in freeze['outcomes'].items())}; payment "
-             f"after each: {freeze['payment_after'].get(FROZEN, 0)} of "
-             f"{freeze['latency']['count']} refused account_frozen)",
-             f"p99 ≤ {TARGETS['freeze_p99_ms']:.0f} ms, never 503: {verdict(freeze_ok)}"),
-        ]
-
+    overload = phases["overload_120"]
+    shed = overload["outcomes"].get("503 unavailable", 0)
+    freeze_ok = (freeze["latency"]["p99_ms"] <= TARGETS["freeze_p99_ms"]
+                 and set(freeze["outcomes"]) == {"201"})
     rows = [
         ("PIN payments/s, closed loop", f"{rate('pin')} ({lat('pin')}; {errors('pin')})", ""),
         ("password-free payments/s, closed loop",
@@ -434,8 +403,17 @@ def table(report: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"{rate('open_70')}/s done, {lat('open_70')} ({errors('open_70')})",
          f"p99 ≤ {TARGETS['open_p99_ms']:.0f} ms: "
          f"{verdict(phases['open_70']['latency']['p99_ms'] <= TARGETS['open_p99_ms'])}"),
-        *overload_rows("", "on the workers' own port (their priority lane)"),
-        *overload_rows("_own", "on the priority lane's own server (--priority-port)"),
+        ("overload: payments at 120 %",
+         f"{overload['offered'] / overload['seconds']:.0f}/s offered, {rate('overload_120')}/s "
+         f"done, {shed} shed with 503 + Retry-After, admitted {lat('overload_120')} "
+         f"({errors('overload_120')})", ""),
+        ("freeze while payments arrive at 120 %",
+         f"p50 {freeze['latency']['p50_ms']} / p99 {freeze['latency']['p99_ms']} ms "
+         f"({freeze['latency']['count']} freezes; outcomes "
+         f"{', '.join(f'{k}: {v}' for k, v in freeze['outcomes'].items())}; payment after "
+         f"each: {freeze['payment_after'].get(FROZEN, 0)} of {freeze['latency']['count']} "
+         "refused account_frozen)",
+         f"p99 ≤ {TARGETS['freeze_p99_ms']:.0f} ms, never 503: {verdict(freeze_ok)}"),
         (f"PIN payments/s with {report['history_before']['transfers']:,} vs "
          f"{report['history_big']['transfers']:,} stored transfers",
          f"{before} vs {rate('pin_history')} ({drift:+.1%}; {lat('pin_before_history')} "
@@ -551,8 +529,7 @@ def main() -> int:
     if args.server_env:
         report["command"] += "".join(f" --server-env {item}" for item in args.server_env)
     target.recreate()
-    with running_server(args.postgres, args.workers, server_env,
-                        priority_lane=True) as server:
+    with running_server(args.postgres, args.workers, server_env) as server:
         report |= run_async(http_phases(server, args, target))
     print("pgbench", file=sys.stderr)
     try:
