@@ -212,17 +212,14 @@ def _free_port() -> int:
 
 @contextmanager
 def running_server(database_url: str, data_dir: Path, *, workers: int = 2,
-                   env: dict[str, str] | None = None,
-                   args: tuple[str, ...] = ()) -> Iterator[str]:
+                   env: dict[str, str] | None = None) -> Iterator[str]:
     """A real ``walletguard serve`` on loopback, on the test database, with ``env``
-    added to ``server_env`` and ``args`` to its command; yields its base URL and stops
-    it afterwards."""
+    added to ``server_env``; yields its base URL and stops it afterwards."""
     port = _free_port()
     exe = shutil.which("walletguard") or str(Path(sys.executable).parent / "walletguard")
     log = open(data_dir / f"server-{port}.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         *args],
+        [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         env={**server_env(database_url, data_dir), **(env or {})}, stdout=log,
         stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

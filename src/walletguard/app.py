@@ -127,8 +127,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Inside Observe (a shed payment is logged and counted), before any body is read.
     app.add_middleware(Admission, money_in_flight=settings.money_in_flight,
-                       money_wait_seconds=settings.money_wait_seconds,
-                       priority_only=settings.lane == "priority")
+                       money_wait_seconds=settings.money_wait_seconds)
     app.add_middleware(Observe, pseudonym=pseudonym)  # sees every answer
     app.add_middleware(InstanceHeader)  # outermost: even a 413 says who answered
     app.state.tracing = tracing.configure(app, platform.db.engines, pseudonym=pseudonym,

@@ -15,7 +15,6 @@ Two promises, both tested (tests/test_cli.py):
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -393,10 +392,6 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 1,
     demo: Annotated[bool, typer.Option(help="seed demo data first and print a tour")] = False,
-    priority_port: Annotated[int | None, typer.Option(
-        help="also serve the priority lane (freezes, lost-phone reports, lock placements) "
-             "from a process of its own on this port, for a proxy to route those to: no "
-             "payment shares its event loop")] = None,
 ) -> None:
     """Run the HTTP API (refuses a database it cannot reach, write, or run on).
 
@@ -415,47 +410,17 @@ def serve(
 
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics.multiprocess_dir(settings.data_dir))
-    lane_only = ", the priority lane only" if settings.lane == "priority" else ""
     _ok(f"walletguard on http://{host}:{port}  ({workers} worker{'s' if workers > 1 else ''}, "
-        f"{_shown(settings.resolved_database_url)}{lane_only})")
+        f"{_shown(settings.resolved_database_url)})")
     sys.stdout.flush()
     # Only a proxy named in the setting may say who the client is: uvicorn would otherwise
     # believe X-Forwarded-For from 127.0.0.1, so anything local (or a local reverse proxy
     # passing the header through) could pick the address every per-IP limit counts.
     allow = settings.forwarded_allow_ips.strip()
-    lane = _priority_lane(host, priority_port, port) if priority_port is not None else None
-    try:
-        uvicorn.run("walletguard.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level=settings.log_level.lower(), access_log=False,
-                    log_config=logs.uvicorn_log_config(settings.log_level),
-                    proxy_headers=bool(allow), forwarded_allow_ips=allow or None)
-    finally:
-        if lane is not None:
-            _stop(lane)
-
-
-def _priority_lane(host: str, port: int, main_port: int) -> subprocess.Popen[bytes]:
-    """``walletguard serve`` again, one worker, on ``port``, taking only the priority
-    lane's requests (``WALLETGUARD_LANE=priority``, ``http.admission``)."""
-    if port == main_port:
-        raise Failure(ExitCode.USAGE, "--priority-port must differ from --port")
-    _check_listen(host, port)
-    _ok(f"priority lane on http://{host}:{port}  (freezes, lost-phone reports, lock "
-        "placements; 1 worker)")
-    sys.stdout.flush()
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-c", "from walletguard.cli import main; main()",
-         "serve", "--host", host, "--port", str(port), "--workers", "1"],
-        env={**os.environ, "WALLETGUARD_LANE": "priority"})
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    uvicorn.run("walletguard.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level=settings.log_level.lower(), access_log=False,
+                log_config=logs.uvicorn_log_config(settings.log_level),
+                proxy_headers=bool(allow), forwarded_allow_ips=allow or None)
 
 
 def _check_listen(host: str, port: int) -> None:

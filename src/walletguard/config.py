@@ -46,11 +46,6 @@ class Settings(BaseSettings):
     priority_pool_size: int = Field(
         2, ge=1, description="database connections per worker kept for the priority lane: "
         "freezes, lost-phone reports and lock placements never wait for one behind payments")
-    lane: Literal["all", "priority"] = Field(
-        "all", description="which requests this server takes: all, or only the priority "
-        "lane's (freezes, lost-phone reports, lock placements; health and metrics too), "
-        "as the process `walletguard serve --priority-port` starts does; others get 421 "
-        "misdirected")
     money_in_flight: int = Field(
         2, ge=1, le=32, description="payments and transfers worked on at once per worker "
         "(admission control); more wait in arrival order. 2 keeps a worker's core busy "

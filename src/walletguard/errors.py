@@ -224,16 +224,6 @@ class RateLimited(DomainError):
         super().__init__(detail, retry_after=retry_after_seconds(retry_after), **extra)
 
 
-class Misdirected(DomainError):
-    """Sent to a server that does not take this request: the priority lane's own server
-    (``walletguard serve --priority-port``) takes only freezes, lost-phone reports and
-    lock placements. Nothing was done; send it to the main address."""
-
-    code = "misdirected"
-    status = 421
-    title = "Misdirected request"
-
-
 class Unavailable(DomainError):
     """Busy or down for a moment: the request did nothing and may be retried as it is
     after ``retry_after`` seconds (sent as ``Retry-After``)."""

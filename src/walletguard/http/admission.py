@@ -25,11 +25,6 @@ load ran, issue 20). So:
   began however many priority requests overlap, so a stream of them (a lost-phone report
   needs no session) cannot stop a worker's payments for longer.
 - Everything else passes as before.
-- **A server of the priority lane's own** (``WALLETGUARD_LANE=priority``, started by
-  ``walletguard serve --priority-port``): a process whose event loop and interpreter no
-  payment ever shares, for a proxy to route the priority routes to. It takes those, and
-  health and metrics; anything else is answered 421 ``misdirected`` (nothing done), so a
-  client pointed at it by mistake cannot bring payments into it.
 
 The bound is per worker process, like the database pool: it keeps each process below
 the point where queueing starts, whatever the number of processes.
@@ -46,7 +41,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from walletguard.errors import Misdirected, Unavailable
+from walletguard.errors import Unavailable
 from walletguard.http.problems import send_problem
 from walletguard.observability import metrics
 
@@ -60,8 +55,6 @@ _PRIORITY_PATHS = {
     for method in {m for m, _ in PRIORITY_ROUTES}
 }
 PAUSE_AT_MOST = 0.25  # seconds the priority lane holds the money lane back, at most
-# What the priority lane's own server takes besides the priority routes.
-_ALWAYS = frozenset({("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")})
 
 
 def is_priority_path(method: str, path: str) -> bool:
@@ -189,12 +182,10 @@ class Slots:
 class Admission:
     """ASGI middleware: the money lane's bound (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, *, money_in_flight: int, money_wait_seconds: float,
-                 priority_only: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, money_in_flight: int, money_wait_seconds: float) -> None:
         self.app = app
         self.money = Slots(money_in_flight)
         self.wait_seconds = money_wait_seconds
-        self.priority_only = priority_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -206,11 +197,6 @@ class Admission:
                 await self.app(scope, receive, send)
             finally:
                 resume()
-            return
-        if self.priority_only and (scope["method"], scope["path"]) not in _ALWAYS:
-            await send_problem(send, Misdirected(
-                "this server takes only freezes, lost-phone reports and lock placements; "
-                "nothing was done: send the request to the main address"), headers={})
             return
         if (scope["method"], scope["path"]) not in MONEY_ROUTES:
             await self.app(scope, receive, send)
