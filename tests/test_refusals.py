@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tests import factories
+from tests.factories import ManualPlatform
 from tests.payments.test_statement_count import counted_statements
 from walletguard.credentials import service as credentials
 from walletguard.credentials.models import PaymentPin
@@ -142,7 +143,7 @@ def test_a_refusal_after_the_judged_part_s_last_write_is_a_bug_and_commits_nothi
 
 @pytest.mark.parametrize("read_first", [False, True], ids=["nothing before", "a read before"])
 def test_the_judged_part_s_last_write_commits_with_or_without_an_open_savepoint(
-    platform: Platform, read_first: bool,
+    platform: ManualPlatform, read_first: bool,
 ) -> None:
     """With nothing run before it, the last write opens no savepoint at all; after a
     statement (which opened one), it runs inside that savepoint. Both commit."""
