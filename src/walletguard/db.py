@@ -128,20 +128,18 @@ class Inserts:
     For rows nothing in the use case reads back before they are written (the money
     path's transfer, entries and alert). Ids come from the tables' own defaults.
 
-    ``write(db, updating=[wallet])``: on PostgreSQL the pending changes of those ORM rows
-    (the locked wallet's new balance, counters, risk state) join the same statement as
-    ``UPDATE`` CTEs keyed by the row's primary key, and the rows are marked written, so
-    the unit of work has nothing left to flush for them: the money path's UPDATE and its
-    INSERTs are one round trip. Elsewhere the unit of work flushes them as usual.
-
     SQLAlchemy does not cache the compiled form of an INSERT used as a CTE (it would be
     compiled anew on every payment: measured ≈ 3 ms of CPU per payment under cProfile),
     so the statement is written here once per shape — the tables, their columns, their
     row counts — as a typed text clause, which is cached like any other statement.
 
-    ``finish(db, updating=[wallet])``: the same writes as the last statement(s) of a
-    judged part, on the transaction's own connection, so they open no savepoint (ADR
-    0012); nothing after them may refuse."""
+    ``finish(db, updating=[wallet])``: the same writes as the last step of a judged part,
+    with the pending changes of the locked ORM rows in ``updating`` (the wallet's new
+    balance, counters, risk state): on PostgreSQL ``UPDATE`` CTEs of the same statement,
+    keyed by the row's primary key, elsewhere an UPDATE each; the rows are then marked
+    written, so the unit of work has nothing left to flush for them (ADR 0011). It runs
+    on the transaction's own connection, so it opens no savepoint (ADR 0012); nothing
+    after it may refuse."""
 
     _shapes: ClassVar[dict[tuple[object, ...], TextClause]] = {}
 
@@ -152,14 +150,12 @@ class Inserts:
         if rows:
             self._pending.append((table, rows))
 
-    def write(self, db: Session, *, updating: Sequence[object] = ()) -> None:
-        if db.get_bind().dialect.name == "postgresql":
-            self._send(db, db.execute, updating, combined=True)
-        else:  # the unit of work flushes ``updating`` as usual
-            self._send(db, db.execute, (), combined=False)
+    def write(self, db: Session) -> None:
+        self._send(db.execute, [], combined=db.get_bind().dialect.name == "postgresql")
 
     def finish(self, db: Session, *, updating: Sequence[object] = ()) -> None:
-        """``write``, as the last step of the judged part around it: no refusal may follow.
+        """The rows and ``updating``'s changes, as the last step of the judged part around
+        it: no refusal may follow.
 
         A savepoint costs two round trips (SAVEPOINT, RELEASE), and SQLAlchemy emits its
         SAVEPOINT only when a statement first runs inside it. These writes run on the
@@ -175,11 +171,11 @@ class Inserts:
             raise RuntimeError("Inserts.finish outside a transaction")
         conn = outer.connection(None)
         db.info[_FINISHED] = True
-        self._send(db, conn.execute, updating, combined=conn.dialect.name == "postgresql")
-
-    def _send(self, db: Session, execute: Callable[..., object], updating: Sequence[object],
-              *, combined: bool) -> None:
         updates = [change for row in updating if (change := _take_changes(db, row))]
+        self._send(conn.execute, updates, combined=conn.dialect.name == "postgresql")
+
+    def _send(self, execute: Callable[..., object], updates: list[_Change], *,
+              combined: bool) -> None:
         pending, self._pending = self._pending, []
         if combined and len(updates) + len(pending) > 1:
             execute(self._statement(updates, pending), _parameters(updates, pending))
